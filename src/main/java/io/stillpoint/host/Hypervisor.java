@@ -1,0 +1,56 @@
+package io.stillpoint.host;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One hypervisor connection (a "host"). Adapters live in sub-packages and are created by a {@link
+ * HypervisorFactory} chosen by {@link #kind()}.
+ *
+ * <p>Contract, checked for every adapter by {@code HypervisorContract}:
+ *
+ * <ul>
+ *   <li>every call either completes within the adapter's deadline or throws {@link HostException};
+ *       none pretends success;
+ *   <li>{@link #hold} returns only once the guest is still, and the returned hold's {@code close()}
+ *       brings it back to its prior state; if {@code hold} itself fails the adapter has already tried
+ *       to undo what it did;
+ *   <li>{@link #start} brings a PAUSED, SAVED or OFF guest to RUNNING, resuming a SAVED one from its
+ *       saved memory; it is a no-op on a RUNNING guest.
+ * </ul>
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    String kind();
+
+    String name();
+
+    HostCapabilities capabilities();
+
+    List<GuestInfo> guests();
+
+    /** @throws GuestNotFoundException if the guest does not exist (any more) */
+    GuestInfo guest(String ref);
+
+    /** Creates a guest; only where {@link HostCapabilities#canCreateGuests()}. */
+    GuestInfo create(GuestSpec spec);
+
+    /**
+     * Holds a guest still. On a guest that is not RUNNING nothing is done and the hold's close is a
+     * no-op: such a guest is already still.
+     */
+    GuestHold hold(String ref, HoldMode mode);
+
+    void start(String ref);
+
+    /** Clean shutdown to OFF (no-op when OFF). */
+    void stop(String ref);
+
+    /** Gives access to adapter-specific features for writers of the same family. */
+    default <T> Optional<T> unwrap(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
+
+    @Override
+    default void close() {}
+}
