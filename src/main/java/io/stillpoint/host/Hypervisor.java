@@ -46,6 +46,12 @@ public interface Hypervisor extends AutoCloseable {
     /** Clean shutdown to OFF (no-op when OFF). */
     void stop(String ref);
 
+    /**
+     * Re-reads a guest whose files were replaced while it was OFF (an in-place restore). The guest is
+     * then OFF, or SAVED when the restored files hold saved memory that a start resumes from.
+     */
+    void reload(String ref);
+
     /** Gives access to adapter-specific features for writers of the same family. */
     default <T> Optional<T> unwrap(Class<T> type) {
         return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();

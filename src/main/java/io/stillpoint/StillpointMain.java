@@ -1,0 +1,43 @@
+package io.stillpoint;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import io.stillpoint.catalog.EmbeddedCatalog;
+import java.nio.file.Path;
+
+/**
+ * Starts the server. With no JDBC URL configured it first starts the embedded PostgreSQL and turns on
+ * the demo, so that a first start on a fresh machine needs nothing else.
+ */
+@QuarkusMain
+public final class StillpointMain {
+
+    private StillpointMain() {}
+
+    public static void main(String... args) throws Exception {
+        if (externalCatalogConfigured()) {
+            Quarkus.run(args);
+            return;
+        }
+        EmbeddedCatalog catalog = EmbeddedCatalog.start(home().resolve("pg"));
+        System.setProperty("quarkus.datasource.jdbc.url", catalog.jdbcUrl());
+        System.setProperty("quarkus.datasource.username", "postgres");
+        if (System.getenv("STILLPOINT_DEMO_ENABLED") == null && System.getProperty("stillpoint.demo.enabled") == null) {
+            System.setProperty("stillpoint.demo.enabled", "true");
+        }
+        Quarkus.run(null, (status, failure) -> {
+            catalog.close();
+            System.exit(status);
+        }, args);
+    }
+
+    private static boolean externalCatalogConfigured() {
+        return System.getenv("QUARKUS_DATASOURCE_JDBC_URL") != null
+                || System.getProperty("quarkus.datasource.jdbc.url") != null;
+    }
+
+    static Path home() {
+        String configured = System.getProperty("stillpoint.home", System.getenv("STILLPOINT_HOME"));
+        return configured != null ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".stillpoint");
+    }
+}

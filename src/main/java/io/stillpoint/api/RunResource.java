@@ -1,0 +1,62 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.api.dto.RunResponse;
+import io.stillpoint.backup.BackupPipeline;
+import io.stillpoint.backup.RunProgress;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.inventory.BusyException;
+import io.stillpoint.inventory.NotFoundException;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+
+@Path("/api/runs")
+public class RunResource {
+
+    private final RunProgress progress;
+    private final BackupPipeline pipeline;
+
+    RunResource(RunProgress progress, BackupPipeline pipeline) {
+        this.progress = progress;
+        this.pipeline = pipeline;
+    }
+
+    /** Newest first; {@code vmId} narrows to one VM. */
+    @GET
+    public List<RunResponse> list(@QueryParam("vmId") String vmId) {
+        UUID vm = Ids.field("vmId", vmId);
+        List<BackupRun> runs = QuarkusTransaction.requiringNew().call(
+                () -> vm == null ? BackupRun.recent(500) : BackupRun.ofVm(vm));
+        return runs.stream().map(r -> RunResponse.of(r, progress.of(r.id).orElse(null))).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    public RunResponse get(@PathParam("id") String id) {
+        BackupRun run = find(id);
+        return RunResponse.of(run, progress.of(run.id).orElse(null));
+    }
+
+    /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */
+    @POST
+    @Path("{id}/cancel")
+    public Response cancel(@PathParam("id") String id) {
+        BackupRun run = find(id);
+        if (run.status.finished() || !pipeline.cancel(run.id, "cancelled by request")) {
+            throw new BusyException("run " + run.id + " is " + run.status + " and cannot be cancelled now");
+        }
+        return Response.accepted(RunResponse.of(run, progress.of(run.id).orElse(null))).build();
+    }
+
+    private static BackupRun find(String id) {
+        UUID runId = Ids.path("run", id);
+        return QuarkusTransaction.requiringNew().call(
+                () -> BackupRun.byId(runId).orElseThrow(() -> new NotFoundException("run", runId)));
+    }
+}

@@ -1,0 +1,67 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.api.dto.BackupRequestBody;
+import io.stillpoint.api.dto.RunResponse;
+import io.stillpoint.api.dto.VmResponse;
+import io.stillpoint.backup.BackupMode;
+import io.stillpoint.backup.BackupRequest;
+import io.stillpoint.backup.BackupService;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.inventory.NotFoundException;
+import jakarta.validation.Valid;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+@Path("/api/vms")
+public class VmResource {
+
+    private final VmViews views;
+    private final BackupService backups;
+
+    VmResource(VmViews views, BackupService backups) {
+        this.views = views;
+        this.backups = backups;
+    }
+
+    @GET
+    public List<VmResponse> list() {
+        List<Vm> vms = QuarkusTransaction.requiringNew().call(() -> Vm.<Vm>list("order by name"));
+        return vms.stream().map(views::of).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    public VmResponse get(@PathParam("id") String id) {
+        return views.of(find(id));
+    }
+
+    /** Starts a backup of the VM now; answers 202 with the run to poll. */
+    @POST
+    @Path("{id}/backup")
+    public Response backup(@PathParam("id") String id, @Valid BackupRequestBody body) {
+        Vm vm = find(id);
+        BackupRequestBody request = body == null ? new BackupRequestBody(null, null, null, null) : body;
+        BackupMode mode = request.mode() == null
+                ? BackupMode.AUTO
+                : BackupMode.parse(request.mode()).orElseThrow(() -> new InvalidRequestException("mode",
+                        "'" + request.mode() + "' is not a mode; modes are " + BackupMode.ids()));
+        BackupRun run = backups.request(new BackupRequest(vm.id, mode, request.writer(), request.repositoryId(), null,
+                request.bandwidthLimit()));
+        return Response.accepted(RunResponse.of(run, null)).location(URI.create("/api/runs/" + run.id)).build();
+    }
+
+    private static Vm find(String id) {
+        UUID vmId = Ids.path("VM", id);
+        return QuarkusTransaction.requiringNew().call(
+                () -> Vm.byId(vmId).orElseThrow(() -> new NotFoundException("VM", vmId)));
+    }
+}

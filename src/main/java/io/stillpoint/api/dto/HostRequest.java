@@ -1,0 +1,11 @@
+package io.stillpoint.api.dto;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import java.util.Map;
+
+public record HostRequest(
+        @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", message = "must be 1-63 letters, digits, '.', '_' or '-'")
+                String name,
+        @NotBlank String type,
+        Map<String, String> settings) {}

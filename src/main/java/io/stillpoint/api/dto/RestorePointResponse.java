@@ -1,0 +1,31 @@
+package io.stillpoint.api.dto;
+
+import io.stillpoint.catalog.RestorePoint;
+import java.time.Instant;
+import java.util.UUID;
+
+/** @param createdAt the snapshot instant this restore point brings the VM back to */
+public record RestorePointResponse(
+        UUID id,
+        UUID vmId,
+        String vmName,
+        UUID runId,
+        Instant createdAt,
+        String mode,
+        String consistency,
+        String writer,
+        UUID repositoryId,
+        String relativePath,
+        long sizeBytes,
+        long fileCount,
+        String manifestSha256,
+        boolean isProtected,
+        Instant verifiedAt,
+        String verifyStatus) {
+
+    public static RestorePointResponse of(RestorePoint p, String vmName) {
+        return new RestorePointResponse(p.id, p.vmId, vmName, p.runId, p.createdAt, p.mode, p.consistency, p.writer,
+                p.repositoryId, p.relativePath, p.sizeBytes, p.fileCount, p.manifestSha256, p.isProtected, p.verifiedAt,
+                p.verifyStatus);
+    }
+}

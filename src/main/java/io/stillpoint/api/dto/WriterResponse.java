@@ -1,0 +1,14 @@
+package io.stillpoint.api.dto;
+
+import io.stillpoint.writer.SnapshotWriter;
+import io.stillpoint.writer.WriterAvailability;
+import java.util.Map;
+
+/** @param details facts such as the VSS writer id of the Hyper-V writer */
+public record WriterResponse(String id, boolean available, String reason, Map<String, String> details) {
+
+    public static WriterResponse of(SnapshotWriter writer) {
+        WriterAvailability a = writer.availability();
+        return new WriterResponse(writer.kind(), a.available(), a.reason(), a.details());
+    }
+}

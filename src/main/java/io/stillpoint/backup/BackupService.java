@@ -1,0 +1,116 @@
+package io.stillpoint.backup;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.config.NodeName;
+import io.stillpoint.config.StillpointConfig;
+import io.stillpoint.inventory.BusyException;
+import io.stillpoint.inventory.HostRegistry;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.inventory.VmLocks;
+import io.stillpoint.inventory.WriterRegistry;
+import io.stillpoint.writer.SnapshotWriter;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Accepts backup requests: validates them, catalogs the run with its VM lock, and queues it. */
+@ApplicationScoped
+public class BackupService {
+
+    private final HostRegistry hosts;
+    private final WriterRegistry writers;
+    private final VmLocks locks;
+    private final BackupPipeline pipeline;
+    private final String node;
+    private final ExecutorService executor;
+
+    BackupService(HostRegistry hosts, WriterRegistry writers, VmLocks locks, BackupPipeline pipeline,
+            StillpointConfig config, NodeName node) {
+        this.hosts = hosts;
+        this.writers = writers;
+        this.locks = locks;
+        this.pipeline = pipeline;
+        this.node = node.value();
+        int parallel = config.backup().parallelRuns();
+        AtomicInteger count = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(parallel, parallel, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> new Thread(r, "backup-run-" + count.incrementAndGet()));
+    }
+
+    /**
+     * Catalogs a QUEUED run holding the VM's lock and queues it.
+     *
+     * @throws NotFoundException for an unknown VM or repository
+     * @throws InvalidRequestException for a writer that does not exist, is unavailable or does not fit
+     *     the VM's host
+     * @throws BusyException when the VM is held by another run or a restore
+     */
+    public BackupRun request(BackupRequest request) {
+        BackupRun run = QuarkusTransaction.requiringNew().call(() -> {
+            Vm vm = Vm.byId(request.vmId()).orElseThrow(() -> new NotFoundException("VM", request.vmId()));
+            Host host = Host.byId(vm.hostId).orElseThrow();
+            BackupRepository repository = request.repositoryId() == null
+                    ? BackupRepository.<BackupRepository>findAll().firstResultOptional()
+                            .orElseThrow(() -> new InvalidRequestException("repositoryId",
+                                    "no repository exists yet; create one with POST /api/repositories"))
+                    : BackupRepository.byId(request.repositoryId())
+                            .orElseThrow(() -> new InvalidRequestException("repositoryId",
+                                    "repository " + request.repositoryId() + " does not exist"));
+            SnapshotWriter writer = chooseWriter(request.writer(), host);
+
+            BackupRun created = new BackupRun();
+            created.id = UUID.randomUUID();
+            created.vmId = vm.id;
+            created.jobId = request.jobId();
+            created.repositoryId = repository.id;
+            created.requestedMode = request.mode().id();
+            created.writer = writer.kind();
+            created.bandwidthLimit = request.bandwidthLimit();
+            created.status = RunStatus.QUEUED;
+            created.node = node;
+            created.createdAt = Instant.now();
+            created.persist();
+            locks.acquire(vm, "run", created.id, node);
+            return created;
+        });
+        executor.execute(() -> pipeline.execute(run.id));
+        return run;
+    }
+
+    private SnapshotWriter chooseWriter(String requested, Host host) {
+        if (requested == null) {
+            return writers.defaultFor(host.type)
+                    .orElseThrow(() -> new InvalidRequestException("writer",
+                            "no available writer supports hosts of type '" + host.type + "'"));
+        }
+        SnapshotWriter writer = writers.byKind(requested)
+                .orElseThrow(() -> new InvalidRequestException("writer",
+                        "'" + requested + "' is not a writer; writers are " + writers.kinds()));
+        if (!writer.availability().available()) {
+            throw new InvalidRequestException("writer",
+                    "'" + requested + "' is not available here: " + writer.availability().reason());
+        }
+        if (!writer.supportsHost(host.type)) {
+            throw new InvalidRequestException("writer",
+                    "'" + requested + "' cannot snapshot guests of '" + host.type + "' hosts");
+        }
+        return writer;
+    }
+
+    @PreDestroy
+    void shutdown() {
+        executor.shutdownNow();
+    }
+}

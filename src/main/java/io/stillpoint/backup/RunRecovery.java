@@ -1,0 +1,150 @@
+package io.stillpoint.backup;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.catalog.VmLock;
+import io.stillpoint.config.NodeName;
+import io.stillpoint.fs.Durable;
+import io.stillpoint.host.GuestState;
+import io.stillpoint.host.Hypervisor;
+import io.stillpoint.inventory.HostRegistry;
+import io.stillpoint.inventory.WriterRegistry;
+import io.stillpoint.repository.RepositoryLayout;
+import io.stillpoint.restore.RestoreRecovery;
+import io.stillpoint.writer.SnapshotWriter;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The start-up step that finishes what a crash interrupted, before this node takes new work: guests a
+ * run of this node left held are resumed, its runs are marked FAILED as interrupted, their {@code
+ * .partial} directories removed, writers' leftovers released, and restores rolled back.
+ */
+@ApplicationScoped
+public class RunRecovery {
+
+    private static final Logger LOG = Logger.getLogger(RunRecovery.class);
+
+    private final HostRegistry hosts;
+    private final WriterRegistry writers;
+    private final RestoreRecovery restores;
+    private final BackupMetrics metrics;
+    private final String node;
+
+    RunRecovery(HostRegistry hosts, WriterRegistry writers, RestoreRecovery restores, BackupMetrics metrics,
+            NodeName node) {
+        this.hosts = hosts;
+        this.writers = writers;
+        this.restores = restores;
+        this.metrics = metrics;
+        this.node = node.value();
+    }
+
+    void onStart(@Observes @Priority(10) StartupEvent start) {
+        recover();
+    }
+
+    public void recover() {
+        List<BackupRun> interrupted = QuarkusTransaction.requiringNew().call(() -> BackupRun.unfinishedOn(node));
+        for (BackupRun run : interrupted) {
+            recover(run);
+        }
+        releaseWriterLeftovers();
+        removeOrphanedPartials();
+        restores.recover();
+        QuarkusTransaction.requiringNew().run(() -> metrics.load(Vm.<Vm>listAll()));
+    }
+
+    private void recover(BackupRun run) {
+        Vm vm = QuarkusTransaction.requiringNew().call(() -> Vm.byId(run.vmId).orElseThrow());
+        String interruptedIn = run.phase == null ? "queue" : run.phase;
+        StringBuilder error = new StringBuilder("interrupted: the server stopped during the " + interruptedIn + " phase");
+        if (run.heldSince != null && GuestState.RUNNING.name().equals(run.priorState)) {
+            try {
+                Hypervisor host = hosts.of(QuarkusTransaction.requiringNew().call(() -> Host.byId(vm.hostId).orElseThrow()));
+                if (host.guest(vm.ref).state() != GuestState.RUNNING) {
+                    host.start(vm.ref);
+                    error.append("; guest resumed by recovery");
+                    LOG.warnf("recovery resumed guest '%s' that run %s left %s", vm.name, run.id, run.holdMode);
+                }
+            } catch (RuntimeException e) {
+                error.append("; the guest could not be resumed: ").append(BackupPipeline.message(e));
+                LOG.errorf(e, "recovery could not resume guest '%s' held by run %s", vm.name, run.id);
+            }
+        }
+        if (run.partialPath != null) {
+            remove(Path.of(run.partialPath));
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            BackupRun r = BackupRun.byId(run.id).orElseThrow();
+            r.status = RunStatus.FAILED;
+            r.error = error.toString();
+            r.finishedAt = Instant.now();
+            r.heldSince = null;
+            r.partialPath = null;
+            VmLock.release(r.vmId, r.id);
+        });
+        LOG.warnf("run %s of VM '%s': %s", run.id, vm.name, error);
+    }
+
+    private void releaseWriterLeftovers() {
+        List<Host> all = QuarkusTransaction.requiringNew().call(() -> Host.<Host>listAll());
+        for (Host row : all) {
+            for (SnapshotWriter writer : writers.all()) {
+                if (!writer.supportsHost(row.type) || !writer.availability().available()) {
+                    continue;
+                }
+                try {
+                    writer.recover(hosts.of(row));
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "writer '%s' could not release leftovers on host '%s'", writer.kind(), row.name);
+                }
+            }
+        }
+    }
+
+    /** {@code .partial} directories that no active run is writing are remains of a crash. */
+    private void removeOrphanedPartials() {
+        Set<String> active = new HashSet<>();
+        List<BackupRepository> repositories = QuarkusTransaction.requiringNew().call(() -> {
+            BackupRun.<BackupRun>list("status in ?1", List.of(RunStatus.QUEUED, RunStatus.RUNNING))
+                    .forEach(r -> active.add(r.partialPath));
+            return BackupRepository.<BackupRepository>listAll();
+        });
+        for (BackupRepository repository : repositories) {
+            RepositoryLayout layout = new RepositoryLayout(repository.root());
+            try {
+                for (String dir : layout.directories()) {
+                    Path path = layout.resolve(dir);
+                    if (dir.endsWith(RepositoryLayout.PARTIAL_SUFFIX) && !active.contains(path.toString())) {
+                        LOG.warnf("removing %s, left by an interrupted run", path);
+                        remove(path);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.errorf(e, "repository '%s' could not be scanned for interrupted runs", repository.name);
+            }
+        }
+    }
+
+    private static void remove(Path path) {
+        try {
+            Durable.deleteTree(path);
+        } catch (IOException e) {
+            LOG.errorf(e, "could not remove %s", path);
+        }
+    }
+}

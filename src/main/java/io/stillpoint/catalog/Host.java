@@ -1,0 +1,42 @@
+package io.stillpoint.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A hypervisor connection, with the settings its adapter needs. */
+@Entity
+@Table(name = "host")
+public class Host extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    public String name;
+
+    public String type;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public Map<String, String> settings = new HashMap<>();
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    public static Optional<Host> byId(UUID id) {
+        return findByIdOptional(id);
+    }
+
+    public static Optional<Host> byName(String name) {
+        return find("name", name).firstResultOptional();
+    }
+}

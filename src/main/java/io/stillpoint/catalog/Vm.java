@@ -1,0 +1,52 @@
+package io.stillpoint.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** A guest Stillpoint protects. Its live state comes from the host; the row keeps its identity. */
+@Entity
+@Table(name = "vm")
+public class Vm extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    @Column(name = "host_id")
+    public UUID hostId;
+
+    /** The hypervisor's own id of the guest. */
+    public String ref;
+
+    public String name;
+
+    @Column(name = "guest_os")
+    public String guestOs;
+
+    @Column(name = "can_quiesce")
+    public boolean canQuiesce;
+
+    @Column(name = "memory_bytes")
+    public long memoryBytes;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    public static Optional<Vm> byId(UUID id) {
+        return findByIdOptional(id);
+    }
+
+    public static Optional<Vm> byRef(UUID hostId, String ref) {
+        return find("hostId = ?1 and ref = ?2", hostId, ref).firstResultOptional();
+    }
+
+    public static List<Vm> ofHost(UUID hostId) {
+        return list("hostId = ?1 order by name", hostId);
+    }
+}

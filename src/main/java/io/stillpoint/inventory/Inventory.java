@@ -1,0 +1,122 @@
+package io.stillpoint.inventory;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestSpec;
+import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InvalidGuestSpecException;
+import io.stillpoint.host.InvalidHostSettingsException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/** Hosts, their guests and backup repositories as the catalog records them. */
+@ApplicationScoped
+public class Inventory {
+
+    private final HostRegistry hosts;
+
+    Inventory(HostRegistry hosts) {
+        this.hosts = hosts;
+    }
+
+    public Host createHost(String name, String type, Map<String, String> settings) {
+        if (QuarkusTransaction.requiringNew().call(() -> Host.byName(name).isPresent())) {
+            throw new InvalidRequestException("name", "a host named '" + name + "' exists already");
+        }
+        UUID id = UUID.randomUUID();
+        try {
+            hosts.connect(id, name, type, settings);
+        } catch (InvalidHostSettingsException e) {
+            throw new InvalidRequestException("settings." + e.field(), e.getMessage());
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Host host = new Host();
+            host.id = id;
+            host.name = name;
+            host.type = type;
+            host.settings = Map.copyOf(settings);
+            host.createdAt = Instant.now();
+            host.persist();
+            return host;
+        });
+    }
+
+    /** Creates a guest on a host that can, and catalogs it. */
+    public Vm createGuest(UUID hostId, GuestSpec spec) {
+        Host host = QuarkusTransaction.requiringNew().call(
+                () -> Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId)));
+        Hypervisor hypervisor = hosts.of(host);
+        if (!hypervisor.capabilities().canCreateGuests()) {
+            throw new InvalidRequestException("hostId", "host '" + host.name + "' registers existing guests; it cannot create one");
+        }
+        boolean taken = hypervisor.guests().stream().anyMatch(g -> g.name().equals(spec.name()));
+        if (taken) {
+            throw new InvalidRequestException("name", "host '" + host.name + "' has a guest named '" + spec.name() + "' already");
+        }
+        GuestInfo guest;
+        try {
+            guest = hypervisor.create(spec);
+        } catch (InvalidGuestSpecException e) {
+            throw new InvalidRequestException(e.field(), e.getMessage());
+        }
+        return catalog(host, guest);
+    }
+
+    public Vm catalog(Host host, GuestInfo guest) {
+        return QuarkusTransaction.requiringNew().call(() -> Vm.byRef(host.id, guest.ref()).orElseGet(() -> {
+            Vm vm = new Vm();
+            vm.id = UUID.randomUUID();
+            vm.hostId = host.id;
+            vm.ref = guest.ref();
+            vm.name = guest.name();
+            vm.guestOs = guest.guestOs();
+            vm.canQuiesce = guest.canQuiesce();
+            vm.memoryBytes = guest.memoryBytes();
+            vm.createdAt = Instant.now();
+            vm.persist();
+            return vm;
+        }));
+    }
+
+    public GuestInfo live(Vm vm) {
+        Host host = QuarkusTransaction.requiringNew().call(() -> Host.byId(vm.hostId).orElseThrow());
+        return hosts.of(host).guest(vm.ref);
+    }
+
+    public BackupRepository createRepository(String name, Path path) {
+        if (!path.isAbsolute()) {
+            throw new InvalidRequestException("path", "must be an absolute path");
+        }
+        try {
+            Files.createDirectories(path);
+        } catch (IOException e) {
+            throw new InvalidRequestException("path", "cannot be created: " + e.getMessage());
+        }
+        if (!Files.isWritable(path)) {
+            throw new InvalidRequestException("path", "is not writable by the server: " + path);
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (BackupRepository.byName(name).isPresent()) {
+                throw new InvalidRequestException("name", "a repository named '" + name + "' exists already");
+            }
+            if (BackupRepository.count("path", path.toString()) > 0) {
+                throw new InvalidRequestException("path", "another repository uses " + path + " already");
+            }
+            BackupRepository repository = new BackupRepository();
+            repository.id = UUID.randomUUID();
+            repository.name = name;
+            repository.path = path.toString();
+            repository.createdAt = Instant.now();
+            repository.persist();
+            return repository;
+        });
+    }
+}

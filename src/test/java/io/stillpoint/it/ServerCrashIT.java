@@ -1,0 +1,92 @@
+package io.stillpoint.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stillpoint.fs.Durable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged server on a fresh home: the first start brings the embedded catalog and the demo; a
+ * {@code kill -9} during a copy is recovered at the next start, on the same catalog.
+ */
+class ServerCrashIT {
+
+    Path home;
+    Path log;
+
+    @BeforeEach
+    void freshHome() throws Exception {
+        home = Files.createTempDirectory("stillpoint-it-");
+        log = home.resolveSibling(home.getFileName() + ".log");
+    }
+
+    @AfterEach
+    void removeHome() throws Exception {
+        Durable.deleteTree(home);
+    }
+
+    @Test
+    void killDuringCopyIsRecoveredAtTheNextStart() throws Exception {
+        String vmId;
+        String runId;
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            JsonNode vms = server.get("/api/vms");
+            assertThat(vms).extracting(vm -> vm.get("name").asText()).containsExactlyInAnyOrder("web01", "db01", "app01");
+            assertThat(server.get("/api/repositories").get(0).get("name").asText()).isEqualTo("default");
+            vmId = findVm(vms, "db01");
+
+            runId = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause", "bandwidthLimit", 256 * 1024))
+                    .get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                JsonNode run = server.get("/api/runs/" + runId);
+                return "copy".equals(run.path("phase").asText()) && run.path("bytesCopied").asLong() > 0;
+            });
+            assertThat(partials()).isNotEmpty();
+            server.kill();
+        }
+
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            JsonNode run = server.get("/api/runs/" + runId);
+            assertThat(run.get("status").asText()).isEqualTo("FAILED");
+            assertThat(run.get("error").asText()).contains("interrupted");
+            assertThat(server.get("/api/vms/" + vmId).get("state").asText()).isEqualTo("RUNNING");
+            assertThat(server.get("/api/restore-points?vmId=" + vmId)).isEmpty();
+            assertThat(partials()).isEmpty();
+
+            String second = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause")).get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.get("/api/runs/" + second).get("status").asText().equals("SUCCEEDED"));
+
+            assertThat(server.stop()).isIn(0, 143);
+        }
+        assertThat(home.resolve("pg").resolve("postmaster.pid")).doesNotExist();
+    }
+
+    private static String findVm(JsonNode vms, String name) {
+        for (JsonNode vm : vms) {
+            if (vm.get("name").asText().equals(name)) {
+                return vm.get("id").asText();
+            }
+        }
+        throw new AssertionError("no VM " + name);
+    }
+
+    private Stream<Path> partialsStream() throws Exception {
+        Path repository = home.resolve("repository");
+        return Files.exists(repository) ? Files.walk(repository, 2) : Stream.empty();
+    }
+
+    private java.util.List<Path> partials() throws Exception {
+        try (Stream<Path> all = partialsStream()) {
+            return all.filter(p -> p.getFileName().toString().endsWith(".partial")).toList();
+        }
+    }
+}
