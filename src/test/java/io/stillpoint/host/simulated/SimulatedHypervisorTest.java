@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,15 +131,14 @@ class SimulatedHypervisorTest extends HypervisorContract {
 
     @Test
     void bootFromOffContinuesFromWhatIsOnDisk() {
-        Map<String, Long> before = awaitWrites(host, db.ref(), Map.of(), 50);
+        awaitWrites(host, db.ref(), Map.of(), 50);
         host.stop(db.ref());
         Map<String, Long> stopped = host.currentSequences(db.ref());
         for (Path disk : db.disks()) {
             assertThat(check(disk).maxSequence()).isEqualTo(stopped.get(disk.getFileName().toString()));
         }
         host.start(db.ref());
-        assertThat(host.currentSequences(db.ref())).isEqualTo(stopped);
-        awaitWrites(host, db.ref(), before, 200);
+        awaitWrites(host, db.ref(), stopped, 200);
         assertDisksIntact(host, db.ref());
     }
 
@@ -271,10 +269,5 @@ class SimulatedHypervisorTest extends HypervisorContract {
         assertThat(stat.waitFor()).as(out).isZero();
         String[] parts = out.split(" ");
         return Long.parseLong(parts[0]) * Long.parseLong(parts[1]);
-    }
-
-    @SuppressWarnings("unused")
-    private static Stream<Path> files(Path dir) throws IOException {
-        return Files.walk(dir);
     }
 }
