@@ -29,11 +29,11 @@ final class DifferencingDisk implements AutoCloseable {
     private static final int RECORD_HEADER_BYTES = Integer.BYTES + Long.BYTES + Integer.BYTES + Integer.BYTES;
 
     private final Path file;
-    private final FileChannel channel;
+    private final ReopeningChannel channel;
     /** Records before this position are complete; a concurrent merge reads only up to it. */
     private volatile long end;
 
-    private DifferencingDisk(Path file, FileChannel channel, long end) {
+    private DifferencingDisk(Path file, ReopeningChannel channel, long end) {
         this.file = file;
         this.channel = channel;
         this.end = end;
@@ -47,7 +47,7 @@ final class DifferencingDisk implements AutoCloseable {
             AtomicFiles.writeFully(channel, header, 0);
             channel.force(true);
             AtomicFiles.forceDirectory(file.getParent());
-            return new DifferencingDisk(file, channel, HEADER_BYTES);
+            return new DifferencingDisk(file, new ReopeningChannel(file, channel), HEADER_BYTES);
         } catch (IOException | RuntimeException e) {
             channel.close();
             Files.deleteIfExists(file);
@@ -63,19 +63,26 @@ final class DifferencingDisk implements AutoCloseable {
         return end;
     }
 
-    /** One positional write per record, so a crash leaves at most the last record torn. */
+    /**
+     * One positional write per record, so a crash leaves at most the last record torn; {@link #end} moves
+     * only once the record is whole, so a failed append is retried in place.
+     */
     void append(long offset, ByteBuffer data) throws IOException {
         int length = data.remaining();
         ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_BYTES + length);
         record.putInt(RECORD_MAGIC).putLong(offset).putInt(length).putInt(0).put(data.duplicate()).flip();
         record.putInt(RECORD_HEADER_BYTES - Integer.BYTES, crc(record.array(), length));
         long at = end;
-        AtomicFiles.writeFully(channel, record, at);
+        AtomicFiles.writeFully(channel.get(), record, at);
         end = at + record.capacity();
     }
 
     void force() throws IOException {
-        channel.force(false);
+        channel.get().force(false);
+    }
+
+    boolean closedByOthers() {
+        return channel.closedByOthers();
     }
 
     /**
@@ -84,7 +91,7 @@ final class DifferencingDisk implements AutoCloseable {
      * @return the position after the last complete record replayed
      */
     long replayInto(FileChannel base, long from, long to) throws IOException {
-        return replay(channel, base, from, to);
+        return replay(channel.get(), base, from, to);
     }
 
     /** Lays the log's writes that touch {@code [regionOffset, regionOffset + region.length)} over it. */
@@ -93,7 +100,7 @@ final class DifferencingDisk implements AutoCloseable {
         long at = HEADER_BYTES;
         long stop = end;
         while (at < stop) {
-            Record record = readRecord(channel, at, stop);
+            Record record = readRecord(channel.get(), at, stop);
             if (record == null) {
                 return;
             }

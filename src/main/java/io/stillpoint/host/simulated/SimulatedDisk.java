@@ -3,9 +3,9 @@ package io.stillpoint.host.simulated;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
 /**
@@ -20,21 +20,21 @@ final class SimulatedDisk implements AutoCloseable {
     private static final int OS_EXTENTS = 3;
 
     private final Path file;
-    private final FileChannel base;
+    private final ReopeningChannel base;
     private final int journalBlocks;
     private DifferencingDisk overlay;
     /** The guest's memory of this disk: the sequence number of its next block. */
     private long nextSequence = 1;
 
-    private SimulatedDisk(Path file, FileChannel base, int journalBlocks) {
+    private SimulatedDisk(Path file, ReopeningChannel base, int journalBlocks) {
         this.file = file;
         this.base = base;
         this.journalBlocks = journalBlocks;
     }
 
     static SimulatedDisk open(Path file) throws IOException {
-        FileChannel base = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new SimulatedDisk(file, base, SimulatedDisks.journalBlocks(base.size()));
+        ReopeningChannel base = ReopeningChannel.open(file);
+        return new SimulatedDisk(file, base, SimulatedDisks.journalBlocks(base.get().size()));
     }
 
     /**
@@ -67,8 +67,8 @@ final class SimulatedDisk implements AutoCloseable {
         return file.getFileName().toString();
     }
 
-    FileChannel base() {
-        return base;
+    FileChannel base() throws IOException {
+        return base.get();
     }
 
     long lastSequence() {
@@ -83,10 +83,19 @@ final class SimulatedDisk implements AutoCloseable {
         return nextSequence;
     }
 
+    /** A block write is idempotent, so one retry is safe when another thread's interruption closed the file. */
     void writeNextBlock() throws IOException {
         long seq = nextSequence;
         byte[] block = SimulatedDisks.block(seq, journalBlocks, SimulatedDisks.epochMicros());
-        write(SimulatedDisks.blockOffset(seq, journalBlocks), ByteBuffer.wrap(block));
+        long offset = SimulatedDisks.blockOffset(seq, journalBlocks);
+        try {
+            write(offset, ByteBuffer.wrap(block));
+        } catch (ClosedChannelException e) {
+            if (!(overlay != null ? overlay.closedByOthers() : base.closedByOthers())) {
+                throw e;
+            }
+            write(offset, ByteBuffer.wrap(block));
+        }
         nextSequence = seq + 1;
     }
 
@@ -94,7 +103,7 @@ final class SimulatedDisk implements AutoCloseable {
         if (overlay != null) {
             overlay.force();
         } else {
-            base.force(false);
+            base.get().force(false);
         }
     }
 
@@ -104,7 +113,7 @@ final class SimulatedDisk implements AutoCloseable {
      */
     long scanLastSequence() throws IOException {
         ByteBuffer region = ByteBuffer.allocate(journalBlocks * SimulatedDisks.BLOCK_SIZE);
-        AtomicFiles.readFully(base, region, SimulatedDisks.JOURNAL_OFFSET);
+        AtomicFiles.readFully(base.get(), region, SimulatedDisks.JOURNAL_OFFSET);
         if (overlay != null) {
             overlay.readThrough(SimulatedDisks.JOURNAL_OFFSET, region.array());
         }
@@ -138,7 +147,7 @@ final class SimulatedDisk implements AutoCloseable {
         if (overlay != null) {
             overlay.append(offset, data);
         } else {
-            AtomicFiles.writeFully(base, data, offset);
+            AtomicFiles.writeFully(base.get(), data, offset);
         }
     }
 

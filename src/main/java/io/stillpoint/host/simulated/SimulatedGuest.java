@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -59,23 +60,43 @@ final class SimulatedGuest {
     /** Builds the guest's folder beside its final place and renames it in, so a crash leaves no half guest. */
     static Path create(Path root, GuestSpec spec, String id) throws IOException {
         Path staging = root.resolve(".creating-" + id);
-        Path machines = Files.createDirectories(staging.resolve(MACHINES));
-        Path disksDir = Files.createDirectories(staging.resolve(DISKS));
-        List<String> diskNames = new ArrayList<>();
-        for (int i = 0; i < spec.diskSizesBytes().size(); i++) {
-            String diskName = spec.name() + (i == 0 ? "" : "-" + i) + ".vhdx";
-            SimulatedDisk.create(disksDir.resolve(diskName), spec.diskSizesBytes().get(i), id.hashCode() * 31L + i);
-            diskNames.add(diskName);
+        try {
+            Path machines = Files.createDirectories(staging.resolve(MACHINES));
+            Path disksDir = Files.createDirectories(staging.resolve(DISKS));
+            List<String> diskNames = new ArrayList<>();
+            for (int i = 0; i < spec.diskSizesBytes().size(); i++) {
+                String diskName = spec.name() + (i == 0 ? "" : "-" + i) + ".vhdx";
+                SimulatedDisk.create(disksDir.resolve(diskName), spec.diskSizesBytes().get(i), id.hashCode() * 31L + i);
+                diskNames.add(diskName);
+            }
+            GuestConfig config = new GuestConfig(id, spec.name(), spec.memoryBytes(), spec.guestOs(),
+                    spec.canQuiesce(), diskNames);
+            AtomicFiles.write(machines.resolve(id + ".xml"), config.toXml());
+            AtomicFiles.write(machines.resolve(id + ".state"), stateBytes(GuestState.RUNNING));
+            AtomicFiles.forceDirectory(staging);
+            Path target = root.resolve(spec.name());
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.forceDirectory(root);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteTree(staging);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
-        GuestConfig config = new GuestConfig(id, spec.name(), spec.memoryBytes(), spec.guestOs(), spec.canQuiesce(),
-                diskNames);
-        AtomicFiles.write(machines.resolve(id + ".xml"), config.toXml());
-        AtomicFiles.write(machines.resolve(id + ".state"), stateBytes(GuestState.RUNNING));
-        AtomicFiles.forceDirectory(staging);
-        Path target = root.resolve(spec.name());
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        AtomicFiles.forceDirectory(root);
-        return target;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     /**
@@ -225,7 +246,6 @@ final class SimulatedGuest {
         List<SimulatedDisk> diverted = new ArrayList<>();
         try {
             for (SimulatedDisk disk : disks) {
-                disk.force();
                 Path overlayFile = disk.file().resolveSibling(overlayName(disk.fileName(), snapshotId));
                 disk.divert(DifferencingDisk.create(overlayFile));
                 diverted.add(disk);

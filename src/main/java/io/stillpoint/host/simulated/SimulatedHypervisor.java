@@ -70,9 +70,9 @@ public final class SimulatedHypervisor implements Hypervisor {
             for (Path entry : entries) {
                 String fileName = entry.getFileName().toString();
                 if (fileName.startsWith(".creating-")) {
-                    deleteTree(entry);
+                    SimulatedGuest.deleteTree(entry);
                 } else if (Files.isDirectory(entry) && !fileName.startsWith(".")) {
-                    open(entry);
+                    openOrSkip(entry);
                 }
             }
         }
@@ -197,6 +197,16 @@ public final class SimulatedHypervisor implements Hypervisor {
         guests.values().forEach(SimulatedGuest::close);
     }
 
+    /** One unreadable folder must not hide the other guests, as Hyper-V lists the VMs it can read. */
+    private void openOrSkip(Path directory) {
+        try {
+            open(directory);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "simulated host '" + name + "': skipping " + directory + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     private SimulatedGuest open(Path directory) throws IOException {
         SimulatedGuest guest = SimulatedGuest.load(name, directory);
         guests.put(guest.id(), guest);
@@ -245,11 +255,4 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
 }

@@ -218,6 +218,28 @@ class SimulatedHypervisorTest extends HypervisorContract {
     }
 
     @Test
+    void anInterruptedCallerDoesNotTakeTheDisksAway() {
+        awaitWrites(host, db.ref(), Map.of(), 20);
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> host.hold(db.ref(), HoldMode.FREEZE)).isInstanceOf(HostException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(host.guest(db.ref()).state()).isEqualTo(GuestState.RUNNING);
+        awaitWrites(host, db.ref(), host.currentSequences(db.ref()), 100);
+        assertDisksIntact(host, db.ref());
+    }
+
+    @Test
+    void anUnreadableGuestFolderDoesNotHideTheOthers() throws IOException {
+        host.close();
+        Files.delete(root.resolve("legacy01").resolve("Virtual Machines").resolve(legacy.ref() + ".xml"));
+        host = SimulatedLab.host(root);
+        assertThat(host.guests()).extracting(GuestInfo::name).containsExactly("db01");
+    }
+
+    @Test
     void checkFindsATornBlock() throws IOException {
         awaitWrites(host, db.ref(), Map.of(), 50);
         Path copy = root.resolve("torn.vhdx");
