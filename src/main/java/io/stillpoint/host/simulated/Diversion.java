@@ -1,0 +1,18 @@
+package io.stillpoint.host.simulated;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A guest's writes switched to differencing disks, as {@link SimulatedHypervisor#divert} left them.
+ *
+ * @param sequences per disk file name, the sequence number of the guest's last write to the base disk
+ * @param overlays per disk file name, the differencing disk now taking the guest's writes
+ */
+public record Diversion(String snapshotId, Map<String, Long> sequences, Map<String, Path> overlays) {
+
+    public Diversion {
+        sequences = Map.copyOf(sequences);
+        overlays = Map.copyOf(overlays);
+    }
+}

@@ -1,0 +1,631 @@
+package io.stillpoint.host.simulated;
+
+import io.stillpoint.host.GuestHold;
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestSpec;
+import io.stillpoint.host.GuestState;
+import io.stillpoint.host.HoldMode;
+import io.stillpoint.host.HostException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * One simulated guest: its folder, its power state and its "RAM" (the next sequence number of each
+ * disk). Every method that touches state or disks holds this object's monitor, so a hold, a snapshot
+ * switch and the guest's own writes never interleave.
+ */
+final class SimulatedGuest {
+
+    static final String MACHINES = "Virtual Machines";
+    static final String DISKS = "Virtual Hard Disks";
+
+    private static final System.Logger LOG = System.getLogger(SimulatedGuest.class.getName());
+    private static final byte[] VSV_MAGIC = "SPVSV001".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RAM_MAGIC = "SPRAM001".getBytes(StandardCharsets.US_ASCII);
+
+    private final String hostName;
+    private final GuestConfig config;
+    private final Path directory;
+    private final List<SimulatedDisk> disks;
+    private final EnumSet<SimulatedOperation> armedFailures = EnumSet.noneOf(SimulatedOperation.class);
+    private GuestState state;
+    private boolean frozen;
+    private ActiveDiversion diversion;
+
+    private SimulatedGuest(String hostName, GuestConfig config, Path directory, List<SimulatedDisk> disks,
+            GuestState state) {
+        this.hostName = hostName;
+        this.config = config;
+        this.directory = directory;
+        this.disks = disks;
+        this.state = state;
+    }
+
+    /** Builds the guest's folder beside its final place and renames it in, so a crash leaves no half guest. */
+    static Path create(Path root, GuestSpec spec, String id) throws IOException {
+        Path staging = root.resolve(".creating-" + id);
+        try {
+            Path machines = Files.createDirectories(staging.resolve(MACHINES));
+            Path disksDir = Files.createDirectories(staging.resolve(DISKS));
+            List<String> diskNames = new ArrayList<>();
+            for (int i = 0; i < spec.diskSizesBytes().size(); i++) {
+                String diskName = spec.name() + (i == 0 ? "" : "-" + i) + ".vhdx";
+                SimulatedDisk.create(disksDir.resolve(diskName), spec.diskSizesBytes().get(i), id.hashCode() * 31L + i);
+                diskNames.add(diskName);
+            }
+            GuestConfig config = new GuestConfig(id, spec.name(), spec.memoryBytes(), spec.guestOs(),
+                    spec.canQuiesce(), diskNames);
+            AtomicFiles.write(machines.resolve(id + ".xml"), config.toXml());
+            AtomicFiles.write(machines.resolve(id + ".state"), stateBytes(GuestState.RUNNING));
+            AtomicFiles.forceDirectory(staging);
+            Path target = root.resolve(spec.name());
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.forceDirectory(root);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteTree(staging);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /**
+     * Opens a guest folder as a restarted host finds it: leftovers of a crash are settled first
+     * (temp files deleted, differencing disks merged, stale saved memory dropped), then the guest's RAM
+     * is rebuilt the way the guest itself would, from its disks or its saved memory.
+     */
+    static SimulatedGuest load(String hostName, Path directory) throws IOException {
+        Path machines = directory.resolve(MACHINES);
+        Path configFile = configFile(machines);
+        GuestConfig config = GuestConfig.read(configFile);
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(machines, "*" + AtomicFiles.TEMP_SUFFIX)) {
+            for (Path temp : temps) {
+                Files.delete(temp);
+            }
+        }
+        Path stateFile = machines.resolve(config.id() + ".state");
+        GuestState state = Files.exists(stateFile) ? readState(stateFile) : GuestState.OFF;
+        List<SimulatedDisk> disks = new ArrayList<>();
+        try {
+            for (String diskName : config.disks()) {
+                Path diskFile = directory.resolve(DISKS).resolve(diskName);
+                SimulatedDisk disk = SimulatedDisk.open(diskFile);
+                disks.add(disk);
+                mergeLeftovers(disk);
+            }
+            SimulatedGuest guest = new SimulatedGuest(hostName, config, directory, disks, state);
+            guest.recoverMemory();
+            return guest;
+        } catch (IOException | RuntimeException e) {
+            for (SimulatedDisk disk : disks) {
+                closeQuietly(disk);
+            }
+            throw e;
+        }
+    }
+
+    String id() {
+        return config.id();
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    synchronized GuestInfo info() {
+        return new GuestInfo(config.id(), config.name(), state, config.canQuiesce(), config.memoryBytes(),
+                config.guestOs(), directory, disks.stream().map(SimulatedDisk::file).toList());
+    }
+
+    synchronized Map<String, Long> sequences() {
+        Map<String, Long> sequences = new LinkedHashMap<>();
+        for (SimulatedDisk disk : disks) {
+            sequences.put(disk.fileName(), disk.lastSequence());
+        }
+        return sequences;
+    }
+
+    synchronized void failNext(SimulatedOperation operation) {
+        armedFailures.add(operation);
+    }
+
+    /**
+     * The guest's own I/O. A write error pauses the guest, as Hyper-V pauses a VM whose storage fails,
+     * rather than letting it run on with a hole in its history.
+     */
+    synchronized void tick(int blocksPerDisk) {
+        if (state != GuestState.RUNNING || frozen) {
+            return;
+        }
+        try {
+            for (SimulatedDisk disk : disks) {
+                for (int i = 0; i < blocksPerDisk; i++) {
+                    disk.writeNextBlock();
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "guest '" + config.name() + "' paused: disk write failed", e);
+            state = GuestState.PAUSED;
+            try {
+                persistState();
+            } catch (IOException persistFailure) {
+                e.addSuppressed(persistFailure);
+            }
+        }
+    }
+
+    synchronized GuestHold hold(HoldMode mode) {
+        GuestState prior = state;
+        if (state != GuestState.RUNNING || (mode == HoldMode.FREEZE && frozen)) {
+            return new Hold(mode, prior, false);
+        }
+        switch (mode) {
+            case FREEZE -> freeze();
+            case PAUSE -> pause();
+            case SAVE_STATE -> saveState();
+            case STOP -> stop();
+        }
+        return new Hold(mode, prior, true);
+    }
+
+    synchronized void start() {
+        if (state == GuestState.RUNNING) {
+            return;
+        }
+        consumeFailure(SimulatedOperation.START);
+        try {
+            switch (state) {
+                case PAUSED -> transition(GuestState.RUNNING);
+                case SAVED -> resumeFromSaved();
+                case OFF -> boot();
+                default -> throw new IllegalStateException(state.name());
+            }
+        } catch (IOException e) {
+            throw failure("start", e);
+        }
+    }
+
+    /** Clean shutdown: the guest flushes its disks, and a saved state is discarded, as Hyper-V does. */
+    synchronized void stop() {
+        if (state == GuestState.OFF) {
+            return;
+        }
+        consumeFailure(SimulatedOperation.STOP);
+        try {
+            forceDisks();
+            transition(GuestState.OFF);
+            frozen = false;
+            deleteSavedMemory();
+        } catch (IOException e) {
+            throw failure("stop", e);
+        }
+    }
+
+    /**
+     * Switches every disk to a new differencing disk and runs {@code whileStill} before any further guest
+     * write, so whatever it does with the guest's folder sees the snapshot instant.
+     */
+    synchronized Diversion divert(String snapshotId, SimulatedHypervisor.GuestFolderAction whileStill)
+            throws IOException {
+        if (diversion != null) {
+            throw new HostException("guest '" + config.name() + "' on host '" + hostName
+                    + "' already writes to differencing disks of snapshot " + diversion.snapshotId);
+        }
+        Map<String, Long> sequences = new LinkedHashMap<>();
+        Map<String, Path> overlays = new LinkedHashMap<>();
+        List<SimulatedDisk> diverted = new ArrayList<>();
+        try {
+            for (SimulatedDisk disk : disks) {
+                Path overlayFile = disk.file().resolveSibling(overlayName(disk.fileName(), snapshotId));
+                disk.divert(DifferencingDisk.create(overlayFile));
+                diverted.add(disk);
+                sequences.put(disk.fileName(), disk.lastSequence());
+                overlays.put(disk.fileName(), overlayFile);
+            }
+            whileStill.run(directory);
+        } catch (IOException | RuntimeException e) {
+            for (SimulatedDisk disk : diverted) {
+                DifferencingDisk overlay = disk.overlay();
+                disk.undivert();
+                closeQuietly(overlay);
+                try {
+                    AtomicFiles.deleteDurably(overlay.file());
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+        diversion = new ActiveDiversion(snapshotId, diverted);
+        return new Diversion(snapshotId, sequences, overlays);
+    }
+
+    /**
+     * Merges the differencing disks of {@code snapshotId} back into the base disks. Most of the log is
+     * replayed while the guest goes on writing; only the tail written meanwhile is replayed with the
+     * guest blocked, then the guest writes to its base again. No-op when that snapshot is not active.
+     */
+    void merge(String snapshotId) throws IOException {
+        List<SimulatedDisk> pending;
+        List<DifferencingDisk> overlays;
+        synchronized (this) {
+            if (diversion == null || !diversion.snapshotId.equals(snapshotId) || diversion.merging) {
+                return;
+            }
+            diversion.merging = true;
+            pending = List.copyOf(diversion.disks);
+            overlays = pending.stream().map(SimulatedDisk::overlay).toList();
+        }
+        try {
+            long[] replayed = new long[pending.size()];
+            for (int i = 0; i < pending.size(); i++) {
+                DifferencingDisk overlay = overlays.get(i);
+                replayed[i] = overlay.replayInto(pending.get(i).base(), DifferencingDisk.HEADER_BYTES, overlay.end());
+            }
+            synchronized (this) {
+                for (int i = 0; i < pending.size(); i++) {
+                    SimulatedDisk disk = pending.get(i);
+                    DifferencingDisk overlay = disk.overlay();
+                    overlay.replayInto(disk.base(), replayed[i], overlay.end());
+                    disk.base().force(false);
+                }
+                // The log goes before the guest writes its base again: a log left on disk would be
+                // replayed at the next start over newer writes.
+                for (SimulatedDisk disk : pending) {
+                    DifferencingDisk overlay = disk.overlay();
+                    AtomicFiles.deleteDurably(overlay.file());
+                    disk.undivert();
+                    diversion.disks.remove(disk);
+                    closeQuietly(overlay);
+                }
+                diversion = null;
+            }
+        } finally {
+            synchronized (this) {
+                if (diversion != null) {
+                    diversion.merging = false;
+                }
+            }
+        }
+    }
+
+    /** Merges whatever snapshot is active, for a writer cleaning up after a crashed process. */
+    void mergeAny() throws IOException {
+        String active;
+        synchronized (this) {
+            active = diversion == null ? null : diversion.snapshotId;
+        }
+        if (active != null) {
+            merge(active);
+        }
+    }
+
+    /** Closes the disk files; the guest's state stays as persisted, as a VM outlives its management service. */
+    synchronized void close() {
+        for (SimulatedDisk disk : disks) {
+            closeQuietly(disk);
+        }
+    }
+
+    static String overlayName(String diskFileName, String snapshotId) {
+        int dot = diskFileName.lastIndexOf('.');
+        String base = dot < 0 ? diskFileName : diskFileName.substring(0, dot);
+        return base + "_" + snapshotId + DifferencingDisk.EXTENSION;
+    }
+
+    private synchronized void release(HoldMode mode) {
+        if (mode == HoldMode.FREEZE) {
+            if (frozen) {
+                consumeFailure(SimulatedOperation.THAW);
+                frozen = false;
+            }
+        } else {
+            start();
+        }
+    }
+
+    private void freeze() {
+        if (!config.canQuiesce()) {
+            throw new HostException("guest '" + config.name() + "' on host '" + hostName
+                    + "' cannot quiesce itself (no in-guest VSS or guest agent); hold it with PAUSE or SAVE_STATE");
+        }
+        consumeFailure(SimulatedOperation.FREEZE);
+        try {
+            forceDisks();
+        } catch (IOException e) {
+            throw failure("freeze", e);
+        }
+        frozen = true;
+    }
+
+    private void pause() {
+        consumeFailure(SimulatedOperation.PAUSE);
+        try {
+            transition(GuestState.PAUSED);
+        } catch (IOException e) {
+            throw failure("pause", e);
+        }
+    }
+
+    /** Memory goes to disk first and durably; only then is the guest SAVED, so a crash never loses RAM. */
+    private void saveState() {
+        consumeFailure(SimulatedOperation.SAVE_STATE);
+        try {
+            forceDisks();
+            AtomicFiles.writeSparse(binFile(), config.memoryBytes(), memoryImage());
+            ByteBuffer vsv = ByteBuffer.allocate(64).put(VSV_MAGIC)
+                    .putLong(SimulatedDisks.epochMicros()).putLong(config.memoryBytes());
+            AtomicFiles.write(vsvFile(), vsv.array());
+            transition(GuestState.SAVED);
+        } catch (IOException e) {
+            try {
+                deleteSavedMemory();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw failure("save state", e);
+        }
+    }
+
+    private void resumeFromSaved() throws IOException {
+        long[] memory = readMemoryImage();
+        if (memory == null) {
+            throw new HostException("saved state of guest '" + config.name() + "' on host '" + hostName
+                    + "' is missing or corrupt (" + binFile() + ")");
+        }
+        for (int i = 0; i < disks.size(); i++) {
+            disks.get(i).nextSequence(memory[i]);
+        }
+        transition(GuestState.RUNNING);
+        deleteSavedMemory();
+    }
+
+    private void boot() throws IOException {
+        for (SimulatedDisk disk : disks) {
+            disk.nextSequence(disk.scanLastSequence() + 1);
+        }
+        transition(GuestState.RUNNING);
+    }
+
+    /**
+     * A SAVED guest's RAM is in its .bin; any other guest's RAM is what it finds on its disks. The state
+     * file is written only after the .vsv/.bin, so saved memory beside a guest that is not SAVED is a
+     * leftover of a crash or of a resume interrupted before it deleted them.
+     */
+    private void recoverMemory() throws IOException {
+        if (state == GuestState.SAVED) {
+            long[] memory = readMemoryImage();
+            if (memory != null) {
+                for (int i = 0; i < disks.size(); i++) {
+                    disks.get(i).nextSequence(memory[i]);
+                }
+                return;
+            }
+            LOG.log(System.Logger.Level.WARNING, "guest '" + config.name()
+                    + "': saved state missing or corrupt, guest is OFF");
+            transition(GuestState.OFF);
+        }
+        deleteSavedMemory();
+        for (SimulatedDisk disk : disks) {
+            disk.nextSequence(disk.scanLastSequence() + 1);
+        }
+    }
+
+    private byte[] memoryImage() {
+        ByteBuffer image = ByteBuffer.allocate(4096);
+        image.put(RAM_MAGIC).putInt(disks.size());
+        for (SimulatedDisk disk : disks) {
+            image.putLong(disk.nextSequence());
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(image.array(), 0, image.position());
+        image.putLong(crc.getValue());
+        return image.array();
+    }
+
+    /** The next sequence number of each disk, or null when the saved memory is missing or corrupt. */
+    private long[] readMemoryImage() throws IOException {
+        Path bin = binFile();
+        if (!Files.isRegularFile(bin) || !Files.isRegularFile(vsvFile())) {
+            return null;
+        }
+        ByteBuffer image = ByteBuffer.allocate(4096);
+        try (var channel = FileChannel.open(bin)) {
+            AtomicFiles.readFully(channel, image, 0);
+        }
+        image.flip();
+        byte[] magic = new byte[RAM_MAGIC.length];
+        if (image.remaining() < magic.length + Integer.BYTES) {
+            return null;
+        }
+        image.get(magic);
+        int count = image.getInt();
+        if (!Arrays.equals(magic, RAM_MAGIC) || count != disks.size()
+                || image.remaining() < (count + 1) * Long.BYTES) {
+            return null;
+        }
+        long[] next = new long[count];
+        for (int i = 0; i < count; i++) {
+            next[i] = image.getLong();
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(image.array(), 0, image.position());
+        return image.getLong() == crc.getValue() ? next : null;
+    }
+
+    private void transition(GuestState to) throws IOException {
+        GuestState from = state;
+        state = to;
+        try {
+            persistState();
+        } catch (IOException e) {
+            state = from;
+            throw e;
+        }
+    }
+
+    private void persistState() throws IOException {
+        AtomicFiles.write(directory.resolve(MACHINES).resolve(config.id() + ".state"), stateBytes(state));
+    }
+
+    private void forceDisks() throws IOException {
+        for (SimulatedDisk disk : disks) {
+            disk.force();
+        }
+    }
+
+    private void deleteSavedMemory() throws IOException {
+        AtomicFiles.deleteDurably(vsvFile());
+        AtomicFiles.deleteDurably(binFile());
+    }
+
+    private Path vsvFile() {
+        return directory.resolve(MACHINES).resolve(config.id() + ".vsv");
+    }
+
+    private Path binFile() {
+        return directory.resolve(MACHINES).resolve(config.id() + ".bin");
+    }
+
+    private void consumeFailure(SimulatedOperation operation) {
+        if (armedFailures.remove(operation)) {
+            throw new HostException("simulated failure: " + operation + " of guest '" + config.name()
+                    + "' on host '" + hostName + "'", true, null);
+        }
+    }
+
+    private HostException failure(String operation, IOException cause) {
+        return new HostException(operation + " of guest '" + config.name() + "' on host '" + hostName + "' failed: "
+                + cause.getMessage(), false, cause);
+    }
+
+    private static void mergeLeftovers(SimulatedDisk disk) throws IOException {
+        String fileName = disk.fileName();
+        String prefix = overlayName(fileName, "").replace(DifferencingDisk.EXTENSION, "");
+        List<Path> leftovers = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(disk.file().getParent(),
+                prefix + "*" + DifferencingDisk.EXTENSION)) {
+            found.forEach(leftovers::add);
+        }
+        record Leftover(Path file, long createdMicros) {}
+        List<Leftover> oldestFirst = new ArrayList<>();
+        for (Path leftover : leftovers) {
+            oldestFirst.add(new Leftover(leftover, DifferencingDisk.createdMicros(leftover)));
+        }
+        oldestFirst.sort(Comparator.comparingLong(Leftover::createdMicros));
+        for (Leftover leftover : oldestFirst) {
+            LOG.log(System.Logger.Level.INFO, "merging leftover differencing disk " + leftover.file());
+            DifferencingDisk.replayLeftover(leftover.file(), disk.base());
+            AtomicFiles.deleteDurably(leftover.file());
+        }
+    }
+
+    private static Path configFile(Path machines) throws IOException {
+        List<Path> configs = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(machines, "*.xml")) {
+            found.forEach(configs::add);
+        }
+        if (configs.size() != 1) {
+            throw new IOException("expected one configuration file in " + machines + ", found " + configs.size());
+        }
+        return configs.get(0);
+    }
+
+    private static GuestState readState(Path stateFile) throws IOException {
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(stateFile)) {
+            properties.load(in);
+        }
+        try {
+            return GuestState.valueOf(properties.getProperty("state", ""));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("unreadable guest state in " + stateFile, e);
+        }
+    }
+
+    private static byte[] stateBytes(GuestState state) {
+        return ("state=" + state.name() + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
+        }
+    }
+
+    private static final class ActiveDiversion {
+        final String snapshotId;
+        final List<SimulatedDisk> disks;
+        boolean merging;
+
+        ActiveDiversion(String snapshotId, List<SimulatedDisk> disks) {
+            this.snapshotId = snapshotId;
+            this.disks = new ArrayList<>(disks);
+        }
+    }
+
+    private final class Hold implements GuestHold {
+        private final HoldMode mode;
+        private final GuestState prior;
+        private boolean active;
+
+        Hold(HoldMode mode, GuestState prior, boolean active) {
+            this.mode = mode;
+            this.prior = prior;
+            this.active = active;
+        }
+
+        @Override
+        public HoldMode mode() {
+            return mode;
+        }
+
+        @Override
+        public GuestState priorState() {
+            return prior;
+        }
+
+        /** Stays active when resuming fails, so a retry (or a watchdog) can try again. */
+        @Override
+        public void close() {
+            synchronized (SimulatedGuest.this) {
+                if (active) {
+                    release(mode);
+                    active = false;
+                }
+            }
+        }
+    }
+}
