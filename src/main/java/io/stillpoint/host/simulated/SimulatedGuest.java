@@ -441,6 +441,17 @@ final class SimulatedGuest {
         }
     }
 
+    /**
+     * Files restored in place were captured while the guest was held: a guest they describe as running
+     * or paused lost its RAM with the restore and is OFF, as a powered-off machine is; a SAVED one keeps
+     * its saved memory and resumes from it.
+     */
+    synchronized void settleAfterRestore() throws IOException {
+        if (state == GuestState.RUNNING || state == GuestState.PAUSED) {
+            transition(GuestState.OFF);
+        }
+    }
+
     private byte[] memoryImage() {
         ByteBuffer image = ByteBuffer.allocate(4096);
         image.put(RAM_MAGIC).putInt(disks.size());

@@ -4,6 +4,7 @@ import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestSpec;
+import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostCapabilities;
 import io.stillpoint.host.HostException;
@@ -147,6 +148,25 @@ public final class SimulatedHypervisor implements Hypervisor {
     @Override
     public void stop(String ref) {
         find(ref).stop();
+    }
+
+    @Override
+    public void reload(String ref) {
+        SimulatedGuest stale = find(ref);
+        GuestInfo info = stale.info();
+        if (info.state() != GuestState.OFF) {
+            throw new HostException("guest '" + info.name() + "' is " + info.state() + "; only an OFF guest can be reloaded");
+        }
+        stale.close();
+        try {
+            SimulatedGuest fresh = SimulatedGuest.load(name, info.directory());
+            fresh.settleAfterRestore();
+            guests.put(fresh.id(), fresh);
+        } catch (IOException e) {
+            guests.remove(ref);
+            throw new HostException("guest '" + info.name() + "' could not be reloaded from " + info.directory() + ": "
+                    + e.getMessage(), false, e);
+        }
     }
 
     /** Per disk file name, the sequence number of the guest's last write (0 before its first). */

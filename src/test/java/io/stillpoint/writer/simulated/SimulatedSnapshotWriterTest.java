@@ -211,6 +211,11 @@ class SimulatedSnapshotWriterTest extends SnapshotWriterContract {
             }
 
             @Override
+            public void reload(String ref) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public GuestInfo create(io.stillpoint.host.GuestSpec spec) {
                 throw new UnsupportedOperationException();
             }
