@@ -2,6 +2,8 @@ package io.stillpoint.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
 import io.stillpoint.fs.UnsafePathException;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.InvalidHostSettingsException;
@@ -54,6 +56,12 @@ public class ProblemMapper {
         return respond(status, detail, uri, null, e);
     }
 
+    /** Hibernate Validator's own mapper would answer plain JSON; this one is more specific and wins. */
+    @ServerExceptionMapper
+    public Response map(ResteasyReactiveViolationException e, UriInfo uri) {
+        return map((ConstraintViolationException) e, uri);
+    }
+
     @ServerExceptionMapper
     public Response map(ConstraintViolationException e, UriInfo uri) {
         List<Problem.FieldError> errors = e.getConstraintViolations().stream()
@@ -62,6 +70,12 @@ public class ProblemMapper {
                 .toList();
         String detail = errors.stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
         return respond(400, detail, uri, errors, e);
+    }
+
+    /** quarkus-rest-jackson's own mapper would answer plain JSON; this one is more specific and wins. */
+    @ServerExceptionMapper
+    public Response map(MismatchedInputException e, UriInfo uri) {
+        return map((JsonProcessingException) e, uri);
     }
 
     @ServerExceptionMapper
