@@ -51,6 +51,9 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response map(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonProcessingException unreadable) {
+            return map(unreadable, uri);
+        }
         int status = e.getResponse().getStatus();
         String detail = status == 404 ? "no resource at " + uri.getPath() : e.getMessage();
         return respond(status, detail, uri, null, e);

@@ -110,7 +110,7 @@ class FaultsTest {
                     smallRepository == null ? repositoryId : smallRepository)));
 
             if (mounted) {
-                assertFailedCleanly(vmId, run, "No space left on device");
+                assertFailedCleanly(vmId, run, "no space left on device");
                 try (Stream<Path> left = Files.walk(small.resolve("repo"))) {
                     assertThat(left.filter(Files::isRegularFile)).isEmpty();
                 }
