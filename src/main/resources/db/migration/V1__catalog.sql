@@ -95,7 +95,8 @@ CREATE TABLE restore_point (
     manifest_sha256  text NOT NULL,
     protected        boolean NOT NULL DEFAULT false,
     verified_at      timestamp(6) with time zone,
-    verify_status    text
+    verify_status    text,
+    verify_problems  text
 );
 CREATE INDEX restore_point_vm ON restore_point (vm_id, created_at DESC);
 ALTER TABLE backup_run ADD CONSTRAINT backup_run_restore_point FOREIGN KEY (restore_point_id) REFERENCES restore_point (id) ON DELETE SET NULL;
@@ -108,6 +109,15 @@ CREATE TABLE restore (
     target_path       text NOT NULL,
     start_after       boolean NOT NULL,
     stop_vm           boolean NOT NULL,
+    keep_previous     boolean NOT NULL DEFAULT false,
+    forced            boolean NOT NULL DEFAULT false,
+    -- for a restore as a new VM: on which host, under which name, and the VM it became
+    host_id           uuid REFERENCES host (id),
+    new_vm_name       text,
+    new_vm_id         uuid REFERENCES vm (id),
+    -- a client's Idempotency-Key and a digest of its request, so a retry finds this restore again
+    idempotency_key   text UNIQUE,
+    request_digest    text,
     status            text NOT NULL,
     node              text NOT NULL,
     requested_by      text,

@@ -7,7 +7,8 @@ import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationExc
 import io.stillpoint.fs.UnsafePathException;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.InvalidHostSettingsException;
-import io.stillpoint.inventory.BusyException;
+import io.stillpoint.inventory.ConflictException;
+import io.stillpoint.inventory.IdempotencyMismatchException;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import jakarta.validation.ConstraintViolation;
@@ -44,9 +45,11 @@ public class ProblemMapper {
         STATUS.put(InvalidHostSettingsException.class, 400);
         STATUS.put(ConstraintViolationException.class, 400);
         STATUS.put(JsonProcessingException.class, 400);
+        STATUS.put(RangeNotSatisfiableException.class, 416);
         STATUS.put(NotFoundException.class, 404);
         STATUS.put(GuestNotFoundException.class, 404);
-        STATUS.put(BusyException.class, 409);
+        STATUS.put(ConflictException.class, 409);
+        STATUS.put(IdempotencyMismatchException.class, 422);
     }
 
     @ServerExceptionMapper

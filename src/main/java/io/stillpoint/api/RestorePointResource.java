@@ -6,22 +6,27 @@ import io.stillpoint.api.dto.RestorePointResponse;
 import io.stillpoint.api.dto.RestoreRequestBody;
 import io.stillpoint.api.dto.RestoreResponse;
 import io.stillpoint.catalog.BackupRepository;
-import io.stillpoint.catalog.Restore;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
+import io.stillpoint.copy.EntryType;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
+import io.stillpoint.repository.ManifestEntry;
 import io.stillpoint.repository.RepositoryLayout;
 import io.stillpoint.restore.RestoreRequest;
 import io.stillpoint.restore.RestoreService;
 import io.stillpoint.restore.RestoreTarget;
+import io.stillpoint.restore.VerifyService;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
@@ -29,14 +34,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jboss.resteasy.reactive.PathPart;
 
 @Path("/api/restore-points")
 public class RestorePointResource {
 
-    private final RestoreService restores;
+    private static final int MAX_PAGE = 10_000;
 
-    RestorePointResource(RestoreService restores) {
+    private final RestoreService restores;
+    private final VerifyService verifier;
+
+    RestorePointResource(RestoreService restores, VerifyService verifier) {
         this.restores = restores;
+        this.verifier = verifier;
     }
 
     /** Newest first; {@code vmId} narrows to one VM. */
@@ -63,22 +73,86 @@ public class RestorePointResource {
         });
     }
 
-    /** The VM's files in the restore point, with paths relative to the VM's folder. */
+    /**
+     * The VM's files in the restore point, with paths relative to the VM's folder, in path order: those
+     * starting with {@code prefix}, {@code limit} at most from {@code offset}.
+     */
     @GET
     @Path("{id}/files")
-    public List<FileResponse> files(@PathParam("id") String id) throws IOException {
-        Manifest manifest = manifest(Ids.path("restore point", id));
-        String prefix = RepositoryLayout.FILES + "/";
-        return manifest.entries().stream()
-                .filter(e -> e.path().startsWith(prefix))
-                .map(e -> FileResponse.of(e.path().substring(prefix.length()), e))
+    public List<FileResponse> files(@PathParam("id") String id, @QueryParam("prefix") @DefaultValue("") String prefix,
+            @QueryParam("limit") @DefaultValue("1000") int limit, @QueryParam("offset") @DefaultValue("0") int offset)
+            throws IOException {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("limit", "must be between 1 and " + MAX_PAGE);
+        }
+        if (offset < 0) {
+            throw new InvalidRequestException("offset", "must not be negative");
+        }
+        Located point = locate(Ids.path("restore point", id));
+        String files = RepositoryLayout.FILES + "/";
+        return point.manifest().entries().stream()
+                .filter(e -> e.path().startsWith(files + prefix))
+                .map(e -> FileResponse.of(e.path().substring(files.length()), e))
+                .skip(offset)
+                .limit(limit)
                 .toList();
     }
 
-    /** Starts a restore; answers 202 with the restore to poll. */
+    /**
+     * One file of the restore point, for a single-file restore: its {@code ETag} is its digest, and a
+     * {@code Range} of bytes may be asked for.
+     */
+    @GET
+    @Path("{id}/files/{path: .+}")
+    public Response download(@PathParam("id") String id, @PathParam("path") String path,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch, @HeaderParam("Range") String range)
+            throws IOException {
+        Located point = locate(Ids.path("restore point", id));
+        String wanted = RepositoryLayout.FILES + "/" + path;
+        ManifestEntry entry = point.manifest().entries().stream()
+                .filter(e -> e.path().equals(wanted) && e.type() == EntryType.FILE)
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException("restore point " + id + " holds no file '" + path + "'"));
+        String etag = "\"" + entry.sha256() + "\"";
+        if (etag.equals(ifNoneMatch)) {
+            return Response.notModified().tag(entry.sha256()).build();
+        }
+        java.nio.file.Path file = point.directory().resolve(entry.path());
+        String name = java.nio.file.Path.of(path).getFileName().toString().replace("\"", "");
+        Response.ResponseBuilder response;
+        ByteRange bytes = ByteRange.parse(range, entry.size());
+        if (bytes == null) {
+            response = Response.ok(new PathPart(file, 0, entry.size())).header(HttpHeaders.CONTENT_LENGTH, entry.size());
+        } else {
+            response = Response.status(206)
+                    .entity(new PathPart(file, bytes.first(), bytes.length()))
+                    .header(HttpHeaders.CONTENT_LENGTH, bytes.length())
+                    .header("Content-Range", "bytes " + bytes.first() + "-" + bytes.last() + "/" + entry.size());
+        }
+        return response.type("application/octet-stream")
+                .header("ETag", etag)
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                .build();
+    }
+
+    /** Re-reads every file against the manifest in the background; poll the restore point's verifyStatus. */
+    @POST
+    @Path("{id}/verify")
+    public Response verify(@PathParam("id") String id) {
+        RestorePoint point = verifier.start(Ids.path("restore point", id));
+        return Response.accepted(RestorePointResponse.of(point, null))
+                .location(URI.create("/api/restore-points/" + point.id)).build();
+    }
+
+    /**
+     * Starts a restore; answers 202 with the restore to poll. With an {@code Idempotency-Key} the same
+     * request within 24 hours answers the restore it started the first time.
+     */
     @POST
     @Path("{id}/restore")
-    public Response restore(@PathParam("id") String id, RestoreRequestBody body) {
+    public Response restore(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String idempotencyKey,
+            RestoreRequestBody body) {
         UUID pointId = Ids.path("restore point", id);
         if (body == null || body.target() == null) {
             throw new InvalidRequestException("target", "is required; one of " + RestoreTarget.ids());
@@ -88,18 +162,62 @@ public class RestorePointResource {
         if (target == RestoreTarget.PATH && (body.path() == null || body.path().isBlank())) {
             throw new InvalidRequestException("path", "is required for target 'path'");
         }
-        Restore restore = restores.request(
-                new RestoreRequest(pointId, target, body.path(), body.startAfter(), body.stopVm()), null);
-        return Response.accepted(RestoreResponse.of(restore, null)).location(URI.create("/api/restores/" + restore.id))
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw new InvalidRequestException("Idempotency-Key", "must be 1 to 255 characters");
+        }
+        RestoreService.Accepted accepted = restores.request(new RestoreRequest(pointId, target, body.path(),
+                body.hostId(), body.name(), body.startAfter(), body.stopVm(), body.keepPrevious(), body.force(), null,
+                idempotencyKey));
+        return Response.accepted(RestoreResponse.of(accepted.restore(), null))
+                .location(URI.create("/api/restores/" + accepted.restore().id))
                 .build();
     }
 
-    private static Manifest manifest(UUID pointId) throws IOException {
+    private record Located(java.nio.file.Path directory, Manifest manifest) {}
+
+    private static Located locate(UUID pointId) throws IOException {
         java.nio.file.Path dir = QuarkusTransaction.requiringNew().call(() -> {
             RestorePoint p = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
             BackupRepository repository = BackupRepository.byId(p.repositoryId).orElseThrow();
             return new RepositoryLayout(repository.root()).resolve(p.relativePath);
         });
-        return ManifestCodec.read(dir.resolve(RepositoryLayout.MANIFEST));
+        return new Located(dir, ManifestCodec.read(dir.resolve(RepositoryLayout.MANIFEST)));
+    }
+
+    /** A single {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix} range. */
+    record ByteRange(long first, long last) {
+
+        long length() {
+            return last - first + 1;
+        }
+
+        static ByteRange parse(String header, long size) {
+            if (header == null || header.isBlank()) {
+                return null;
+            }
+            String spec = header.trim();
+            if (!spec.startsWith("bytes=") || spec.contains(",")) {
+                throw new RangeNotSatisfiableException(header, size);
+            }
+            String[] bounds = spec.substring("bytes=".length()).split("-", -1);
+            try {
+                long first;
+                long last;
+                if (bounds[0].isEmpty()) {
+                    long suffix = Long.parseLong(bounds[1]);
+                    first = Math.max(0, size - suffix);
+                    last = size - 1;
+                } else {
+                    first = Long.parseLong(bounds[0]);
+                    last = bounds[1].isEmpty() ? size - 1 : Math.min(Long.parseLong(bounds[1]), size - 1);
+                }
+                if (first < 0 || first > last || first >= size) {
+                    throw new RangeNotSatisfiableException(header, size);
+                }
+                return new ByteRange(first, last);
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                throw new RangeNotSatisfiableException(header, size);
+            }
+        }
     }
 }

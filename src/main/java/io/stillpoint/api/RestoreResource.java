@@ -1,28 +1,63 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RestoreResponse;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.Restore;
+import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.restore.RestorePipeline;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.UUID;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/api/restores")
 public class RestoreResource {
 
     private final RunProgress progress;
+    private final RestorePipeline pipeline;
 
-    RestoreResource(RunProgress progress) {
+    RestoreResource(RunProgress progress, RestorePipeline pipeline) {
         this.progress = progress;
+        this.pipeline = pipeline;
     }
 
     @GET
     @Path("{id}")
     public RestoreResponse get(@PathParam("id") String id) {
+        return view(Ids.path("restore", id));
+    }
+
+    /** The restore's state as server-sent events, every half second until it has finished. */
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<RestoreResponse> events(@PathParam("id") String id) {
         UUID restoreId = Ids.path("restore", id);
+        view(restoreId);
+        return ProgressStream.of(() -> view(restoreId), r -> r.finishedAt() != null);
+    }
+
+    /** Stops a running restore; the target is left as it was before. */
+    @POST
+    @Path("{id}/cancel")
+    public Response cancel(@PathParam("id") String id) {
+        RestoreResponse restore = view(Ids.path("restore", id));
+        if (restore.finishedAt() != null || !pipeline.cancel(restore.id(), "cancelled by request")) {
+            throw new ConflictException("restore " + restore.id() + " is " + restore.status() + " and cannot be cancelled now");
+        }
+        return Response.accepted(restore).build();
+    }
+
+    private RestoreResponse view(UUID restoreId) {
         Restore restore = QuarkusTransaction.requiringNew().call(
                 () -> Restore.byId(restoreId).orElseThrow(() -> new NotFoundException("restore", restoreId)));
         return RestoreResponse.of(restore, progress.of(restoreId).orElse(null));

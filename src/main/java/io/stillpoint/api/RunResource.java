@@ -7,14 +7,18 @@ import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.inventory.BusyException;
 import io.stillpoint.inventory.NotFoundException;
+import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/api/runs")
 public class RunResource {
@@ -41,6 +45,19 @@ public class RunResource {
     public RunResponse get(@PathParam("id") String id) {
         BackupRun run = find(id);
         return RunResponse.of(run, progress.of(run.id).orElse(null));
+    }
+
+    /** The run's state and copy progress as server-sent events, every half second until it has finished. */
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<RunResponse> events(@PathParam("id") String id) {
+        UUID runId = find(id).id;
+        return ProgressStream.of(() -> {
+            BackupRun run = QuarkusTransaction.requiringNew().call(() -> BackupRun.byId(runId).orElseThrow());
+            return RunResponse.of(run, progress.of(runId).orElse(null));
+        }, r -> r.finishedAt() != null);
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */

@@ -26,7 +26,7 @@ public class Restore extends PanacheEntityBase {
     @Column(name = "vm_id")
     public UUID vmId;
 
-    /** {@code original} or {@code path}. */
+    /** {@code original}, {@code path} or {@code new-vm}. */
     public String target;
 
     @Column(name = "target_path")
@@ -37,6 +37,27 @@ public class Restore extends PanacheEntityBase {
 
     @Column(name = "stop_vm")
     public boolean stopVm;
+
+    @Column(name = "keep_previous")
+    public boolean keepPrevious;
+
+    /** Restored although the restore point's last verify failed. */
+    public boolean forced;
+
+    @Column(name = "host_id")
+    public UUID hostId;
+
+    @Column(name = "new_vm_name")
+    public String newVmName;
+
+    @Column(name = "new_vm_id")
+    public UUID newVmId;
+
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
+    @Column(name = "request_digest")
+    public String requestDigest;
 
     @Enumerated(EnumType.STRING)
     public RunStatus status;
@@ -72,6 +93,10 @@ public class Restore extends PanacheEntityBase {
 
     public static Optional<Restore> byId(UUID id) {
         return findByIdOptional(id);
+    }
+
+    public static Optional<Restore> byIdempotencyKey(String key) {
+        return find("idempotencyKey", key).firstResultOptional();
     }
 
     public static List<Restore> unfinishedOn(String node) {

@@ -59,8 +59,13 @@ public class RestorePoint extends PanacheEntityBase {
     @Column(name = "verified_at")
     public Instant verifiedAt;
 
+    /** {@code RUNNING}, {@code OK} or {@code FAILED}; null until the first verify. */
     @Column(name = "verify_status")
     public String verifyStatus;
+
+    /** What the last failed verify found, naming the files. */
+    @Column(name = "verify_problems")
+    public String verifyProblems;
 
     public static Optional<RestorePoint> byId(UUID id) {
         return findByIdOptional(id);

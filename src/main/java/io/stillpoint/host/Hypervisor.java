@@ -1,5 +1,6 @@
 package io.stillpoint.host;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,6 +52,25 @@ public interface Hypervisor extends AutoCloseable {
      * then OFF, or SAVED when the restored files hold saved memory that a start resumes from.
      */
     void reload(String ref);
+
+    /**
+     * Where a new guest called {@code name} would keep its folder on this host, for a restore to stage
+     * a copy beside it.
+     *
+     * @throws HostException if this host cannot take guests restored as new ones
+     */
+    default Path newGuestDirectory(String name) {
+        throw new HostException("host '" + name() + "' cannot take a restored guest as a new one");
+    }
+
+    /**
+     * Registers the restored copy of another guest's folder, already at {@link #newGuestDirectory}, as a
+     * new guest called {@code name} with an identity of its own (id, disk file names, MAC where there is
+     * one). The new guest is OFF, or SAVED when the copy holds saved memory.
+     */
+    default GuestInfo importGuest(Path directory, String name) {
+        throw new HostException("host '" + name() + "' cannot take a restored guest as a new one");
+    }
 
     /** Gives access to adapter-specific features for writers of the same family. */
     default <T> Optional<T> unwrap(Class<T> type) {

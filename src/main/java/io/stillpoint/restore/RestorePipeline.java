@@ -19,9 +19,11 @@ import io.stillpoint.copy.CopyResult;
 import io.stillpoint.copy.EntryType;
 import io.stillpoint.copy.TreeCopier;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
+import io.stillpoint.inventory.Inventory;
 import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
 import io.stillpoint.repository.ManifestEntry;
@@ -51,12 +53,14 @@ public class RestorePipeline {
     private static final Logger LOG = Logger.getLogger(RestorePipeline.class);
 
     private final HostRegistry hosts;
+    private final Inventory inventory;
     private final RunProgress progress;
     private final StillpointConfig config;
     private final Map<UUID, CancellationSignal> cancellations = new ConcurrentHashMap<>();
 
-    RestorePipeline(HostRegistry hosts, RunProgress progress, StillpointConfig config) {
+    RestorePipeline(HostRegistry hosts, Inventory inventory, RunProgress progress, StillpointConfig config) {
         this.hosts = hosts;
+        this.inventory = inventory;
         this.progress = progress;
         this.config = config;
     }
@@ -99,13 +103,16 @@ public class RestorePipeline {
             verify(manifest, copied);
             cancel.throwIfCancelled();
 
-            if (RestoreTarget.ORIGINAL.id().equals(work.restore().target)) {
-                swapIntoGuest(work, staging);
-            } else {
-                Durable.rename(staging.staging(), target);
+            UUID newVmId = null;
+            switch (RestoreTarget.parse(work.restore().target).orElseThrow()) {
+                case ORIGINAL -> swapIntoGuest(work, staging);
+                case PATH -> Durable.rename(staging.staging(), target);
+                case NEW_VM -> newVmId = createGuest(work, staging);
             }
+            UUID createdVm = newVmId;
             QuarkusTransaction.requiringNew().run(() -> {
                 Restore r = Restore.byId(restoreId).orElseThrow();
+                r.newVmId = createdVm;
                 r.status = RunStatus.SUCCEEDED;
                 r.finishedAt = Instant.now();
                 r.bytesTotal = copied.bytesCopied();
@@ -155,10 +162,33 @@ public class RestorePipeline {
         Durable.rename(staging.target(), staging.aside());
         Durable.rename(staging.staging(), staging.target());
         host.reload(work.vm().ref);
-        Durable.deleteTree(staging.aside());
+        if (work.restore().keepPrevious) {
+            Durable.rename(staging.aside(), staging.kept(Instant.now()));
+        } else {
+            Durable.deleteTree(staging.aside());
+        }
         if (work.restore().startAfter) {
             host.start(work.vm().ref);
         }
+    }
+
+    /** Moves the staged copy to where the host keeps the new guest and registers it with a new identity. */
+    private UUID createGuest(Work work, Staging staging) throws IOException {
+        Host hostRow = QuarkusTransaction.requiringNew().call(() -> Host.byId(work.restore().hostId).orElseThrow());
+        Hypervisor host = hosts.of(hostRow);
+        Durable.rename(staging.staging(), staging.target());
+        GuestInfo guest;
+        try {
+            guest = host.importGuest(staging.target(), work.restore().newVmName);
+        } catch (RuntimeException e) {
+            Durable.deleteTree(staging.target());
+            throw e;
+        }
+        Vm vm = inventory.catalog(hostRow, guest);
+        if (work.restore().startAfter) {
+            host.start(guest.ref());
+        }
+        return vm.id;
     }
 
     private CopyResult copy(UUID restoreId, Path from, Path to, CancellationSignal cancel) throws IOException {

@@ -9,7 +9,9 @@ public enum RestoreTarget {
     /** In place, over the VM's own folder; the VM must be OFF or be stopped first when asked. */
     ORIGINAL("original"),
     /** Into a new directory under one of the configured restore roots. */
-    PATH("path");
+    PATH("path"),
+    /** As a new guest with its own identity, on the original host or another. */
+    NEW_VM("new-vm");
 
     private final String id;
 

@@ -1,6 +1,9 @@
 package io.stillpoint.restore;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 
 /**
@@ -8,6 +11,15 @@ import java.util.UUID;
  * rename: the staging directory it fills, and where the replaced folder waits until the swap is done.
  */
 public record Staging(Path target, Path staging, Path aside) {
+
+    /** Marks a folder an in-place restore replaced and kept; hosts do not take it for a guest. */
+    public static final String KEPT_INFIX = ".before-restore-";
+
+    /** Where {@code keepPrevious} keeps the replaced folder: {@code <name>.before-restore-<time>}. */
+    public Path kept(Instant at) {
+        String time = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(at);
+        return target.resolveSibling(target.getFileName() + KEPT_INFIX + time);
+    }
 
     public static Staging beside(Path target, UUID restoreId) {
         Path parent = target.toAbsolutePath().getParent();

@@ -21,11 +21,12 @@ public record RestorePointResponse(
         String manifestSha256,
         boolean isProtected,
         Instant verifiedAt,
-        String verifyStatus) {
+        String verifyStatus,
+        String verifyProblems) {
 
     public static RestorePointResponse of(RestorePoint p, String vmName) {
         return new RestorePointResponse(p.id, p.vmId, vmName, p.runId, p.createdAt, p.mode, p.consistency, p.writer,
                 p.repositoryId, p.relativePath, p.sizeBytes, p.fileCount, p.manifestSha256, p.isProtected, p.verifiedAt,
-                p.verifyStatus);
+                p.verifyStatus, p.verifyProblems);
     }
 }

@@ -1,9 +1,23 @@
 package io.stillpoint.api.dto;
 
+import java.util.UUID;
+
 /**
- * @param target {@code original} (in place) or {@code path}
+ * @param target {@code original} (in place), {@code path} or {@code new-vm}
  * @param path for {@code path}: an absolute directory under a restore root, not existing or empty
- * @param startAfter for {@code original}: start the VM once its files are back
+ * @param hostId for {@code new-vm}: the host to create the VM on (default: the original's)
+ * @param name for {@code new-vm}: the new VM's name
+ * @param startAfter for {@code original} and {@code new-vm}: start the VM once its files are back
  * @param stopVm for {@code original}: shut the VM down first instead of refusing a VM that is not OFF
+ * @param keepPrevious for {@code original}: keep the replaced folder as {@code <name>.before-restore-<time>}
+ * @param force restore even though the restore point's last verify failed
  */
-public record RestoreRequestBody(String target, String path, boolean startAfter, boolean stopVm) {}
+public record RestoreRequestBody(
+        String target,
+        String path,
+        UUID hostId,
+        String name,
+        boolean startAfter,
+        boolean stopVm,
+        boolean keepPrevious,
+        boolean force) {}

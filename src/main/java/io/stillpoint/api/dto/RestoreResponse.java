@@ -13,6 +13,11 @@ public record RestoreResponse(
         String targetPath,
         boolean startAfter,
         boolean stopVm,
+        boolean keepPrevious,
+        boolean forced,
+        UUID hostId,
+        String newVmName,
+        UUID newVmId,
         String status,
         String requestedBy,
         Instant createdAt,
@@ -26,7 +31,7 @@ public record RestoreResponse(
 
     public static RestoreResponse of(Restore r, CopyProgress live) {
         return new RestoreResponse(r.id, r.restorePointId, r.vmId, r.target, r.targetPath, r.startAfter, r.stopVm,
-                r.status.name(), r.requestedBy, r.createdAt, r.startedAt, r.finishedAt, r.bytesTotal, r.bytesCopied,
+                r.keepPrevious, r.forced, r.hostId, r.newVmName, r.newVmId, r.status.name(), r.requestedBy, r.createdAt, r.startedAt, r.finishedAt, r.bytesTotal, r.bytesCopied,
                 r.filesCopied, r.error, ProgressResponse.of(live));
     }
 }

@@ -134,6 +134,37 @@ final class SimulatedGuest {
         }
     }
 
+    /**
+     * Gives a restored copy of a guest's folder a new identity in place: a new id for its configuration,
+     * state and saved memory, and disk files named after its new name.
+     */
+    static void adopt(Path directory, String name, String id) throws IOException {
+        Path machines = directory.resolve(MACHINES);
+        Path oldConfigFile = configFile(machines);
+        GuestConfig old = GuestConfig.read(oldConfigFile);
+        List<String> diskNames = new ArrayList<>();
+        for (int i = 0; i < old.disks().size(); i++) {
+            String diskName = name + (i == 0 ? "" : "-" + i) + ".vhdx";
+            Path from = directory.resolve(DISKS).resolve(old.disks().get(i));
+            Path to = directory.resolve(DISKS).resolve(diskName);
+            if (!from.equals(to)) {
+                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            }
+            diskNames.add(diskName);
+        }
+        GuestConfig renewed = new GuestConfig(id, name, old.memoryBytes(), old.guestOs(), old.canQuiesce(), diskNames);
+        for (String suffix : List.of(".state", ".vsv", ".bin")) {
+            Path from = machines.resolve(old.id() + suffix);
+            if (Files.exists(from)) {
+                Files.move(from, machines.resolve(id + suffix), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        AtomicFiles.write(machines.resolve(id + ".xml"), renewed.toXml());
+        Files.delete(oldConfigFile);
+        AtomicFiles.forceDirectory(machines);
+        AtomicFiles.forceDirectory(directory.resolve(DISKS));
+    }
+
     String id() {
         return config.id();
     }

@@ -43,6 +43,9 @@ public final class SimulatedHypervisor implements Hypervisor {
     /** A differencing disk's extension, as Hyper-V names them: {@code <disk>_<snapshot id>.avhdx}. */
     public static final String DIFFERENCING_DISK_EXTENSION = ".avhdx";
 
+    /** A guest's previous folder kept by an in-place restore ({@code keepPrevious}): a copy, not a guest. */
+    static final String KEPT_BY_RESTORE = ".before-restore-";
+
     private static final System.Logger LOG = System.getLogger(SimulatedHypervisor.class.getName());
     private static final Pattern GUEST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, true);
@@ -72,7 +75,7 @@ public final class SimulatedHypervisor implements Hypervisor {
                 String fileName = entry.getFileName().toString();
                 if (fileName.startsWith(".creating-")) {
                     SimulatedGuest.deleteTree(entry);
-                } else if (Files.isDirectory(entry) && !fileName.startsWith(".")) {
+                } else if (Files.isDirectory(entry) && !fileName.startsWith(".") && !fileName.contains(KEPT_BY_RESTORE)) {
                     openOrSkip(entry);
                 }
             }
@@ -166,6 +169,38 @@ public final class SimulatedHypervisor implements Hypervisor {
             guests.remove(ref);
             throw new HostException("guest '" + info.name() + "' could not be reloaded from " + info.directory() + ": "
                     + e.getMessage(), false, e);
+        }
+    }
+
+    @Override
+    public Path newGuestDirectory(String guestName) {
+        if (guestName == null || !GUEST_NAME.matcher(guestName).matches()) {
+            throw new InvalidGuestSpecException("name",
+                    "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        Path directory = root.resolve(guestName);
+        if (Files.exists(directory) || guests.values().stream().anyMatch(g -> g.name().equalsIgnoreCase(guestName))) {
+            throw new InvalidGuestSpecException("name", "a guest named '" + guestName + "' already exists");
+        }
+        return directory;
+    }
+
+    @Override
+    public GuestInfo importGuest(Path directory, String guestName) {
+        if (!directory.equals(root.resolve(guestName))) {
+            throw new HostException("a new guest '" + guestName + "' must be at " + root.resolve(guestName));
+        }
+        String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
+        synchronized (guests) {
+            try {
+                SimulatedGuest.adopt(directory, guestName, id);
+                SimulatedGuest guest = open(directory);
+                guest.settleAfterRestore();
+                return guest.info();
+            } catch (IOException | RuntimeException e) {
+                throw new HostException("registering the restored guest '" + guestName + "' on host '" + name
+                        + "' failed: " + e.getMessage(), false, e);
+            }
         }
     }
 
