@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The few Linux calls the JDK does not offer: SEEK_DATA/SEEK_HOLE, growing a file without writing,
+ * The few Linux calls the JDK does not offer: SEEK_DATA/SEEK_HOLE, early writeback, growing a file
+ * without writing,
  * every xattr namespace (the JDK reaches only {@code user.*}), {@code lchown} and nanosecond
  * {@code utimensat} on links. Sizes are {@code long} because Stillpoint runs on 64-bit Linux only.
  *
@@ -28,6 +29,8 @@ final class LibC {
         long lseek(int fd, long offset, int whence);
 
         int truncate(byte[] path, long length);
+
+        int sync_file_range(int fd, long offset, long nbytes, int flags);
 
         long llistxattr(byte[] path, byte[] list, long size);
 
@@ -49,10 +52,12 @@ final class LibC {
     static final Calls C = Native.load("c", Calls.class);
 
     static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
     static final int O_NOFOLLOW = 0400000;
     static final int O_CLOEXEC = 02000000;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
+    static final int SYNC_FILE_RANGE_WRITE = 2;
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
 

@@ -260,7 +260,7 @@ public final class TreeCopier {
                     FileChannel out = FileChannel.open(dst,
                             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE)) {
                 long size = in.size();
-                String sha256 = files.copy(e.source(), in, dst, out, size);
+                String sha256 = files.copy(e.source(), in, dst, out, size, options.fsync());
                 Metadata.apply(e, xattrs, dst, losses(e.path()));
                 if (options.fsync()) {
                     out.force(true);
