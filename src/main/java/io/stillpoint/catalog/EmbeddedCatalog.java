@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -24,10 +26,18 @@ public final class EmbeddedCatalog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EmbeddedCatalog.class);
     private static final String DATABASE = "stillpoint";
 
+    private static final AtomicReference<EmbeddedCatalog> RUNNING = new AtomicReference<>();
+
     private final EmbeddedPostgres postgres;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddedCatalog(EmbeddedPostgres postgres) {
         this.postgres = postgres;
+    }
+
+    /** The catalog this process started, if it started one. */
+    public static Optional<EmbeddedCatalog> running() {
+        return Optional.ofNullable(RUNNING.get());
     }
 
     /** Starts PostgreSQL on {@code dataDir}, creating the cluster and the catalog database on first use. */
@@ -53,7 +63,9 @@ public final class EmbeddedCatalog implements AutoCloseable {
             throw new IOException("embedded PostgreSQL started but the catalog database could not be created", e);
         }
         LOG.infof("embedded PostgreSQL running on port %d with data in %s", postgres.getPort(), dataDir);
-        return new EmbeddedCatalog(postgres);
+        EmbeddedCatalog catalog = new EmbeddedCatalog(postgres);
+        RUNNING.set(catalog);
+        return catalog;
     }
 
     public String jdbcUrl() {
@@ -89,10 +101,15 @@ public final class EmbeddedCatalog implements AutoCloseable {
         }
     }
 
+    /** Stops PostgreSQL cleanly; only the first call does anything. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             postgres.close();
+            LOG.info("embedded PostgreSQL stopped");
         } catch (IOException e) {
             LOG.warn("embedded PostgreSQL did not stop cleanly", e);
         }

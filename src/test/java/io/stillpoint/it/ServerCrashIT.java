@@ -70,6 +70,46 @@ class ServerCrashIT {
         assertThat(home.resolve("pg").resolve("postmaster.pid")).doesNotExist();
     }
 
+    @Test
+    void killDuringAnInPlaceRestoreLeavesTheGuestIntact() throws Exception {
+        String vmId;
+        String pointId;
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            vmId = findVm(server.get("/api/vms"), "web01");
+            String runId = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause")).get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.get("/api/runs/" + runId).get("status").asText().equals("SUCCEEDED"));
+            pointId = server.get("/api/runs/" + runId).get("restorePointId").asText();
+            assertThat(server.stop()).isIn(0, 143);
+        }
+
+        String restoreId;
+        Path guest;
+        try (ServerProcess server = ServerProcess.start(home, log, Map.of("STILLPOINT_COPY_BANDWIDTH_LIMIT", "262144"))) {
+            guest = Path.of(server.get("/api/vms/" + vmId).get("directory").asText());
+            restoreId = server.post("/api/restore-points/" + pointId + "/restore",
+                    Map.of("target", "original", "stopVm", true, "startAfter", true)).get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                JsonNode progress = server.get("/api/restores/" + restoreId).path("progress");
+                return progress.path("bytesDone").asLong() > 0;
+            });
+            server.kill();
+        }
+
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            JsonNode restore = server.get("/api/restores/" + restoreId);
+            assertThat(restore.get("status").asText()).isEqualTo("FAILED");
+            assertThat(restore.get("error").asText()).contains("interrupted");
+            assertThat(server.get("/api/vms/" + vmId).get("state").asText()).isEqualTo("RUNNING");
+            for (Path disk : Files.newDirectoryStream(guest.resolve("Virtual Hard Disks"), "*.vhdx")) {
+                assertThat(io.stillpoint.host.simulated.SimulatedDisks.check(disk).invalidBlocks()).as(disk.toString()).isZero();
+            }
+            try (Stream<Path> siblings = Files.list(guest.getParent())) {
+                assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".restore-"));
+            }
+            assertThat(server.stop()).isIn(0, 143);
+        }
+    }
+
     private static String findVm(JsonNode vms, String name) {
         for (JsonNode vm : vms) {
             if (vm.get("name").asText().equals(name)) {

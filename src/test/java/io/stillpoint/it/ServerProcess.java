@@ -31,6 +31,11 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts the jar on the embedded catalog under {@code home} and waits until it is ready. */
     static ServerProcess start(Path home, Path log) throws Exception {
+        return start(home, log, Map.of());
+    }
+
+    /** As {@link #start(Path, Path)}, with extra environment variables (settings). */
+    static ServerProcess start(Path home, Path log, Map<String, String> settings) throws Exception {
         String jar = System.getProperty("stillpoint.app.jar", "target/quarkus-app/quarkus-run.jar");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -46,6 +51,7 @@ final class ServerProcess implements AutoCloseable {
         Map<String, String> env = builder.environment();
         env.remove("QUARKUS_DATASOURCE_JDBC_URL");
         env.put("STILLPOINT_HOME", home.toString());
+        env.putAll(settings);
         ServerProcess server = new ServerProcess(builder.start(), port);
         server.awaitReady(Duration.ofSeconds(120));
         return server;
