@@ -28,21 +28,25 @@ CREATE TABLE backup_repository (
     created_at  timestamp(6) with time zone NOT NULL
 );
 
--- Room for scheduled jobs; the scheduler fills in the behaviour.
+-- A scheduled backup: which VMs (by id and/or a name pattern), when (a Quartz cron in a time zone),
+-- how, where to, and how many restore points to keep.
 CREATE TABLE backup_job (
-    id             uuid PRIMARY KEY,
-    name           text NOT NULL UNIQUE,
-    schedule       text NOT NULL,
-    time_zone      text NOT NULL,
-    vm_ids         jsonb NOT NULL DEFAULT '[]'::jsonb,
-    vm_name_pattern text,
-    mode           text NOT NULL,
-    writer         text NOT NULL,
-    repository_id  uuid NOT NULL REFERENCES backup_repository (id),
-    retention      jsonb NOT NULL DEFAULT '{}'::jsonb,
-    options        jsonb NOT NULL DEFAULT '{}'::jsonb,
-    enabled        boolean NOT NULL,
-    created_at     timestamp(6) with time zone NOT NULL
+    id                   uuid PRIMARY KEY,
+    name                 text NOT NULL UNIQUE,
+    schedule             text NOT NULL,
+    time_zone            text NOT NULL,
+    vm_ids               jsonb NOT NULL DEFAULT '[]'::jsonb,
+    vm_name_pattern      text,
+    mode                 text NOT NULL,
+    writer               text,
+    repository_id        uuid NOT NULL REFERENCES backup_repository (id),
+    retention            jsonb NOT NULL DEFAULT '{}'::jsonb,
+    enabled              boolean NOT NULL,
+    verify_after         boolean NOT NULL DEFAULT false,
+    max_parallel         integer NOT NULL DEFAULT 2,
+    minimum_consistency  text,
+    created_at           timestamp(6) with time zone NOT NULL,
+    updated_at           timestamp(6) with time zone NOT NULL
 );
 
 CREATE TABLE backup_run (
@@ -51,6 +55,10 @@ CREATE TABLE backup_run (
     job_id            uuid REFERENCES backup_job (id) ON DELETE SET NULL,
     repository_id     uuid NOT NULL REFERENCES backup_repository (id),
     requested_mode    text NOT NULL,
+    -- a job's demand: the run fails rather than record less than this consistency
+    minimum_consistency text,
+    -- for a scheduled run: the fire it belongs to; one run per job, VM and fire, across all nodes
+    scheduled_for     timestamp(6) with time zone,
     mode              text,
     writer            text NOT NULL,
     -- bytes per second for this run's copy; null for the server's default
@@ -77,6 +85,7 @@ CREATE TABLE backup_run (
     error             text
 );
 CREATE INDEX backup_run_vm ON backup_run (vm_id, created_at DESC);
+CREATE UNIQUE INDEX backup_run_one_per_fire ON backup_run (job_id, vm_id, scheduled_for) WHERE scheduled_for IS NOT NULL;
 CREATE INDEX backup_run_active ON backup_run (status) WHERE status IN ('QUEUED', 'RUNNING');
 
 CREATE TABLE restore_point (
@@ -134,6 +143,13 @@ CREATE INDEX restore_active ON restore (status) WHERE status IN ('QUEUED', 'RUNN
 
 -- At most one backup run or in-place restore per VM at a time, across every server node: the
 -- primary key is the lock, taken in the transaction that creates the run or restore.
+-- Each node's last sign of life; a node silent for too long has its unfinished runs recovered by
+-- another.
+CREATE TABLE node_heartbeat (
+    node       text PRIMARY KEY,
+    last_seen  timestamp(6) with time zone NOT NULL
+);
+
 CREATE TABLE vm_lock (
     vm_id        uuid PRIMARY KEY REFERENCES vm (id),
     holder       text NOT NULL,

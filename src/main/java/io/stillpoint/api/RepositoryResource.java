@@ -3,7 +3,14 @@ package io.stillpoint.api;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.api.dto.RepositoryRequest;
 import io.stillpoint.api.dto.RepositoryResponse;
+import io.stillpoint.backup.RepositoryChecker;
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.inventory.NotFoundException;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import java.util.Map;
+import java.util.UUID;
 import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.InvalidRequestException;
 import jakarta.validation.Valid;
@@ -20,15 +27,32 @@ import java.util.List;
 public class RepositoryResource {
 
     private final Inventory inventory;
+    private final RepositoryChecker checker;
 
-    RepositoryResource(Inventory inventory) {
+    RepositoryResource(Inventory inventory, RepositoryChecker checker) {
         this.inventory = inventory;
+        this.checker = checker;
     }
 
     @GET
     public List<RepositoryResponse> list() {
         return QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>list("order by name"))
                 .stream().map(RepositoryResponse::of).toList();
+    }
+
+    /**
+     * Lists what lies in the repository that the catalog does not know (interrupted runs and deletions)
+     * and, unless {@code dryRun}, removes it.
+     */
+    @POST
+    @Path("{id}/check")
+    public Map<String, Object> check(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("false") boolean dryRun)
+            throws java.io.IOException {
+        UUID repositoryId = Ids.path("repository", id);
+        QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(repositoryId)
+                .orElseThrow(() -> new NotFoundException("repository", repositoryId)));
+        List<String> unknown = checker.check(repositoryId, !dryRun);
+        return Map.of("dryRun", dryRun, "unknown", unknown, "removed", dryRun ? List.of() : unknown);
     }
 
     @POST

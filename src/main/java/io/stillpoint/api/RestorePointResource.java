@@ -19,10 +19,13 @@ import io.stillpoint.restore.RestoreRequest;
 import io.stillpoint.restore.RestoreService;
 import io.stillpoint.restore.RestoreTarget;
 import io.stillpoint.restore.VerifyService;
+import io.stillpoint.backup.RestorePointDeleter;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -43,10 +46,12 @@ public class RestorePointResource {
 
     private final RestoreService restores;
     private final VerifyService verifier;
+    private final RestorePointDeleter deleter;
 
-    RestorePointResource(RestoreService restores, VerifyService verifier) {
+    RestorePointResource(RestoreService restores, VerifyService verifier, RestorePointDeleter deleter) {
         this.restores = restores;
         this.verifier = verifier;
+        this.deleter = deleter;
     }
 
     /** Newest first; {@code vmId} narrows to one VM. */
@@ -134,6 +139,29 @@ public class RestorePointResource {
                 .header("Accept-Ranges", "bytes")
                 .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
                 .build();
+    }
+
+    /** Protected restore points are never pruned by retention nor deleted. Body: {@code {"protected": true}}. */
+    @PUT
+    @Path("{id}/protected")
+    public RestorePointResponse protect(@PathParam("id") String id, Map<String, Boolean> body) {
+        UUID pointId = Ids.path("restore point", id);
+        if (body == null || body.get("protected") == null) {
+            throw new InvalidRequestException("protected", "is required: true or false");
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            RestorePoint p = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
+            p.isProtected = body.get("protected");
+            return RestorePointResponse.of(p, Vm.byId(p.vmId).map(v -> v.name).orElse(null));
+        });
+    }
+
+    /** Deletes a restore point: the catalog first, then its files. Refused for a protected one (409). */
+    @DELETE
+    @Path("{id}")
+    public Response delete(@PathParam("id") String id) {
+        deleter.delete(Ids.path("restore point", id));
+        return Response.noContent().build();
     }
 
     /** Re-reads every file against the manifest in the background; poll the restore point's verifyStatus. */

@@ -54,8 +54,8 @@ public class VmResource {
                 ? BackupMode.AUTO
                 : BackupMode.parse(request.mode()).orElseThrow(() -> new InvalidRequestException("mode",
                         "'" + request.mode() + "' is not a mode; modes are " + BackupMode.ids()));
-        BackupRun run = backups.request(new BackupRequest(vm.id, mode, request.writer(), request.repositoryId(), null,
-                request.bandwidthLimit()));
+        BackupRun run = backups.request(
+                BackupRequest.now(vm.id, mode, request.writer(), request.repositoryId(), request.bandwidthLimit()));
         return Response.accepted(RunResponse.of(run, null)).location(URI.create("/api/runs/" + run.id)).build();
     }
 

@@ -142,6 +142,15 @@ public class BackupPipeline {
             HoldMode hold = requested.holdFor(guest);
             checkHoldPossible(work, guest, hold, running);
             Consistency consistency = running ? Consistency.of(hold) : Consistency.ofStill(guest.state());
+            if (run.minimumConsistency != null) {
+                Consistency minimum = Consistency.parse(run.minimumConsistency).orElseThrow();
+                if (!consistency.satisfies(minimum)) {
+                    throw new SnapshotException("mode '" + requested.id() + "' can only reach " + consistency.id()
+                            + " consistency for guest '" + guest.name() + "' (state " + guest.state()
+                            + (guest.canQuiesce() ? "" : ", cannot quiesce") + "), and the job demands at least "
+                            + minimum.id());
+                }
+            }
             String mode = running ? BackupMode.of(hold).id() : requested.id();
             update(run.id, r -> {
                 r.mode = mode;

@@ -58,7 +58,14 @@ public class BackupService {
      * @throws BusyException when the VM is held by another run or a restore
      */
     public BackupRun request(BackupRequest request) {
-        BackupRun run = QuarkusTransaction.requiringNew().call(() -> {
+        BackupRun run = create(request);
+        executor.execute(() -> pipeline.execute(run.id));
+        return run;
+    }
+
+    /** As {@link #request}, without queueing: the caller executes the run with {@link BackupPipeline#execute}. */
+    public BackupRun create(BackupRequest request) {
+        return QuarkusTransaction.requiringNew().call(() -> {
             Vm vm = Vm.byId(request.vmId()).orElseThrow(() -> new NotFoundException("VM", request.vmId()));
             Host host = Host.byId(vm.hostId).orElseThrow();
             BackupRepository repository = request.repositoryId() == null
@@ -78,6 +85,8 @@ public class BackupService {
             created.requestedMode = request.mode().id();
             created.writer = writer.kind();
             created.bandwidthLimit = request.bandwidthLimit();
+            created.minimumConsistency = request.minimumConsistency() == null ? null : request.minimumConsistency().id();
+            created.scheduledFor = request.scheduledFor();
             created.status = RunStatus.QUEUED;
             created.node = node;
             created.createdAt = Instant.now();
@@ -85,8 +94,30 @@ public class BackupService {
             locks.acquire(vm, "run", created.id, node);
             return created;
         });
-        executor.execute(() -> pipeline.execute(run.id));
-        return run;
+    }
+
+    /**
+     * Records that a scheduled fire did not back up a VM, and why (busy, or a job that no longer fits
+     * it), so that no fire is dropped silently.
+     */
+    public BackupRun recordNotRun(BackupRequest request, RunStatus status, String reason) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            BackupRun run = new BackupRun();
+            run.id = UUID.randomUUID();
+            run.vmId = request.vmId();
+            run.jobId = request.jobId();
+            run.repositoryId = request.repositoryId();
+            run.requestedMode = request.mode().id();
+            run.writer = request.writer() == null ? "default" : request.writer();
+            run.status = status;
+            run.error = reason;
+            run.node = node;
+            run.scheduledFor = request.scheduledFor();
+            run.createdAt = Instant.now();
+            run.finishedAt = run.createdAt;
+            run.persist();
+            return run;
+        });
     }
 
     private SnapshotWriter chooseWriter(String requested, Host host) {

@@ -14,7 +14,6 @@ import io.stillpoint.host.GuestState;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.WriterRegistry;
-import io.stillpoint.repository.RepositoryLayout;
 import io.stillpoint.restore.RestoreRecovery;
 import io.stillpoint.writer.SnapshotWriter;
 import jakarta.annotation.Priority;
@@ -23,9 +22,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,10 +39,12 @@ public class RunRecovery {
     private final WriterRegistry writers;
     private final RestoreRecovery restores;
     private final BackupMetrics metrics;
+    private final RepositoryChecker checker;
     private final String node;
 
     RunRecovery(HostRegistry hosts, WriterRegistry writers, RestoreRecovery restores, BackupMetrics metrics,
-            NodeName node) {
+            RepositoryChecker checker, NodeName node) {
+        this.checker = checker;
         this.hosts = hosts;
         this.writers = writers;
         this.restores = restores;
@@ -68,7 +67,8 @@ public class RunRecovery {
         QuarkusTransaction.requiringNew().run(() -> metrics.load(Vm.<Vm>listAll()));
     }
 
-    private void recover(BackupRun run) {
+    /** Finishes a run whose node died: resumes its guest if held, removes what it wrote, marks it FAILED. */
+    public void recover(BackupRun run) {
         Vm vm = QuarkusTransaction.requiringNew().call(() -> Vm.byId(run.vmId).orElseThrow());
         String interruptedIn = run.phase == null ? "queue" : run.phase;
         StringBuilder error = new StringBuilder("interrupted: the server stopped during the " + interruptedIn + " phase");
@@ -116,26 +116,17 @@ public class RunRecovery {
         }
     }
 
-    /** {@code .partial} directories that no active run is writing are remains of a crash. */
+    /** What interrupted runs and deletions left in the repositories: {@code .partial} and unknown directories. */
     private void removeOrphanedPartials() {
-        Set<String> active = new HashSet<>();
-        List<BackupRepository> repositories = QuarkusTransaction.requiringNew().call(() -> {
-            BackupRun.<BackupRun>list("status in ?1", List.of(RunStatus.QUEUED, RunStatus.RUNNING))
-                    .forEach(r -> active.add(r.partialPath));
-            return BackupRepository.<BackupRepository>listAll();
-        });
+        List<BackupRepository> repositories = QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>listAll());
         for (BackupRepository repository : repositories) {
-            RepositoryLayout layout = new RepositoryLayout(repository.root());
             try {
-                for (String dir : layout.directories()) {
-                    Path path = layout.resolve(dir);
-                    if (dir.endsWith(RepositoryLayout.PARTIAL_SUFFIX) && !active.contains(path.toString())) {
-                        LOG.warnf("removing %s, left by an interrupted run", path);
-                        remove(path);
-                    }
+                List<String> removed = checker.check(repository.id, true);
+                if (!removed.isEmpty()) {
+                    LOG.warnf("repository '%s': removed %s, left by interrupted work", repository.name, removed);
                 }
             } catch (IOException e) {
-                LOG.errorf(e, "repository '%s' could not be scanned for interrupted runs", repository.name);
+                LOG.errorf(e, "repository '%s' could not be checked for interrupted work", repository.name);
             }
         }
     }

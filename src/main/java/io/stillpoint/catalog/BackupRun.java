@@ -37,6 +37,14 @@ public class BackupRun extends PanacheEntityBase {
     @Column(name = "requested_mode")
     public String requestedMode;
 
+    /** The least consistency the run may record, or null; it fails rather than record less. */
+    @Column(name = "minimum_consistency")
+    public String minimumConsistency;
+
+    /** For a scheduled run: the fire it belongs to. */
+    @Column(name = "scheduled_for")
+    public Instant scheduledFor;
+
     /** What was done, e.g. {@code save-state}. */
     public String mode;
 
@@ -117,6 +125,10 @@ public class BackupRun extends PanacheEntityBase {
     /** Runs this node started that never finished: a crash interrupted them. */
     public static List<BackupRun> unfinishedOn(String node) {
         return list("node = ?1 and status in ?2", node, List.of(RunStatus.QUEUED, RunStatus.RUNNING));
+    }
+
+    public static Optional<BackupRun> lastOf(UUID jobId, UUID vmId) {
+        return find("jobId = ?1 and vmId = ?2 order by createdAt desc", jobId, vmId).firstResultOptional();
     }
 
     public static Optional<BackupRun> activeForVm(UUID vmId) {

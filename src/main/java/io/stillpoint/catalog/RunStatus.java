@@ -6,9 +6,11 @@ public enum RunStatus {
     RUNNING,
     SUCCEEDED,
     FAILED,
-    CANCELLED;
+    CANCELLED,
+    /** A scheduled fire found the VM busy with another run or a restore; the error says with what. */
+    SKIPPED;
 
     public boolean finished() {
-        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+        return this != QUEUED && this != RUNNING;
     }
 }

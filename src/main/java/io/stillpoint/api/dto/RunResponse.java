@@ -12,6 +12,7 @@ public record RunResponse(
         UUID vmId,
         UUID jobId,
         UUID repositoryId,
+        Instant scheduledFor,
         String status,
         String phase,
         String requestedMode,
@@ -36,7 +37,7 @@ public record RunResponse(
         long bytesCopied = live != null ? live.bytesDone() : r.bytesCopied;
         long filesTotal = live != null ? live.filesTotal() : r.filesTotal;
         long filesCopied = live != null ? live.filesDone() : r.filesCopied;
-        return new RunResponse(r.id, r.vmId, r.jobId, r.repositoryId, r.status.name(), r.phase, r.requestedMode, r.mode,
+        return new RunResponse(r.id, r.vmId, r.jobId, r.repositoryId, r.scheduledFor, r.status.name(), r.phase, r.requestedMode, r.mode,
                 r.writer, r.consistency, r.createdAt, r.startedAt, r.finishedAt, r.downtimeMillis, r.phaseMillis,
                 bytesTotal, bytesCopied, filesTotal, filesCopied, r.restorePointId, r.error, ProgressResponse.of(live));
     }

@@ -1,0 +1,128 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.api.dto.JobRequest;
+import io.stillpoint.api.dto.JobResponse;
+import io.stillpoint.api.dto.PruneResponse;
+import io.stillpoint.api.dto.RunResponse;
+import io.stillpoint.backup.Retention;
+import io.stillpoint.catalog.BackupJob;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.schedule.JobRunner;
+import io.stillpoint.schedule.JobScheduler;
+import io.stillpoint.schedule.JobService;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+@Path("/api/jobs")
+public class JobResource {
+
+    private final JobService jobs;
+    private final JobRunner runner;
+
+    JobResource(JobService jobs, JobRunner runner) {
+        this.jobs = jobs;
+        this.runner = runner;
+    }
+
+    @GET
+    public List<JobResponse> list() {
+        return QuarkusTransaction.requiringNew().call(
+                () -> BackupJob.<BackupJob>list("order by name").stream().map(JobResource::view).toList());
+    }
+
+    @GET
+    @Path("{id}")
+    public JobResponse get(@PathParam("id") String id) {
+        UUID jobId = Ids.path("job", id);
+        return QuarkusTransaction.requiringNew().call(
+                () -> view(BackupJob.byId(jobId).orElseThrow(() -> new NotFoundException("job", jobId))));
+    }
+
+    @POST
+    public Response create(JobRequest body) {
+        BackupJob job = jobs.create(spec(body));
+        return Response.created(URI.create("/api/jobs/" + job.id)).entity(get(job.id.toString())).build();
+    }
+
+    @PUT
+    @Path("{id}")
+    public JobResponse update(@PathParam("id") String id, JobRequest body) {
+        BackupJob job = jobs.update(Ids.path("job", id), spec(body));
+        return get(job.id.toString());
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Response delete(@PathParam("id") String id) {
+        jobs.delete(Ids.path("job", id));
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{id}/enable")
+    public JobResponse enable(@PathParam("id") String id) {
+        return get(jobs.setEnabled(Ids.path("job", id), true).id.toString());
+    }
+
+    @POST
+    @Path("{id}/disable")
+    public JobResponse disable(@PathParam("id") String id) {
+        return get(jobs.setEnabled(Ids.path("job", id), false).id.toString());
+    }
+
+    /** Runs the job now for all its VMs; answers 202 with the runs started (and those skipped). */
+    @POST
+    @Path("{id}/run")
+    public Response run(@PathParam("id") String id) {
+        List<BackupRun> runs = runner.runNow(Ids.path("job", id));
+        return Response.accepted(runs.stream().map(r -> RunResponse.of(r, null)).toList()).build();
+    }
+
+    /** What the job's retention keeps and removes per VM, with the rule that keeps each point. */
+    @POST
+    @Path("{id}/prune")
+    public List<PruneResponse> prune(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("true") boolean dryRun) {
+        Map<Vm, List<Retention.Decision>> decisions = jobs.prune(Ids.path("job", id), dryRun);
+        List<PruneResponse> answer = new ArrayList<>();
+        decisions.forEach((vm, points) -> answer.add(new PruneResponse(vm.id, vm.name, dryRun, points.stream()
+                .map(d -> new PruneResponse.Point(d.id(), d.createdAt(), d.keep(), d.reasons()))
+                .toList())));
+        return answer;
+    }
+
+    private static JobService.JobSpec spec(JobRequest body) {
+        if (body == null) {
+            throw new InvalidRequestException("body", "a job is required");
+        }
+        return new JobService.JobSpec(body.name(), body.schedule(), body.timeZone(), body.vmIds(), body.vmNamePattern(),
+                body.mode(), body.writer(), body.repositoryId(), body.retention(), body.enabled(), body.verifyAfter(),
+                body.maxParallel(), body.minimumConsistency());
+    }
+
+    private static JobResponse view(BackupJob job) {
+        List<JobResponse.LastRun> lastRuns = new ArrayList<>();
+        for (Vm vm : JobRunner.vmsOf(job)) {
+            BackupRun.lastOf(job.id, vm.id).ifPresentOrElse(
+                    r -> lastRuns.add(new JobResponse.LastRun(vm.id, vm.name, r.id, r.status.name(), r.createdAt, r.error)),
+                    () -> lastRuns.add(new JobResponse.LastRun(vm.id, vm.name, null, null, null, null)));
+        }
+        return JobResponse.of(job, job.enabled ? JobScheduler.nextFireTimes(job.schedule, job.timeZone, 5) : List.of(),
+                lastRuns);
+    }
+}

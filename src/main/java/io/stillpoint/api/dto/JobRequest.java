@@ -1,0 +1,31 @@
+package io.stillpoint.api.dto;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A backup job as a request gives it.
+ *
+ * @param schedule a Quartz cron expression, e.g. {@code "0 0 2 * * ?"} (02:00 every day)
+ * @param timeZone the zone the schedule and the retention periods are read in; default UTC
+ * @param vmNamePattern a regular expression matched against whole VM names
+ * @param retention {@code keepLast}, {@code keepHourly}, {@code keepDaily}, {@code keepWeekly},
+ *     {@code keepMonthly}, {@code keepYearly}
+ * @param minimumConsistency fail a run rather than record less: {@code crash}, {@code saved-state},
+ *     {@code application} or {@code offline}
+ */
+public record JobRequest(
+        String name,
+        String schedule,
+        String timeZone,
+        List<UUID> vmIds,
+        String vmNamePattern,
+        String mode,
+        String writer,
+        UUID repositoryId,
+        Map<String, Integer> retention,
+        Boolean enabled,
+        Boolean verifyAfter,
+        Integer maxParallel,
+        String minimumConsistency) {}

@@ -1,0 +1,40 @@
+package io.stillpoint.api.dto;
+
+import io.stillpoint.catalog.BackupJob;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * @param nextFireTimes the next five fires (none while disabled)
+ * @param lastRuns the newest run of each VM the job covers
+ */
+public record JobResponse(
+        UUID id,
+        String name,
+        String schedule,
+        String timeZone,
+        List<UUID> vmIds,
+        String vmNamePattern,
+        String mode,
+        String writer,
+        UUID repositoryId,
+        Map<String, Integer> retention,
+        boolean enabled,
+        boolean verifyAfter,
+        int maxParallel,
+        String minimumConsistency,
+        Instant createdAt,
+        Instant updatedAt,
+        List<Instant> nextFireTimes,
+        List<LastRun> lastRuns) {
+
+    public record LastRun(UUID vmId, String vmName, UUID runId, String status, Instant createdAt, String error) {}
+
+    public static JobResponse of(BackupJob j, List<Instant> nextFireTimes, List<LastRun> lastRuns) {
+        return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern, j.mode, j.writer,
+                j.repositoryId, j.retention, j.enabled, j.verifyAfter, j.maxParallel, j.minimumConsistency, j.createdAt,
+                j.updatedAt, nextFireTimes, lastRuns);
+    }
+}

@@ -1,0 +1,93 @@
+package io.stillpoint.backup;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.NodeHeartbeat;
+import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.config.NodeName;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Lets the nodes that share a catalog watch each other: each node records a heartbeat, and runs left
+ * unfinished by a node silent for longer than {@link #DEAD_AFTER} are taken over and recovered (guest
+ * resumed, partial files removed, run FAILED as interrupted) by a live node.
+ */
+@ApplicationScoped
+public class ClusterWatch {
+
+    static final Duration BEAT = Duration.ofSeconds(5);
+    static final Duration DEAD_AFTER = Duration.ofSeconds(30);
+
+    private static final Logger LOG = Logger.getLogger(ClusterWatch.class);
+
+    private final RunRecovery recovery;
+    private final String node;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "cluster-watch");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    ClusterWatch(RunRecovery recovery, NodeName node) {
+        this.recovery = recovery;
+        this.node = node.value();
+    }
+
+    void onStart(@Observes @Priority(30) StartupEvent start) {
+        beat();
+        timer.scheduleWithFixedDelay(this::tick, BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent stop) {
+        timer.shutdownNow();
+    }
+
+    private void tick() {
+        try {
+            beat();
+            recoverDeadNodes();
+        } catch (RuntimeException e) {
+            LOG.warn("cluster watch failed this time; it tries again", e);
+        }
+    }
+
+    private void beat() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            NodeHeartbeat heartbeat = NodeHeartbeat.<NodeHeartbeat>findByIdOptional(node).orElseGet(() -> {
+                NodeHeartbeat fresh = new NodeHeartbeat();
+                fresh.node = node;
+                return fresh;
+            });
+            heartbeat.lastSeen = Instant.now();
+            heartbeat.persist();
+        });
+    }
+
+    /** Claims each orphaned run by moving it to this node in one conditional update, then recovers it. */
+    void recoverDeadNodes() {
+        Instant deadline = Instant.now().minus(DEAD_AFTER);
+        List<BackupRun> orphaned = QuarkusTransaction.requiringNew().call(() -> BackupRun.<BackupRun>list(
+                "status in ?1 and node <> ?2 and node not in (select h.node from NodeHeartbeat h where h.lastSeen > ?3)",
+                List.of(RunStatus.QUEUED, RunStatus.RUNNING), node, deadline));
+        for (BackupRun run : orphaned) {
+            boolean claimed = QuarkusTransaction.requiringNew().call(() -> BackupRun.update(
+                    "node = ?1 where id = ?2 and node = ?3 and status in ?4", node, run.id, run.node,
+                    List.of(RunStatus.QUEUED, RunStatus.RUNNING)) == 1);
+            if (claimed) {
+                LOG.warnf("node '%s' is silent; recovering its run %s", run.node, run.id);
+                recovery.recover(QuarkusTransaction.requiringNew().call(() -> BackupRun.byId(run.id).orElseThrow()));
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.stillpoint.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A scheduled backup: which VMs, when, how, where to, and what to keep. */
+@Entity
+@Table(name = "backup_job")
+public class BackupJob extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    public String name;
+
+    /** A Quartz cron expression, e.g. {@code 0 0 2 * * ?}. */
+    public String schedule;
+
+    @Column(name = "time_zone")
+    public String timeZone;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "vm_ids", columnDefinition = "jsonb")
+    public List<UUID> vmIds = new ArrayList<>();
+
+    /** A regular expression matched against whole VM names, or null. */
+    @Column(name = "vm_name_pattern")
+    public String vmNamePattern;
+
+    public String mode;
+
+    /** Null for each host's default writer. */
+    public String writer;
+
+    @Column(name = "repository_id")
+    public UUID repositoryId;
+
+    /** {@code keepLast}, {@code keepHourly}, … {@code keepYearly}. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public Map<String, Integer> retention = new LinkedHashMap<>();
+
+    public boolean enabled;
+
+    @Column(name = "verify_after")
+    public boolean verifyAfter;
+
+    @Column(name = "max_parallel")
+    public int maxParallel;
+
+    @Column(name = "minimum_consistency")
+    public String minimumConsistency;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    public static Optional<BackupJob> byId(UUID id) {
+        return findByIdOptional(id);
+    }
+
+    public static Optional<BackupJob> byName(String name) {
+        return find("name", name).firstResultOptional();
+    }
+}

@@ -1,0 +1,212 @@
+package io.stillpoint.schedule;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.backup.BackupMode;
+import io.stillpoint.backup.Consistency;
+import io.stillpoint.backup.Retention;
+import io.stillpoint.backup.RetentionPolicy;
+import io.stillpoint.backup.RetentionService;
+import io.stillpoint.catalog.BackupJob;
+import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.inventory.WriterRegistry;
+import io.stillpoint.writer.SnapshotWriter;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.quartz.CronExpression;
+
+/** Creates, changes and removes backup jobs, validating everything first and keeping Quartz in step. */
+@ApplicationScoped
+public class JobService {
+
+    /** What a job is made of, as a request gives it. */
+    public record JobSpec(
+            String name,
+            String schedule,
+            String timeZone,
+            List<UUID> vmIds,
+            String vmNamePattern,
+            String mode,
+            String writer,
+            UUID repositoryId,
+            Map<String, Integer> retention,
+            Boolean enabled,
+            Boolean verifyAfter,
+            Integer maxParallel,
+            String minimumConsistency) {}
+
+    private final JobScheduler scheduler;
+    private final WriterRegistry writers;
+    private final RetentionService retention;
+
+    JobService(JobScheduler scheduler, WriterRegistry writers, RetentionService retention) {
+        this.scheduler = scheduler;
+        this.writers = writers;
+        this.retention = retention;
+    }
+
+    public BackupJob create(JobSpec spec) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (spec.name() != null && BackupJob.byName(spec.name()).isPresent()) {
+                throw new InvalidRequestException("name", "a job named '" + spec.name() + "' exists already");
+            }
+            BackupJob job = new BackupJob();
+            job.id = UUID.randomUUID();
+            job.createdAt = Instant.now();
+            apply(job, spec);
+            job.persist();
+            scheduler.sync(job);
+            return job;
+        });
+    }
+
+    public BackupJob update(UUID id, JobSpec spec) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            BackupJob job = BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id));
+            BackupJob.byName(spec.name()).filter(other -> !other.id.equals(id)).ifPresent(other -> {
+                throw new InvalidRequestException("name", "a job named '" + spec.name() + "' exists already");
+            });
+            apply(job, spec);
+            scheduler.sync(job);
+            return job;
+        });
+    }
+
+    public BackupJob setEnabled(UUID id, boolean enabled) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            BackupJob job = BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id));
+            job.enabled = enabled;
+            job.updatedAt = Instant.now();
+            scheduler.sync(job);
+            return job;
+        });
+    }
+
+    public void delete(UUID id) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            BackupJob job = BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id));
+            scheduler.remove(job.id);
+            job.delete();
+        });
+    }
+
+    /** Per VM of the job, what its retention keeps and removes, and which rule keeps each. */
+    public Map<Vm, List<Retention.Decision>> prune(UUID id, boolean dryRun) {
+        BackupJob job = QuarkusTransaction.requiringNew().call(
+                () -> BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id)));
+        List<Vm> vms = QuarkusTransaction.requiringNew().call(() -> JobRunner.vmsOf(job));
+        Map<Vm, List<Retention.Decision>> decisions = new LinkedHashMap<>();
+        for (Vm vm : vms) {
+            decisions.put(vm, retention.apply(vm.id, job.repositoryId, RetentionPolicy.of(job.retention),
+                    ZoneId.of(job.timeZone), dryRun));
+        }
+        return decisions;
+    }
+
+    /** Validates the whole spec before changing anything; the first wrong field is named. */
+    private void apply(BackupJob job, JobSpec spec) {
+        if (spec.name() == null || !spec.name().matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")) {
+            throw new InvalidRequestException("name", "must be 1-63 letters, digits, spaces, '.', '_' or '-'");
+        }
+        if (spec.schedule() == null || !CronExpression.isValidExpression(spec.schedule())) {
+            throw new InvalidRequestException("schedule", "'" + spec.schedule()
+                    + "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week [year],"
+                    + " e.g. '0 0 2 * * ?')");
+        }
+        String timeZone = spec.timeZone() == null ? "UTC" : spec.timeZone();
+        try {
+            ZoneId.of(timeZone);
+        } catch (DateTimeException e) {
+            throw new InvalidRequestException("timeZone", "'" + timeZone + "' is not a time zone (e.g. 'Europe/Berlin')");
+        }
+        if (JobScheduler.nextFireTimes(spec.schedule(), timeZone, 1).isEmpty()) {
+            throw new InvalidRequestException("schedule", "never fires again");
+        }
+        List<UUID> vmIds = spec.vmIds() == null ? List.of() : spec.vmIds();
+        if (vmIds.isEmpty() && (spec.vmNamePattern() == null || spec.vmNamePattern().isBlank())) {
+            throw new InvalidRequestException("vmIds", "name VMs by id, or give a vmNamePattern, or both");
+        }
+        for (UUID vmId : vmIds) {
+            if (vmId == null || Vm.byId(vmId).isEmpty()) {
+                throw new InvalidRequestException("vmIds", "VM " + vmId + " does not exist");
+            }
+        }
+        if (spec.vmNamePattern() != null && !spec.vmNamePattern().isBlank()) {
+            try {
+                Pattern.compile(spec.vmNamePattern());
+            } catch (PatternSyntaxException e) {
+                throw new InvalidRequestException("vmNamePattern", "is not a regular expression: " + e.getDescription());
+            }
+        }
+        String mode = spec.mode() == null ? BackupMode.AUTO.id() : spec.mode();
+        if (BackupMode.parse(mode).isEmpty()) {
+            throw new InvalidRequestException("mode", "'" + mode + "' is not a mode; modes are " + BackupMode.ids());
+        }
+        if (spec.writer() != null) {
+            SnapshotWriter writer = writers.byKind(spec.writer()).orElseThrow(() -> new InvalidRequestException("writer",
+                    "'" + spec.writer() + "' is not a writer; writers are " + writers.kinds()));
+            if (!writer.availability().available()) {
+                throw new InvalidRequestException("writer", "'" + spec.writer() + "' is not available here: "
+                        + writer.availability().reason());
+            }
+            for (UUID vmId : vmIds) {
+                Vm vm = Vm.byId(vmId).orElseThrow();
+                String hostType = Host.byId(vm.hostId).orElseThrow().type;
+                if (!writer.supportsHost(hostType)) {
+                    throw new InvalidRequestException("writer", "'" + spec.writer() + "' cannot snapshot VM '" + vm.name
+                            + "' on a '" + hostType + "' host");
+                }
+            }
+        }
+        if (spec.repositoryId() == null || BackupRepository.byId(spec.repositoryId()).isEmpty()) {
+            throw new InvalidRequestException("repositoryId", "repository " + spec.repositoryId() + " does not exist");
+        }
+        if (spec.retention() == null) {
+            throw new InvalidRequestException("retention", "is required, e.g. {\"keepLast\": 7, \"keepDaily\": 14}");
+        }
+        RetentionPolicy policy;
+        try {
+            policy = RetentionPolicy.of(spec.retention());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("retention." + e.getMessage().substring(0, e.getMessage().indexOf(':')),
+                    e.getMessage());
+        }
+        if (policy.keepsNothing()) {
+            throw new InvalidRequestException("retention", "must keep something: at least one rule above zero");
+        }
+        int maxParallel = spec.maxParallel() == null ? 2 : spec.maxParallel();
+        if (maxParallel < 1 || maxParallel > 64) {
+            throw new InvalidRequestException("maxParallel", "must be between 1 and 64");
+        }
+        if (spec.minimumConsistency() != null && Consistency.parse(spec.minimumConsistency()).isEmpty()) {
+            throw new InvalidRequestException("minimumConsistency", "'" + spec.minimumConsistency()
+                    + "' is not a consistency; they are " + Consistency.ids());
+        }
+        job.name = spec.name();
+        job.schedule = spec.schedule();
+        job.timeZone = timeZone;
+        job.vmIds = new ArrayList<>(vmIds);
+        job.vmNamePattern = spec.vmNamePattern() == null || spec.vmNamePattern().isBlank() ? null : spec.vmNamePattern();
+        job.mode = mode;
+        job.writer = spec.writer();
+        job.repositoryId = spec.repositoryId();
+        job.retention = policy.asMap();
+        job.enabled = spec.enabled() == null || spec.enabled();
+        job.verifyAfter = spec.verifyAfter() != null && spec.verifyAfter();
+        job.maxParallel = maxParallel;
+        job.minimumConsistency = spec.minimumConsistency();
+        job.updatedAt = Instant.now();
+    }
+}
