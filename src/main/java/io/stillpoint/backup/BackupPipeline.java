@@ -313,7 +313,23 @@ public class BackupPipeline {
                 progress.update(runId, p);
             }
         };
-        return copier.copy(view.root(), partial.resolve(RepositoryLayout.FILES), listener, cancel);
+        Path files = partial.resolve(RepositoryLayout.FILES);
+        CopyResult copied = copier.copy(view.root(), files, listener, cancel);
+        for (Map.Entry<String, Path> graft : new java.util.TreeMap<>(view.grafts()).entrySet()) {
+            copied = graft(copied, graft.getKey(), copier.copy(graft.getValue(), files.resolve(graft.getKey()), listener, cancel));
+        }
+        return copied;
+    }
+
+    /** Adds a folder copied from outside the view's root, its entries named by their place in the copy. */
+    private static CopyResult graft(CopyResult into, String at, CopyResult grafted) {
+        List<io.stillpoint.copy.CopiedEntry> entries = new ArrayList<>(into.entries());
+        grafted.entries().forEach(e -> entries.add(new io.stillpoint.copy.CopiedEntry(at + "/" + e.path(), e.type(),
+                e.size(), e.sha256(), e.linkTarget(), e.mode(), e.owner(), e.group(), e.modified(), e.accessed())));
+        List<io.stillpoint.copy.SkippedEntry> skipped = new ArrayList<>(into.skipped());
+        skipped.addAll(grafted.skipped());
+        return new CopyResult(entries, skipped, into.bytesCopied() + grafted.bytesCopied(),
+                into.filesCopied() + grafted.filesCopied(), into.elapsed().plus(grafted.elapsed()));
     }
 
     private void commit(Work work, Manifest manifest, String manifestSha256, CopyResult copied, long downtimeNanos) {
