@@ -118,6 +118,18 @@ public final class StandInWorld implements AutoCloseable {
         return StandInFiles.read(world.resolve("vms").resolve(id + ".properties")).getProperty("State");
     }
 
+    /** Sets a VM's state as Hyper-V would report it, e.g. {@code PausedCritical} when its storage is gone. */
+    public void setState(String id, String state) {
+        Path file = world.resolve("vms").resolve(id + ".properties");
+        Properties vm = StandInFiles.read(file);
+        vm.setProperty("State", state);
+        StandInFiles.write(file, vm, world.resolve("tmp"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
     /** Arms a one-shot fault of a stand-in (see their class comments). */
     public void fault(String name) throws IOException {
         Files.writeString(world.resolve("faults").resolve(name), "armed\n");
