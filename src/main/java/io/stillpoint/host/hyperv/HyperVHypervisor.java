@@ -270,7 +270,7 @@ public final class HyperVHypervisor implements Hypervisor {
     }
 
     private List<VmRecord> parse(String json) {
-        String text = json.strip();
+        String text = json.replace("\uFEFF", "").strip();
         if (text.isEmpty()) {
             return List.of();
         }

@@ -64,13 +64,13 @@ final class PowerShell {
     }
 
     /**
-     * Errors stop the script with a non-zero exit code, and the output is UTF-8 JSON whatever the
-     * console's code page; a remote prefix runs the body on the Hyper-V host and brings its text back.
+     * Errors stop the script with a non-zero exit code, and the output is UTF-8 JSON without a byte
+     * order mark whatever the console's code page; a remote prefix runs the body on the Hyper-V host and brings its text back.
      */
     String script(String body) {
         String inner = "$ErrorActionPreference = 'Stop'\n$ProgressPreference = 'SilentlyContinue'\n" + body;
         String outer = "$ErrorActionPreference = 'Stop'\n"
-                + "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8\n";
+                + "[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false\n";
         return remotePrefix.map(prefix -> outer + prefix + " -ScriptBlock {\n" + inner + "\n}\n")
                 .orElse(outer + inner + "\n");
     }

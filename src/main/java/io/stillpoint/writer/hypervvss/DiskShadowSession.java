@@ -92,7 +92,10 @@ final class DiskShadowSession {
         }
     }
 
-    /** diskshadow writes in the console's code page, which is the platform charset for a redirected stream. */
+    /**
+     * diskshadow writes in the console's code page; only ASCII markers are parsed, so a VM name in another
+     * alphabet may look wrong in a message but never changes what is understood.
+     */
     String output() {
         try {
             return Files.exists(output) ? Files.readString(output, Charset.defaultCharset()) : "";

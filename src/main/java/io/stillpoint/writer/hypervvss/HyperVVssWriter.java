@@ -15,7 +15,6 @@ import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -102,9 +101,10 @@ public final class HyperVVssWriter implements SnapshotWriter {
     }
 
     /**
-     * Releases sessions a dead process left: their hold scripts are told to finish (a diskshadow that
-     * outlived the server then unexposes and ends the backup itself), and shadow copies still exposed
-     * are deleted.
+     * Releases sessions a dead process left. Their hold scripts are told to finish first: a diskshadow
+     * that outlived the server then unexposes, ends the backup and deletes its shadow copies itself,
+     * which is the clean way. Whatever is still exposed after the release deadline (the diskshadow died
+     * too, e.g. in a reboot) is deleted by mount folder.
      */
     @Override
     public void recover(Hypervisor host) {
@@ -113,28 +113,46 @@ public final class HyperVVssWriter implements SnapshotWriter {
         if (!Files.isDirectory(root)) {
             return;
         }
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(root)) {
+        try {
+            List<Path> stale;
+            try (Stream<Path> folders = Files.list(root)) {
+                stale = folders.filter(Files::isDirectory).toList();
+            }
             for (Path snapshot : stale) {
-                if (Files.isDirectory(snapshot)) {
-                    Files.writeString(snapshot.resolve(RELEASE), "released by recovery\n");
-                    List<String> exposed = new ArrayList<>();
-                    try (Stream<Path> mounts = Files.list(snapshot)) {
-                        for (Path mount : mounts.filter(Files::isDirectory).toList()) {
-                            if (!isEmpty(mount)) {
-                                exposed.add(mount.toString());
-                            }
-                        }
-                    }
-                    if (!exposed.isEmpty()) {
-                        runCleanup(settings, snapshot, List.of(), exposed);
-                    }
-                    deleteTree(snapshot);
+                Files.writeString(snapshot.resolve(RELEASE), "released by recovery\n");
+            }
+            long deadline = System.nanoTime() + settings.releaseTimeout().toNanos();
+            for (Path snapshot : stale) {
+                List<String> exposed = exposed(snapshot);
+                while (!exposed.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    exposed = exposed(snapshot);
                 }
+                if (!exposed.isEmpty()) {
+                    runCleanup(settings, snapshot, List.of(), exposed);
+                }
+                deleteTree(snapshot);
             }
         } catch (IOException e) {
             throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' failed: "
                     + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' was interrupted", e);
         }
+    }
+
+    /** The snapshot's mount folders that still show a shadow copy. */
+    private static List<String> exposed(Path snapshot) throws IOException {
+        List<String> exposed = new ArrayList<>();
+        try (Stream<Path> mounts = Files.list(snapshot)) {
+            for (Path mount : mounts.filter(Files::isDirectory).toList()) {
+                if (!isEmpty(mount)) {
+                    exposed.add(mount.toString());
+                }
+            }
+        }
+        return exposed;
     }
 
     private static HyperVHypervisor hyperV(Hypervisor host) {

@@ -169,6 +169,10 @@ public final class StandInWorld implements AutoCloseable {
 
     /** A server configuration whose tools are the stand-ins. */
     public HyperVConfig config(Duration saveTimeout) {
+        return config(saveTimeout, Duration.ofSeconds(20));
+    }
+
+    public HyperVConfig config(Duration saveTimeout, Duration releaseTimeout) {
         String ps = powershell.toString();
         String ds = diskshadow.toString();
         String mounts = mountRoot().toString();
@@ -205,7 +209,7 @@ public final class StandInWorld implements AutoCloseable {
 
             @Override
             public Duration releaseTimeout() {
-                return Duration.ofSeconds(20);
+                return releaseTimeout;
             }
 
             @Override
