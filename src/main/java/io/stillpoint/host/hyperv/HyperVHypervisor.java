@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,8 @@ public final class HyperVHypervisor implements Hypervisor {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(250);
+    /** Get-VM does not say which system a guest runs; only the guest's KVP exchange would. */
+    private static final String GUEST_OS = "unknown";
 
     /** Shapes one VM as JSON; every script that answers about VMs uses it. */
     private static final String DESCRIBE = """
@@ -193,7 +196,7 @@ public final class HyperVHypervisor implements Hypervisor {
     @Override
     public void reload(String ref) {
         requireId(ref);
-        String location = configurationLocations.get(ref.toLowerCase(java.util.Locale.ROOT));
+        String location = configurationLocations.get(ref.toLowerCase(Locale.ROOT));
         String body = DESCRIBE + "$vm = Get-VM -Id " + PowerShell.quote(ref) + " -ErrorAction SilentlyContinue\n";
         if (location != null) {
             String machines = PowerShell.quote(location) + " 'Virtual Machines'";
@@ -279,7 +282,7 @@ public final class HyperVHypervisor implements Hypervisor {
             List<VmRecord> vms = new ArrayList<>();
             for (JsonNode node : root.isArray() ? root : JSON.createArrayNode().add(root)) {
                 VmRecord vm = VmRecord.of(node);
-                configurationLocations.put(vm.id().toLowerCase(java.util.Locale.ROOT), vm.configurationLocation());
+                configurationLocations.put(vm.id().toLowerCase(Locale.ROOT), vm.configurationLocation());
                 vms.add(vm);
             }
             return vms;
@@ -321,7 +324,7 @@ public final class HyperVHypervisor implements Hypervisor {
 
         /** {@code directory} is the VM's folder ({@code Path}); disks may live elsewhere, even on other volumes. */
         GuestInfo info() {
-            return new GuestInfo(id, name, state.stable().orElseThrow(), canQuiesce, memoryBytes, "Hyper-V guest",
+            return new GuestInfo(id, name, state.stable().orElseThrow(), canQuiesce, memoryBytes, GUEST_OS,
                     Path.of(path), hardDrives.stream().map(Path::of).toList());
         }
     }

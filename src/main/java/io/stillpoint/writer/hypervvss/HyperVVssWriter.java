@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -268,7 +269,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
                 session = DiskShadowSession.start(settings.diskshadow(), script, output);
                 if (!session.awaitExposed(shadows.size(), settings.snapshotTimeout())) {
                     String said = session.output();
-                    Optional<Integer> exit = session.awaitExit(java.time.Duration.ZERO);
+                    Optional<Integer> exit = session.awaitExit(Duration.ZERO);
                     session.kill();
                     throw new SnapshotException(describe() + " failed: " + exit
                             .map(code -> "diskshadow exited " + code + " " + DiskShadowSession.failure(said))

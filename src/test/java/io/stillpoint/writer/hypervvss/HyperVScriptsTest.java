@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +38,7 @@ class HyperVScriptsTest {
         VmLayout vm = layout("C:\\Hyper-V\\db01",
                 List.of("E:\\Disks\\db01\\system.vhdx", "E:\\Disks\\db01\\data.vhdx"));
         assertThat(vm.layout().volumes()).extracting(VolumePaths.Volume::name).containsExactly("C:", "E:");
-        assertThat(vm.layout().grafts()).containsExactly(java.util.Map.entry("Volumes/E/Disks/db01", "E:\\Disks\\db01"));
+        assertThat(vm.layout().grafts()).containsExactly(Map.entry("Volumes/E/Disks/db01", "E:\\Disks\\db01"));
         assertThat(render(vm)).isEqualTo(expected("two-volumes-windows.dsh"));
     }
 
@@ -95,7 +97,7 @@ class HyperVScriptsTest {
 
     /** As the writer renders it on Windows, where its folders are Windows paths. */
     private static String render(VmLayout vm) {
-        List<DiskShadowScript.Shadow> shadows = new java.util.ArrayList<>();
+        List<DiskShadowScript.Shadow> shadows = new ArrayList<>();
         char alias = 'A';
         for (VolumePaths.Volume volume : vm.layout().volumes()) {
             shadows.add(new DiskShadowScript.Shadow(volume.name(), String.valueOf(alias), SHADOWS + "\\" + alias));
