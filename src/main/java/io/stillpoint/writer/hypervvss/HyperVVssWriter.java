@@ -310,16 +310,16 @@ public final class HyperVVssWriter implements SnapshotWriter {
                 }
                 return snapshot;
             } catch (SnapshotException e) {
-                cleanUp(session, folder, output, e);
+                cleanUp(session, folder, e);
                 throw e;
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException(describe() + " failed: " + e.getMessage(), e);
-                cleanUp(session, folder, output, failure);
+                cleanUp(session, folder, failure);
                 throw failure;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 SnapshotException failure = new SnapshotException(describe() + " was interrupted", e);
-                cleanUp(session, folder, output, failure);
+                cleanUp(session, folder, failure);
                 throw failure;
             }
         }
@@ -328,7 +328,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
          * A session that stopped half-way may have left persistent shadow copies (created, maybe exposed):
          * they are deleted by id, and the snapshot's folder goes.
          */
-        private void cleanUp(DiskShadowSession session, Path folder, Path output, SnapshotException failure) {
+        private void cleanUp(DiskShadowSession session, Path folder, SnapshotException failure) {
             if (session != null && session.alive()) {
                 session.kill();
             }
