@@ -9,10 +9,12 @@ import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.config.StillpointConfig;
 import io.stillpoint.copy.CancellationSignal;
+import io.stillpoint.copy.CopiedEntry;
 import io.stillpoint.copy.CopyListener;
 import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.CopyProgress;
 import io.stillpoint.copy.CopyResult;
+import io.stillpoint.copy.SkippedEntry;
 import io.stillpoint.copy.TreeCopier;
 import io.stillpoint.fs.Durable;
 import io.stillpoint.host.GuestHold;
@@ -44,6 +46,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -322,7 +325,23 @@ public class BackupPipeline {
                 progress.update(runId, p);
             }
         };
-        return copier.copy(view.root(), partial.resolve(RepositoryLayout.FILES), listener, cancel);
+        Path files = partial.resolve(RepositoryLayout.FILES);
+        CopyResult copied = copier.copy(view.root(), files, listener, cancel);
+        for (Map.Entry<String, Path> graft : new TreeMap<>(view.grafts()).entrySet()) {
+            copied = graft(copied, graft.getKey(), copier.copy(graft.getValue(), files.resolve(graft.getKey()), listener, cancel));
+        }
+        return copied;
+    }
+
+    /** Adds a folder copied from outside the view's root, its entries named by their place in the copy. */
+    private static CopyResult graft(CopyResult into, String at, CopyResult grafted) {
+        List<CopiedEntry> entries = new ArrayList<>(into.entries());
+        grafted.entries().forEach(e -> entries.add(new CopiedEntry(at + "/" + e.path(), e.type(),
+                e.size(), e.sha256(), e.linkTarget(), e.mode(), e.owner(), e.group(), e.modified(), e.accessed())));
+        List<SkippedEntry> skipped = new ArrayList<>(into.skipped());
+        skipped.addAll(grafted.skipped());
+        return new CopyResult(entries, skipped, into.bytesCopied() + grafted.bytesCopied(),
+                into.filesCopied() + grafted.filesCopied(), into.elapsed().plus(grafted.elapsed()));
     }
 
     private void commit(Work work, Manifest manifest, String manifestSha256, CopyResult copied, long downtimeNanos) {

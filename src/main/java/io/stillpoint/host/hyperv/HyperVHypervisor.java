@@ -1,0 +1,365 @@
+package io.stillpoint.host.hyperv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stillpoint.host.GuestHold;
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNotFoundException;
+import io.stillpoint.host.GuestSpec;
+import io.stillpoint.host.GuestState;
+import io.stillpoint.host.HoldMode;
+import io.stillpoint.host.HostCapabilities;
+import io.stillpoint.host.HostException;
+import io.stillpoint.host.Hypervisor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Hyper-V host driven through the Hyper-V PowerShell module. Every call is one PowerShell process with
+ * a deadline; every answer is JSON made by {@code ConvertTo-Json}, and the same {@code Describe} function
+ * shapes every VM, so inventory and state changes read alike.
+ *
+ * <p>Hyper-V's online backup is the Hyper-V VSS writer's own work (it asks the guest's VSS through the
+ * "Backup (volume shadow copy)" integration service while the shadow copy is created), so a {@link
+ * HoldMode#FREEZE} hold only checks that the guest can take part and leaves it running.
+ */
+public final class HyperVHypervisor implements Hypervisor {
+
+    public static final String KIND = "hyperv";
+    /** The integration service whose guest side makes an online (application-consistent) backup possible. */
+    public static final String BACKUP_SERVICE = "Backup (volume shadow copy)";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** Get-VM does not say which system a guest runs; only the guest's KVP exchange would. */
+    private static final String GUEST_OS = "unknown";
+
+    /** Shapes one VM as JSON; every script that answers about VMs uses it. */
+    private static final String DESCRIBE = """
+            function Describe($vm) {
+              $vss = Get-VMIntegrationService -VM $vm | Where-Object { $_.Name -eq '%s' -or $_.Name -eq 'VSS' } | Select-Object -First 1
+              [pscustomobject]@{
+                Name = $vm.Name
+                Id = $vm.Id.ToString()
+                State = $vm.State.ToString()
+                MemoryStartup = $vm.MemoryStartup
+                Path = $vm.Path
+                ConfigurationLocation = $vm.ConfigurationLocation
+                HardDrives = @(Get-VMHardDiskDrive -VM $vm | ForEach-Object { $_.Path })
+                BackupService = if ($vss) { [pscustomobject]@{ Enabled = $vss.Enabled; PrimaryStatusDescription = $vss.PrimaryStatusDescription } } else { $null }
+              }
+            }
+            """.formatted(BACKUP_SERVICE);
+    private static final String ANSWER = "ConvertTo-Json -Depth 4 -Compress -InputObject @($vm | ForEach-Object { Describe $_ })\n";
+
+    private final String name;
+    private final HyperVSettings settings;
+    private final PowerShell powershell;
+    /** Where each VM's configuration was last seen, to register it again after a restore removed it. */
+    private final Map<String, String> configurationLocations = new ConcurrentHashMap<>();
+
+    public HyperVHypervisor(String name, HyperVSettings settings) {
+        this.name = name;
+        this.settings = settings;
+        this.powershell = new PowerShell(settings.powershell(), settings.remotePrefix());
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public HyperVSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public HostCapabilities capabilities() {
+        return new HostCapabilities(true, true, true, true, false);
+    }
+
+    @Override
+    public List<GuestInfo> guests() {
+        List<GuestInfo> guests = new ArrayList<>();
+        for (VmRecord vm : parse(powershell.run("listing the VMs of host '" + name + "'",
+                DESCRIBE + "$vm = Get-VM\n" + ANSWER, settings.commandTimeout()))) {
+            guests.add(vm.state().stable().isPresent() ? vm.info() : guest(vm.id()));
+        }
+        return guests;
+    }
+
+    @Override
+    public GuestInfo guest(String ref) {
+        return settled(ref).info();
+    }
+
+    @Override
+    public GuestInfo create(GuestSpec spec) {
+        throw new HostException("host '" + name + "' is a Hyper-V host, which registers existing VMs only; create '"
+                + spec.name() + "' in Hyper-V and it is listed here");
+    }
+
+    @Override
+    public GuestHold hold(String ref, HoldMode mode) {
+        VmRecord vm = settled(ref);
+        if (vm.critical()) {
+            throw new HostException("VM '" + vm.name() + "' on host '" + name + "' is in state " + vm.reportedState()
+                    + ": Hyper-V cannot reach its storage");
+        }
+        GuestState prior = vm.state().stable().orElseThrow();
+        if (prior != GuestState.RUNNING) {
+            return new Hold(ref, mode, prior, true);
+        }
+        switch (mode) {
+            case FREEZE -> {
+                if (!vm.canQuiesce()) {
+                    throw new HostException("VM '" + vm.name() + "' cannot quiesce itself: its integration service '"
+                            + BACKUP_SERVICE + "' is not enabled or does not report OK");
+                }
+            }
+            case PAUSE -> expect(act(ref, "Suspend-VM -VM $vm", "pausing", settings.commandTimeout()),
+                    GuestState.PAUSED, "Suspend-VM");
+            case SAVE_STATE -> saveState(vm);
+            case STOP -> expect(act(ref, "Stop-VM -VM $vm -Force", "shutting down", settings.commandTimeout()),
+                    GuestState.OFF, "Stop-VM");
+        }
+        return new Hold(ref, mode, prior, false);
+    }
+
+    /**
+     * Save-VM past its deadline is the dangerous case: the save may still finish after the process was
+     * killed. The VM is read again until it settles and started if it ended up still; the hold fails.
+     */
+    private void saveState(VmRecord vm) {
+        try {
+            expect(act(vm.id(), "Save-VM -VM $vm", "saving", settings.saveTimeout()), GuestState.SAVED, "Save-VM");
+        } catch (PowerShell.PowerShellTimeoutException timedOut) {
+            GuestState now;
+            try {
+                start(vm.id());
+                now = guest(vm.id()).state();
+            } catch (HostException checkFailed) {
+                timedOut.addSuppressed(checkFailed);
+                throw new HostException("Save-VM of VM '" + vm.name() + "' did not finish within "
+                        + settings.saveTimeout() + ", and its state could not be checked: " + checkFailed.getMessage(),
+                        true, timedOut);
+            }
+            throw new HostException("Save-VM of VM '" + vm.name() + "' did not finish within " + settings.saveTimeout()
+                    + "; the guest was checked and is " + now, true, timedOut);
+        }
+    }
+
+    @Override
+    public void start(String ref) {
+        VmRecord vm = settled(ref);
+        switch (vm.state().stable().orElseThrow()) {
+            case RUNNING -> { }
+            case PAUSED -> expect(act(ref, "Resume-VM -VM $vm", "resuming", settings.commandTimeout()),
+                    GuestState.RUNNING, "Resume-VM");
+            case SAVED, OFF -> expect(act(ref, "Start-VM -VM $vm", "starting", settings.commandTimeout()),
+                    GuestState.RUNNING, "Start-VM");
+        }
+    }
+
+    @Override
+    public void stop(String ref) {
+        VmRecord vm = settled(ref);
+        switch (vm.state().stable().orElseThrow()) {
+            case OFF -> { }
+            // A guest that is not running cannot shut down cleanly: a paused one runs on to do so, a saved
+            // one has nothing to shut down but its saved memory.
+            case PAUSED -> expect(act(ref, "Resume-VM -VM $vm\nStop-VM -VM $vm -Force", "shutting down",
+                    settings.commandTimeout()), GuestState.OFF, "Stop-VM");
+            case SAVED -> expect(act(ref, "Remove-VMSavedState -VM $vm", "discarding the saved state of",
+                    settings.commandTimeout()), GuestState.OFF, "Remove-VMSavedState");
+            case RUNNING -> expect(act(ref, "Stop-VM -VM $vm -Force", "shutting down", settings.commandTimeout()),
+                    GuestState.OFF, "Stop-VM");
+        }
+    }
+
+    /**
+     * Reads the VM again after its files were replaced. If a restore removed the VM from Hyper-V, its
+     * configuration is registered again in place with the same id ({@code Import-VM} without {@code -Copy}).
+     */
+    @Override
+    public void reload(String ref) {
+        requireId(ref);
+        String location = configurationLocations.get(ref.toLowerCase(Locale.ROOT));
+        String body = DESCRIBE + "$vm = Get-VM -Id " + PowerShell.quote(ref) + " -ErrorAction SilentlyContinue\n";
+        if (location != null) {
+            String machines = PowerShell.quote(location) + " 'Virtual Machines'";
+            body += "if (-not $vm) {\n"
+                    + "  $config = Join-Path (Join-Path " + machines + ") " + PowerShell.quote(ref + ".vmcx") + "\n"
+                    + "  if (-not (Test-Path -LiteralPath $config)) { $config = Join-Path (Join-Path " + machines + ") "
+                    + PowerShell.quote(ref + ".xml") + " }\n"
+                    + "  $vm = Import-VM -Path $config\n"
+                    + "}\n";
+        }
+        List<VmRecord> found = parse(powershell.run("reloading VM " + ref + " on host '" + name + "'", body + ANSWER,
+                settings.commandTimeout()));
+        if (found.isEmpty()) {
+            throw new GuestNotFoundException(name, ref);
+        }
+        settled(ref);
+    }
+
+    private VmRecord act(String ref, String action, String verb, Duration timeout) {
+        requireId(ref);
+        String body = DESCRIBE + "$vm = Get-VM -Id " + PowerShell.quote(ref) + " -ErrorAction SilentlyContinue\n"
+                + "if ($vm) {\n" + action + "\n$vm = Get-VM -Id " + PowerShell.quote(ref) + "\n}\n" + ANSWER;
+        List<VmRecord> answer = parse(powershell.run(verb + " VM " + ref + " on host '" + name + "'", body, timeout));
+        if (answer.isEmpty()) {
+            throw new GuestNotFoundException(name, ref);
+        }
+        return answer.get(0);
+    }
+
+    private void expect(VmRecord vm, GuestState wanted, String cmdlet) {
+        VmRecord now = vm.state().stable().isPresent() ? vm : settled(vm.id());
+        GuestState state = now.state().stable().orElseThrow();
+        if (state != wanted) {
+            throw new HostException(cmdlet + " left VM '" + now.name() + "' on host '" + name + "' " + state + ", not "
+                    + wanted);
+        }
+    }
+
+    /** The VM once it is in a stable state, waiting out transitions up to the command deadline. */
+    private VmRecord settled(String ref) {
+        requireId(ref);
+        long deadline = System.nanoTime() + settings.commandTimeout().toNanos();
+        while (true) {
+            List<VmRecord> found = parse(powershell.run("reading VM " + ref + " on host '" + name + "'",
+                    DESCRIBE + "$vm = Get-VM -Id " + PowerShell.quote(ref) + " -ErrorAction SilentlyContinue\n" + ANSWER,
+                    settings.commandTimeout()));
+            if (found.isEmpty()) {
+                throw new GuestNotFoundException(name, ref);
+            }
+            VmRecord vm = found.get(0);
+            if (vm.state().stable().isPresent()) {
+                return vm;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new HostException("VM '" + vm.name() + "' on host '" + name + "' stayed in state "
+                        + vm.reportedState() + " for longer than " + settings.commandTimeout(), true, null);
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HostException("waiting for VM '" + vm.name() + "' was interrupted", true, e);
+            }
+        }
+    }
+
+    /** Hyper-V names VMs by GUID; anything else cannot be a VM of this host, and never reaches a script. */
+    private void requireId(String ref) {
+        try {
+            UUID.fromString(ref);
+        } catch (IllegalArgumentException e) {
+            throw new GuestNotFoundException(name, ref);
+        }
+    }
+
+    private List<VmRecord> parse(String json) {
+        String text = json.replace("\uFEFF", "").strip();
+        if (text.isEmpty()) {
+            return List.of();
+        }
+        try {
+            JsonNode root = JSON.readTree(text);
+            List<VmRecord> vms = new ArrayList<>();
+            for (JsonNode node : root.isArray() ? root : JSON.createArrayNode().add(root)) {
+                VmRecord vm = VmRecord.of(node);
+                configurationLocations.put(vm.id().toLowerCase(Locale.ROOT), vm.configurationLocation());
+                vms.add(vm);
+            }
+            return vms;
+        } catch (IOException | RuntimeException e) {
+            throw new HostException("host '" + name + "' answered with JSON that does not describe VMs: "
+                    + e.getMessage(), false, e);
+        }
+    }
+
+    /** One VM as {@code Describe} shapes it. */
+    record VmRecord(String id, String name, String reportedState, HyperVState state, boolean critical,
+            long memoryBytes, String path, String configurationLocation, List<String> hardDrives, boolean canQuiesce) {
+
+        static VmRecord of(JsonNode node) {
+            String reported = text(node, "State");
+            HyperVState.Reported state = HyperVState.parse(reported);
+            List<String> drives = new ArrayList<>();
+            JsonNode hardDrives = node.path("HardDrives");
+            if (hardDrives.isArray()) {
+                hardDrives.forEach(d -> drives.add(d.asText()));
+            } else if (hardDrives.isTextual()) {
+                drives.add(hardDrives.asText());
+            }
+            JsonNode backup = node.path("BackupService");
+            boolean canQuiesce = backup.path("Enabled").asBoolean(false)
+                    && "OK".equalsIgnoreCase(backup.path("PrimaryStatusDescription").asText(""));
+            return new VmRecord(text(node, "Id"), text(node, "Name"), reported, state.state(), state.critical(),
+                    node.path("MemoryStartup").asLong(0), text(node, "Path"), text(node, "ConfigurationLocation"),
+                    drives, canQuiesce);
+        }
+
+        private static String text(JsonNode node, String field) {
+            JsonNode value = node.get(field);
+            if (value == null || value.isNull()) {
+                throw new IllegalArgumentException("field '" + field + "' is missing");
+            }
+            return value.asText();
+        }
+
+        /** {@code directory} is the VM's folder ({@code Path}); disks may live elsewhere, even on other volumes. */
+        GuestInfo info() {
+            return new GuestInfo(id, name, state.stable().orElseThrow(), canQuiesce, memoryBytes, GUEST_OS,
+                    Path.of(path), hardDrives.stream().map(Path::of).toList());
+        }
+    }
+
+    /** Brings the guest back to RUNNING from wherever the hold (or anyone since) left it. */
+    private final class Hold implements GuestHold {
+        private final String ref;
+        private final HoldMode mode;
+        private final GuestState prior;
+        private boolean closed;
+
+        Hold(String ref, HoldMode mode, GuestState prior, boolean nothingHeld) {
+            this.ref = ref;
+            this.mode = mode;
+            this.prior = prior;
+            this.closed = nothingHeld;
+        }
+
+        @Override
+        public HoldMode mode() {
+            return mode;
+        }
+
+        @Override
+        public GuestState priorState() {
+            return prior;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            start(ref);
+            closed = true;
+        }
+    }
+}

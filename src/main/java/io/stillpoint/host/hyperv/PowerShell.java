@@ -1,0 +1,121 @@
+package io.stillpoint.host.hyperv;
+
+import io.stillpoint.host.HostException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one PowerShell script per call as a separate process, with a deadline. The script goes in as
+ * {@code -EncodedCommand} so that no quoting rule of the Windows command line can change it; output is
+ * read from files so that a chatty process never blocks on a full pipe.
+ */
+final class PowerShell {
+
+    private static final int MAX_ERROR_CHARS = 2000;
+
+    private final String executable;
+    private final Optional<String> remotePrefix;
+
+    PowerShell(String executable, Optional<String> remotePrefix) {
+        this.executable = executable;
+        this.remotePrefix = remotePrefix;
+    }
+
+    /** What the process printed on stdout, once it exited 0 within the deadline. */
+    String run(String what, String body, Duration timeout) {
+        Path out = null;
+        Path err = null;
+        try {
+            out = Files.createTempFile("stillpoint-ps-", ".out");
+            err = Files.createTempFile("stillpoint-ps-", ".err");
+            Process process = new ProcessBuilder(List.of(executable, "-NoLogo", "-NoProfile", "-NonInteractive",
+                    "-EncodedCommand", encode(script(body))))
+                    .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill(process);
+                throw new PowerShellTimeoutException(what + " did not finish within " + timeout);
+            }
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0) {
+                String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
+                throw new HostException(what + " failed (" + executable + " exited " + process.exitValue() + "): "
+                        + (stderr.isEmpty() ? "no error output" : shorten(stderr)), false, null);
+            }
+            return stdout;
+        } catch (IOException e) {
+            throw new HostException(what + " could not run " + executable + ": " + e.getMessage(), false, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(what + " was interrupted", true, e);
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    /**
+     * Errors stop the script with a non-zero exit code, and the output is UTF-8 JSON without a byte
+     * order mark whatever the console's code page; a remote prefix runs the body on the Hyper-V host and brings its text back.
+     */
+    String script(String body) {
+        String inner = "$ErrorActionPreference = 'Stop'\n$ProgressPreference = 'SilentlyContinue'\n" + body;
+        String outer = "$ErrorActionPreference = 'Stop'\n"
+                + "[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false\n";
+        return remotePrefix.map(prefix -> outer + prefix + " -ScriptBlock {\n" + inner + "\n}\n")
+                .orElse(outer + inner + "\n");
+    }
+
+    static String quote(String literal) {
+        return "'" + literal.replace("'", "''") + "'";
+    }
+
+    private static String encode(String script) {
+        return Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_16LE));
+    }
+
+    /** Kills the process and whatever it started, so that a hung cmdlet leaves nothing running. */
+    static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static java.io.File nullDevice() {
+        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS) + " ...";
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // A temp file left behind is harmless; the call's own outcome matters more.
+            }
+        }
+    }
+
+    /** The deadline passed; the process was killed and what it did is unknown until read again. */
+    static final class PowerShellTimeoutException extends HostException {
+        PowerShellTimeoutException(String message) {
+            super(message, true, null);
+        }
+    }
+}

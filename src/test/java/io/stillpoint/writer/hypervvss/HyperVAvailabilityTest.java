@@ -1,0 +1,99 @@
+package io.stillpoint.writer.hypervvss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.stillpoint.host.InvalidHostSettingsException;
+import io.stillpoint.host.hyperv.HyperVConfig;
+import io.stillpoint.host.hyperv.HyperVHypervisorFactory;
+import io.stillpoint.testing.hyperv.StandInWorld;
+import io.stillpoint.writer.WriterAvailability;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Away from Windows, both adapters say so unless their tools are named by absolute path. */
+class HyperVAvailabilityTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void notOnWindows() {
+        assumeFalse(HyperVHypervisorFactory.isWindows(), "these are the rules of a server that is not Windows");
+    }
+
+    @Test
+    void theWriterIsUnavailableWithTheReasonAndItsWriterId() {
+        WriterAvailability availability = new HyperVVssWriter(defaults()).availability();
+        assertThat(availability.available()).isFalse();
+        assertThat(availability.reason()).isEqualTo("Hyper-V VSS is only available on a Windows host");
+        assertThat(availability.details()).containsEntry("writerId", "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}");
+    }
+
+    @Test
+    void aHyperVHostIsRefusedNamingTheSetting() {
+        assertThatThrownBy(() -> new HyperVHypervisorFactory(defaults()).create("hv1", Map.of()))
+                .isInstanceOf(InvalidHostSettingsException.class)
+                .hasMessageContaining("powershell: Hyper-V is only available on a Windows host")
+                .extracting(e -> ((InvalidHostSettingsException) e).field()).isEqualTo("powershell");
+    }
+
+    @Test
+    void toolsNamedByAbsolutePathMakeBothAvailable() throws Exception {
+        try (StandInWorld world = new StandInWorld(dir)) {
+            HyperVConfig config = world.config(Duration.ofSeconds(5));
+            assertThat(new HyperVVssWriter(config).availability().available()).isTrue();
+            assertThat(new HyperVHypervisorFactory(config).create("hv1", Map.of()).kind()).isEqualTo("hyperv");
+        }
+    }
+
+    /** The defaults of {@link HyperVConfig}, as a server that configured nothing runs with. */
+    private static HyperVConfig defaults() {
+        return new HyperVConfig() {
+            @Override
+            public String powershell() {
+                return "powershell.exe";
+            }
+
+            @Override
+            public String diskshadow() {
+                return "diskshadow.exe";
+            }
+
+            @Override
+            public String mountRoot() {
+                return "/var/lib/stillpoint/hyperv-shadows";
+            }
+
+            @Override
+            public Duration commandTimeout() {
+                return Duration.ofSeconds(60);
+            }
+
+            @Override
+            public Duration saveTimeout() {
+                return Duration.ofSeconds(120);
+            }
+
+            @Override
+            public Duration snapshotTimeout() {
+                return Duration.ofSeconds(180);
+            }
+
+            @Override
+            public Duration releaseTimeout() {
+                return Duration.ofSeconds(120);
+            }
+
+            @Override
+            public Duration maxExposure() {
+                return Duration.ofHours(24);
+            }
+        };
+    }
+}
