@@ -7,6 +7,7 @@ import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.NodeHeartbeat;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.config.NodeName;
+import io.stillpoint.config.StillpointConfig;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,18 +21,18 @@ import org.jboss.logging.Logger;
 
 /**
  * Lets the nodes that share a catalog watch each other: each node records a heartbeat, and runs left
- * unfinished by a node silent for longer than {@link #DEAD_AFTER} are taken over and recovered (guest
+ * unfinished by a node silent for longer than {@code stillpoint.cluster.dead-after} are taken over and recovered (guest
  * resumed, partial files removed, run FAILED as interrupted) by a live node.
  */
 @ApplicationScoped
 public class ClusterWatch {
 
     static final Duration BEAT = Duration.ofSeconds(5);
-    static final Duration DEAD_AFTER = Duration.ofSeconds(30);
 
     private static final Logger LOG = Logger.getLogger(ClusterWatch.class);
 
     private final RunRecovery recovery;
+    private final Duration deadAfter;
     private final String node;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "cluster-watch");
@@ -39,8 +40,9 @@ public class ClusterWatch {
         return thread;
     });
 
-    ClusterWatch(RunRecovery recovery, NodeName node) {
+    ClusterWatch(RunRecovery recovery, NodeName node, StillpointConfig config) {
         this.recovery = recovery;
+        this.deadAfter = config.cluster().deadAfter();
         this.node = node.value();
     }
 
@@ -76,7 +78,7 @@ public class ClusterWatch {
 
     /** Claims each orphaned run by moving it to this node in one conditional update, then recovers it. */
     void recoverDeadNodes() {
-        Instant deadline = Instant.now().minus(DEAD_AFTER);
+        Instant deadline = Instant.now().minus(deadAfter);
         List<BackupRun> orphaned = QuarkusTransaction.requiringNew().call(() -> BackupRun.<BackupRun>list(
                 "status in ?1 and node <> ?2 and node not in (select h.node from NodeHeartbeat h where h.lastSeen > ?3)",
                 List.of(RunStatus.QUEUED, RunStatus.RUNNING), node, deadline));

@@ -26,6 +26,15 @@ public interface StillpointConfig {
 
     Demo demo();
 
+    Cluster cluster();
+
+    interface Cluster {
+
+        /** How long a node may stay silent before another node takes over its unfinished runs. */
+        @WithDefault("PT30S")
+        Duration deadAfter();
+    }
+
     interface Backup {
 
         /**

@@ -57,6 +57,8 @@ class BadInputTest {
         int runs = count("/api/runs?vmId=" + vmId);
         problem(json().body(Map.of("mode", "snapshot-please")).post("/api/vms/{id}/backup", vmId), 400, "mode");
         problem(json().body(Map.of("writer", "nope")).post("/api/vms/{id}/backup", vmId), 400, "writer");
+        problem(json().body(Map.of("writer", "hyperv-vss")).post("/api/vms/{id}/backup", vmId), 400,
+                "only available on a Windows host");
         problem(json().body(Map.of("repositoryId", UUID.randomUUID())).post("/api/vms/{id}/backup", vmId), 400, "repositoryId");
         problem(json().body("{\"repositoryId\": \"not-a-uuid\"}").post("/api/vms/{id}/backup", vmId), 400, "repositoryId");
         problem(json().body("{\"mode\": ").post("/api/vms/{id}/backup", vmId), 400, "not valid JSON");

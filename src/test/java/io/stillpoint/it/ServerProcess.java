@@ -80,6 +80,18 @@ final class ServerProcess implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    JsonNode postEmpty(String path) throws Exception {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private JsonNode send(HttpRequest request) throws Exception {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
     JsonNode post(String path, Object body) throws Exception {
         HttpResponse<String> response = HTTP.send(request(path)
                 .header("Content-Type", "application/json")

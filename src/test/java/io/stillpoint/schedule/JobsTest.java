@@ -136,6 +136,7 @@ class JobsTest {
         refused(with(good, "retention", Map.of("keepDaily", 0, "keepLast", 0)), "retention");
         refused(with(good, "mode", "hibernate"), "mode");
         refused(with(good, "writer", "hyperv-magic"), "writer");
+        refused(with(good, "writer", "hyperv-vss"), "writer");
         refused(with(good, "maxParallel", 0), "maxParallel");
         refused(with(good, "minimumConsistency", "perfect"), "minimumConsistency");
         refused(with(good, "vmNamePattern", "(unclosed"), "vmNamePattern");

@@ -19,6 +19,7 @@ public record RunResponse(
         String mode,
         String writer,
         String consistency,
+        String node,
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
@@ -38,7 +39,7 @@ public record RunResponse(
         long filesTotal = live != null ? live.filesTotal() : r.filesTotal;
         long filesCopied = live != null ? live.filesDone() : r.filesCopied;
         return new RunResponse(r.id, r.vmId, r.jobId, r.repositoryId, r.scheduledFor, r.status.name(), r.phase, r.requestedMode, r.mode,
-                r.writer, r.consistency, r.createdAt, r.startedAt, r.finishedAt, r.downtimeMillis, r.phaseMillis,
+                r.writer, r.consistency, r.node, r.createdAt, r.startedAt, r.finishedAt, r.downtimeMillis, r.phaseMillis,
                 bytesTotal, bytesCopied, filesTotal, filesCopied, r.restorePointId, r.error, ProgressResponse.of(live));
     }
 }
