@@ -10,6 +10,8 @@ import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.GET;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/hosts")
 public class HostResource {
 
@@ -47,6 +50,7 @@ public class HostResource {
                 Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId))));
     }
 
+    @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull HostRequest body) {
         Host host = inventory.createHost(body.name(), body.type(), body.settings() == null ? Map.of() : body.settings());
@@ -54,6 +58,7 @@ public class HostResource {
     }
 
     /** Creates a guest on a host that can create guests (the simulated host). */
+    @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/vms")
     public Response createVm(@PathParam("id") String id, @Valid @NotNull CreateVmRequest body) {

@@ -14,6 +14,8 @@ import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.schedule.JobRunner;
 import io.stillpoint.schedule.JobScheduler;
 import io.stillpoint.schedule.JobService;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/jobs")
 public class JobResource {
 
@@ -54,12 +57,14 @@ public class JobResource {
                 () -> view(BackupJob.byId(jobId).orElseThrow(() -> new NotFoundException("job", jobId))));
     }
 
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     public Response create(JobRequest body) {
         BackupJob job = jobs.create(spec(body));
         return Response.created(URI.create("/api/jobs/" + job.id)).entity(get(job.id.toString())).build();
     }
 
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}")
     public JobResponse update(@PathParam("id") String id, JobRequest body) {
@@ -67,6 +72,7 @@ public class JobResource {
         return get(job.id.toString());
     }
 
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}")
     public Response delete(@PathParam("id") String id) {
@@ -74,12 +80,14 @@ public class JobResource {
         return Response.noContent().build();
     }
 
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/enable")
     public JobResponse enable(@PathParam("id") String id) {
         return get(jobs.setEnabled(Ids.path("job", id), true).id.toString());
     }
 
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/disable")
     public JobResponse disable(@PathParam("id") String id) {
@@ -87,6 +95,7 @@ public class JobResource {
     }
 
     /** Runs the job now for all its VMs; answers 202 with the runs started (and those skipped). */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/run")
     public Response run(@PathParam("id") String id) {
@@ -95,6 +104,7 @@ public class JobResource {
     }
 
     /** What the job's retention keeps and removes per VM, with the rule that keeps each point. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/prune")
     public List<PruneResponse> prune(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("true") boolean dryRun) {

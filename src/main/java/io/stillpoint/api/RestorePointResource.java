@@ -1,10 +1,12 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.api.dto.FileResponse;
 import io.stillpoint.api.dto.RestorePointResponse;
 import io.stillpoint.api.dto.RestoreRequestBody;
 import io.stillpoint.api.dto.RestoreResponse;
+import io.stillpoint.backup.RestorePointDeleter;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
@@ -19,7 +21,8 @@ import io.stillpoint.restore.RestoreRequest;
 import io.stillpoint.restore.RestoreService;
 import io.stillpoint.restore.RestoreTarget;
 import io.stillpoint.restore.VerifyService;
-import io.stillpoint.backup.RestorePointDeleter;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -39,6 +42,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.PathPart;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/restore-points")
 public class RestorePointResource {
 
@@ -47,8 +51,11 @@ public class RestorePointResource {
     private final RestoreService restores;
     private final VerifyService verifier;
     private final RestorePointDeleter deleter;
+    private final SecurityIdentity identity;
 
-    RestorePointResource(RestoreService restores, VerifyService verifier, RestorePointDeleter deleter) {
+    RestorePointResource(RestoreService restores, VerifyService verifier, RestorePointDeleter deleter,
+            SecurityIdentity identity) {
+        this.identity = identity;
         this.restores = restores;
         this.verifier = verifier;
         this.deleter = deleter;
@@ -142,6 +149,7 @@ public class RestorePointResource {
     }
 
     /** Protected restore points are never pruned by retention nor deleted. Body: {@code {"protected": true}}. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}/protected")
     public RestorePointResponse protect(@PathParam("id") String id, Map<String, Boolean> body) {
@@ -157,6 +165,7 @@ public class RestorePointResource {
     }
 
     /** Deletes a restore point: the catalog first, then its files. Refused for a protected one (409). */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}")
     public Response delete(@PathParam("id") String id) {
@@ -165,6 +174,7 @@ public class RestorePointResource {
     }
 
     /** Re-reads every file against the manifest in the background; poll the restore point's verifyStatus. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/verify")
     public Response verify(@PathParam("id") String id) {
@@ -177,6 +187,7 @@ public class RestorePointResource {
      * Starts a restore; answers 202 with the restore to poll. With an {@code Idempotency-Key} the same
      * request within 24 hours answers the restore it started the first time.
      */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/restore")
     public Response restore(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String idempotencyKey,
@@ -194,8 +205,8 @@ public class RestorePointResource {
             throw new InvalidRequestException("Idempotency-Key", "must be 1 to 255 characters");
         }
         RestoreService.Accepted accepted = restores.request(new RestoreRequest(pointId, target, body.path(),
-                body.hostId(), body.name(), body.startAfter(), body.stopVm(), body.keepPrevious(), body.force(), null,
-                idempotencyKey));
+                body.hostId(), body.name(), body.startAfter(), body.stopVm(), body.keepPrevious(), body.force(),
+                identity.getPrincipal().getName(), idempotencyKey));
         return Response.accepted(RestoreResponse.of(accepted.restore(), null))
                 .location(URI.create("/api/restores/" + accepted.restore().id))
                 .build();

@@ -8,6 +8,8 @@ import io.stillpoint.catalog.Restore;
 import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.restore.RestorePipeline;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -18,6 +20,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/restores")
 public class RestoreResource {
 
@@ -47,6 +50,7 @@ public class RestoreResource {
     }
 
     /** Stops a running restore; the target is left as it was before. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/cancel")
     public Response cancel(@PathParam("id") String id) {

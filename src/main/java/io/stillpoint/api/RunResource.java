@@ -1,13 +1,15 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RunResponse;
 import io.stillpoint.backup.BackupPipeline;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.inventory.BusyException;
 import io.stillpoint.inventory.NotFoundException;
-import io.smallrye.mutiny.Multi;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/runs")
 public class RunResource {
 
@@ -61,6 +64,7 @@ public class RunResource {
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/cancel")
     public Response cancel(@PathParam("id") String id) {

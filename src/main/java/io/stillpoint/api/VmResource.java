@@ -11,6 +11,8 @@ import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -21,6 +23,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/vms")
 public class VmResource {
 
@@ -45,6 +48,7 @@ public class VmResource {
     }
 
     /** Starts a backup of the VM now; answers 202 with the run to poll. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/backup")
     public Response backup(@PathParam("id") String id, @Valid BackupRequestBody body) {

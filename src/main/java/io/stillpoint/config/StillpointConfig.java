@@ -28,6 +28,17 @@ public interface StillpointConfig {
 
     Cluster cluster();
 
+    Admin admin();
+
+    interface Admin {
+
+        /**
+         * The password of the first admin, created when there is no user at all; without it a password is
+         * generated and printed once in the log.
+         */
+        Optional<String> password();
+    }
+
     interface Cluster {
 
         /** How long a node may stay silent before another node takes over its unfinished runs. */

@@ -8,7 +8,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.Map;
 
 /** The packaged server started as its own process, as an admin starts it, on a port of its own. */
 final class ServerProcess implements AutoCloseable {
+
+    static final String ADMIN_PASSWORD = "it-admin-password-1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -51,6 +55,7 @@ final class ServerProcess implements AutoCloseable {
         Map<String, String> env = builder.environment();
         env.remove("QUARKUS_DATASOURCE_JDBC_URL");
         env.put("STILLPOINT_HOME", home.toString());
+        env.put("STILLPOINT_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(settings);
         ServerProcess server = new ServerProcess(builder.start(), port);
         server.awaitReady(Duration.ofSeconds(120));
@@ -104,7 +109,9 @@ final class ServerProcess implements AutoCloseable {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10));
+        String credentials = Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Basic " + credentials);
     }
 
     /** As {@code kill -9}: no shutdown hook runs. */

@@ -1,6 +1,7 @@
 package io.stillpoint.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.restassured.RestAssured;
 import io.stillpoint.fs.Durable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,8 +9,13 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
 
-/** Gives the {@code @QuarkusTest}s a fresh {@link TestDatabase} and a fresh {@code stillpoint.home}. */
+/**
+ * Gives the {@code @QuarkusTest}s a fresh {@link TestDatabase}, a fresh {@code stillpoint.home}, and
+ * the first admin's password, which every REST call of the tests presents unless it says otherwise.
+ */
 public class CatalogTestResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ADMIN_PASSWORD = "test-admin-password-1";
 
     private Path home;
     private TestDatabase database;
@@ -19,7 +25,9 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
         try {
             home = Files.createTempDirectory("stillpoint-test-");
             database = TestDatabase.create(home.resolve("pg"));
+            RestAssured.authentication = RestAssured.preemptive().basic("admin", ADMIN_PASSWORD);
             return Map.of(
+                    "stillpoint.admin.password", ADMIN_PASSWORD,
                     "quarkus.datasource.jdbc.url", database.url(),
                     "quarkus.datasource.username", database.user(),
                     "stillpoint.home", home.toString(),

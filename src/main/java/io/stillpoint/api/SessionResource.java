@@ -1,0 +1,52 @@
+package io.stillpoint.api;
+
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.stillpoint.security.CsrfCheck;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** Who is signed in, and signing out. Signing in is {@code POST /j_security_check} (form). */
+@Path("/api")
+@Authenticated
+public class SessionResource {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecurityIdentity identity;
+
+    SessionResource(SecurityIdentity identity) {
+        this.identity = identity;
+    }
+
+    /** The signed-in user and role; hands the console its CSRF token cookie on the way. */
+    @GET
+    @Path("me")
+    public Response me(@CookieParam(CsrfCheck.TOKEN_COOKIE) String token) {
+        String role = identity.getRoles().stream().findFirst().orElse("");
+        Response.ResponseBuilder answer = Response.ok(Map.of("username", identity.getPrincipal().getName(), "role", role));
+        if (token == null) {
+            byte[] random = new byte[24];
+            RANDOM.nextBytes(random);
+            answer.cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value(HexFormat.of().formatHex(random)).path("/")
+                    .sameSite(NewCookie.SameSite.STRICT).build());
+        }
+        return answer.build();
+    }
+
+    @POST
+    @Path("session/logout")
+    public Response logout() {
+        return Response.noContent()
+                .cookie(new NewCookie.Builder(CsrfCheck.SESSION_COOKIE).value("").path("/").maxAge(0).build())
+                .cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value("").path("/").maxAge(0).build())
+                .build();
+    }
+}

@@ -1,0 +1,109 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.api.dto.UserRequest;
+import io.stillpoint.api.dto.UserResponse;
+import io.stillpoint.inventory.ConflictException;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.security.AppUser;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+/** Users and their roles; admins only. Passwords are stored as bcrypt hashes and never returned. */
+@Path("/api/users")
+@RolesAllowed(Role.ADMIN)
+public class UserResource {
+
+    private static final int MIN_PASSWORD = 12;
+
+    @GET
+    public List<UserResponse> list() {
+        return QuarkusTransaction.requiringNew().call(
+                () -> AppUser.<AppUser>list("order by username").stream().map(UserResponse::of).toList());
+    }
+
+    @POST
+    public Response create(UserRequest body) {
+        if (body == null || body.username() == null || !body.username().matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")) {
+            throw new InvalidRequestException("username", "must be 1-64 letters, digits, '.', '_', '@' or '-'");
+        }
+        String role = role(body.role());
+        String password = password(body.password());
+        AppUser user = QuarkusTransaction.requiringNew().call(() -> {
+            if (AppUser.byName(body.username()).isPresent()) {
+                throw new InvalidRequestException("username", "user '" + body.username() + "' exists already");
+            }
+            AppUser created = new AppUser();
+            created.username = body.username();
+            created.role = role;
+            created.setPassword(password);
+            created.createdAt = Instant.now();
+            created.persist();
+            return created;
+        });
+        return Response.created(URI.create("/api/users/" + user.username)).entity(UserResponse.of(user)).build();
+    }
+
+    /** Changes a user's password and/or role; fields left out stay as they are. */
+    @PUT
+    @Path("{username}")
+    public UserResponse update(@PathParam("username") String username, UserRequest body) {
+        if (body == null) {
+            throw new InvalidRequestException("body", "give a new password, a new role, or both");
+        }
+        String role = body.role() == null ? null : role(body.role());
+        String password = body.password() == null ? null : password(body.password());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            AppUser user = AppUser.byName(username).orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
+            if (role != null && !role.equals(Role.ADMIN) && user.role.equals(Role.ADMIN) && lastAdmin()) {
+                throw new ConflictException("user '" + username + "' is the last admin");
+            }
+            if (role != null) {
+                user.role = role;
+            }
+            if (password != null) {
+                user.setPassword(password);
+            }
+            return UserResponse.of(user);
+        });
+    }
+
+    @DELETE
+    @Path("{username}")
+    public Response delete(@PathParam("username") String username) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            AppUser user = AppUser.byName(username).orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
+            if (user.role.equals(Role.ADMIN) && lastAdmin()) {
+                throw new ConflictException("user '" + username + "' is the last admin");
+            }
+            user.delete();
+        });
+        return Response.noContent().build();
+    }
+
+    private static boolean lastAdmin() {
+        return AppUser.count("role", Role.ADMIN) <= 1;
+    }
+
+    private static String role(String role) {
+        return Role.parse(role).orElseThrow(() -> new InvalidRequestException("role", "must be one of " + Role.all()));
+    }
+
+    private static String password(String password) {
+        if (password == null || password.length() < MIN_PASSWORD) {
+            throw new InvalidRequestException("password", "must be at least " + MIN_PASSWORD + " characters");
+        }
+        return password;
+    }
+}

@@ -1,0 +1,34 @@
+package io.stillpoint.security;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** One state-changing call: who, when, what, on what, and how it ended. */
+@Entity
+@Table(name = "audit_event")
+public class AuditEvent extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    public Instant at;
+
+    public String username;
+
+    /** The HTTP method and the route, e.g. {@code POST /api/vms/{id}/backup}. */
+    public String action;
+
+    /** The path called, naming the object acted on. */
+    public String target;
+
+    public int status;
+
+    public static List<AuditEvent> newest(int limit) {
+        return find("order by at desc").page(0, limit).list();
+    }
+}

@@ -1,0 +1,56 @@
+package io.stillpoint.security;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.stillpoint.config.StillpointConfig;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the first admin, user {@code admin}, when there are no users: with the password from
+ * {@code STILLPOINT_ADMIN_PASSWORD}, or else a generated one printed once — never a fixed default.
+ */
+@ApplicationScoped
+class FirstAdmin {
+
+    private static final Logger LOG = Logger.getLogger(FirstAdmin.class);
+
+    private final StillpointConfig config;
+
+    FirstAdmin(StillpointConfig config) {
+        this.config = config;
+    }
+
+    void onStart(@Observes @Priority(5) StartupEvent start) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (AppUser.count() > 0) {
+                return;
+            }
+            boolean generated = config.admin().password().isEmpty();
+            String password = config.admin().password().orElseGet(FirstAdmin::generate);
+            AppUser admin = new AppUser();
+            admin.username = "admin";
+            admin.role = Role.ADMIN;
+            admin.setPassword(password);
+            admin.createdAt = Instant.now();
+            admin.persist();
+            if (generated) {
+                LOG.warnf("created the first user 'admin' with the generated password %s -- it is shown only now;"
+                        + " change it with PUT /api/users/admin", password);
+            } else {
+                LOG.info("created the first user 'admin' with the password from STILLPOINT_ADMIN_PASSWORD");
+            }
+        });
+    }
+
+    private static String generate() {
+        byte[] random = new byte[18];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+}
