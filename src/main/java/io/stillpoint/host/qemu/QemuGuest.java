@@ -64,16 +64,34 @@ final class QemuGuest {
     }
 
     boolean alive() {
-        long current = currentPid();
-        return current > 0 && ProcessHandle.of(current).map(ProcessHandle::isAlive).orElse(false);
+        return running(currentPid());
     }
 
-    /** The guest's QMP connection, connecting (again) if needed. */
+    /**
+     * Whether the process exists and is not a zombie. A daemonized QEMU's parent is init, which may reap
+     * it only seconds after it exited; until then the kernel (and {@link ProcessHandle#isAlive()}) still
+     * lists it.
+     */
+    static boolean running(long pid) {
+        if (pid <= 0) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    /** The guest's QMP connection, connecting (again) if needed; a killed QEMU's socket may linger a moment. */
     synchronized QmpClient qmp() {
+        if (!alive()) {
+            closeQmp();
+            throw new HostException("guest '" + name() + "' on host '" + hostName + "' is not running (no QEMU process)");
+        }
         if (qmp == null || !qmp.isOpen()) {
-            if (!alive()) {
-                throw new HostException("guest '" + name() + "' on host '" + hostName + "' is not running (no QEMU process)");
-            }
             qmp = QmpClient.connect(Path.of(registration.qmpSocket()), deadlines.command());
         }
         return qmp;
@@ -234,6 +252,7 @@ final class QemuGuest {
                 throw new HostException("saving the memory of guest '" + name() + "' to " + target + " "
                         + done.text("status"));
             }
+            awaitStatus("postmigrate"::equals, "postmigrate");
         } catch (RuntimeException e) {
             try {
                 resumeTimed(stopped, sent);
@@ -285,6 +304,23 @@ final class QemuGuest {
         return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> agent.call("guest-fsfreeze-thaw", deadlines.freeze()));
     }
 
+    /** QEMU reports a migration completed a moment before its run state says so, and refuses cont until then. */
+    private void awaitStatus(java.util.function.Predicate<String> reached, String status) {
+        long until = System.nanoTime() + deadlines.command().toNanos();
+        while (!reached.test(execute("query-status", null).path("status").asText())) {
+            if (System.nanoTime() > until) {
+                throw new HostException("guest '" + name() + "' did not reach run state " + status + " within "
+                        + deadlines.command().toMillis() + " ms");
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HostException("interrupted while waiting for guest '" + name() + "'", true, e);
+            }
+        }
+    }
+
     private PauseWindow resumeTimed(QmpEvent stopped, long sentNanos) {
         QmpClient client = qmp();
         long mark = client.mark();
@@ -321,29 +357,30 @@ final class QemuGuest {
             LOG.log(System.Logger.Level.DEBUG, "quit of guest '" + name() + "': " + e.getMessage());
         }
         closeQmp();
-        Optional<ProcessHandle> process = ProcessHandle.of(current);
-        if (process.isPresent() && !awaitExit(process.get(), deadlines.command())) {
+        if (!awaitExit(current, deadlines.command())) {
             LOG.log(System.Logger.Level.WARNING, "QEMU of guest '" + name() + "' (pid " + current
                     + ") did not quit; killing it");
-            process.get().destroyForcibly();
-            if (!awaitExit(process.get(), deadlines.command())) {
+            ProcessHandle.of(current).ifPresent(ProcessHandle::destroyForcibly);
+            if (!awaitExit(current, deadlines.command())) {
                 throw new HostException("QEMU of guest '" + name() + "' (pid " + current + ") does not exit");
             }
         }
     }
 
-    private static boolean awaitExit(ProcessHandle process, Duration deadline) {
-        try {
-            process.onExit().get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return !process.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !process.isAlive();
+    private static boolean awaitExit(long pid, Duration deadline) {
+        long until = System.nanoTime() + deadline.toNanos();
+        while (running(pid)) {
+            if (System.nanoTime() > until) {
+                return false;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !running(pid);
+            }
         }
+        return true;
     }
 
     private void restoreMemory() {
@@ -358,11 +395,17 @@ final class QemuGuest {
         if (!done.text("status").equals("completed")) {
             throw new HostException("restoring the memory of guest '" + name() + "' from " + vmstate() + " failed");
         }
+        awaitStatus(s -> !s.equals("inmigrate") && !s.equals("finish-migrate"), "paused");
     }
 
     /** Starts QEMU from the registered command line; with {@code incoming} it waits for a saved state. */
     private void launch(boolean incoming) {
         closeQmp();
+        Map<Integer, Path> overlays = overlays();
+        if (incoming && !overlays.isEmpty()) {
+            throw new HostException("guest '" + name() + "' cannot resume its saved state: its disks have Stillpoint"
+                    + " overlays " + overlays.values() + " that are not merged yet");
+        }
         List<String> argv = new ArrayList<>();
         List<String> registered = registration.commandLine();
         for (int i = 0; i < registered.size(); i++) {
@@ -375,6 +418,10 @@ final class QemuGuest {
         if (incoming) {
             argv.add("-incoming");
             argv.add("defer");
+        }
+        boolean holdBack = !overlays.isEmpty() && !argv.contains("-S");
+        if (holdBack) {
+            argv.add("-S");
         }
         boolean daemonizes = argv.contains("-daemonize");
         Path log = runDirectory.resolve(name() + ".log");
@@ -404,7 +451,7 @@ final class QemuGuest {
             while (true) {
                 try {
                     qmp();
-                    return;
+                    break;
                 } catch (HostException e) {
                     if (!alive() || System.nanoTime() > until) {
                         throw new HostException("QEMU for guest '" + name() + "' did not come up: " + e.getMessage()
@@ -413,9 +460,52 @@ final class QemuGuest {
                     TimeUnit.MILLISECONDS.sleep(20);
                 }
             }
+            attach(overlays);
+            if (holdBack) {
+                resume();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostException("interrupted while starting guest '" + name() + "'", true, e);
+        }
+    }
+
+    /**
+     * Stillpoint's overlays beside the disks, by disk index. The registered command line opens the disks
+     * without them; they hold the guest's writes since a snapshot, so the guest must start on top of them.
+     */
+    private Map<Integer, Path> overlays() {
+        Map<Integer, Path> found = new java.util.TreeMap<>();
+        List<Path> disks = registration.diskPaths();
+        try {
+            for (int i = 0; i < disks.size(); i++) {
+                List<Path> files = QemuHypervisor.overlayFiles(disks.get(i));
+                if (files.size() > 1) {
+                    throw new HostException("guest '" + name() + "' cannot start: disk " + disks.get(i)
+                            + " has several Stillpoint overlays " + files + "; the qemu writer's recovery merges them");
+                }
+                if (!files.isEmpty()) {
+                    found.put(i, files.get(0));
+                }
+            }
+        } catch (IOException e) {
+            throw new HostException("guest '" + name() + "' cannot start: " + e.getMessage(), false, e);
+        }
+        return found;
+    }
+
+    private void attach(Map<Integer, Path> overlays) {
+        for (Map.Entry<Integer, Path> overlay : overlays.entrySet()) {
+            String id = QemuHypervisor.overlayId(overlay.getValue()).orElseThrow();
+            String node = QemuHypervisor.overlayNode(id, overlay.getKey());
+            Map<String, Object> add = new java.util.LinkedHashMap<>();
+            add.put("driver", "qcow2");
+            add.put("node-name", node);
+            add.put("file", Map.of("driver", "file", "filename", overlay.getValue().toString()));
+            add.put("backing", null);
+            execute("blockdev-add", add);
+            execute("blockdev-snapshot", Map.of("node", registration.disks().get(overlay.getKey()).node(),
+                    "overlay", node));
         }
     }
 

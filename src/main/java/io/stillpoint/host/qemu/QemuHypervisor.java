@@ -48,6 +48,12 @@ public final class QemuHypervisor implements Hypervisor {
     /** Node names of Stillpoint's overlays start with this; recovery looks for it in the block graph. */
     public static final String OVERLAY_NODE_PREFIX = "sp-ovl-";
 
+    /** Files of a guest's folder besides its disks that belong in a backup: how to start it, and its saved state. */
+    public static final List<String> GUEST_FILES =
+            List.of(LaunchFiles.LAUNCH_JSON, LaunchFiles.START_SCRIPT, QemuGuest.VMSTATE_FILE);
+
+    private static final Pattern OVERLAY_FILE = Pattern.compile(".+\\.sp-([0-9a-f]{8})\\.qcow2");
+
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, false, true);
     private static final Pattern GUEST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -234,6 +240,40 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public void close() {
         guests.values().forEach(QemuGuest::closeQmp);
+    }
+
+    /** Whether a process exists and has not exited (a zombie has). */
+    public static boolean processRunning(long pid) {
+        return QemuGuest.running(pid);
+    }
+
+    /** Where the overlay of snapshot {@code id} on {@code disk} lives: beside the disk. */
+    public static Path overlayFile(Path disk, String id) {
+        return disk.resolveSibling(disk.getFileName() + ".sp-" + id + ".qcow2");
+    }
+
+    /** The block node name of the overlay of snapshot {@code id} on the guest's {@code index}-th disk. */
+    public static String overlayNode(String id, int index) {
+        return OVERLAY_NODE_PREFIX + id + "-" + index;
+    }
+
+    /** The snapshot id of an overlay file, if the file is one of Stillpoint's. */
+    public static java.util.Optional<String> overlayId(Path file) {
+        var matcher = OVERLAY_FILE.matcher(file.getFileName().toString());
+        return matcher.matches() ? java.util.Optional.of(matcher.group(1)) : java.util.Optional.empty();
+    }
+
+    /** Stillpoint's overlay files beside {@code disk}, of any snapshot. */
+    public static List<Path> overlayFiles(Path disk) throws IOException {
+        List<Path> overlays = new ArrayList<>();
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(disk.getParent(), disk.getFileName() + ".sp-*.qcow2")) {
+            for (Path sibling : siblings) {
+                if (overlayFile(disk, overlayId(sibling).orElse("")).equals(sibling)) {
+                    overlays.add(sibling);
+                }
+            }
+        }
+        return overlays;
     }
 
     private QemuGuest newGuest(GuestRegistration registration, long pid) {
