@@ -78,6 +78,27 @@ public final class QemuLab implements AutoCloseable {
         io(guest, device, "flush");
     }
 
+    /**
+     * Whether the guest's disk holds {@code pattern} at [offset, offset+length), as the guest sees it now:
+     * flushed through QEMU, then read from the disk's active image with {@code qemu-io -U} (HMP's qemu-io
+     * prints what it reads to QEMU's stdout, not to the monitor).
+     */
+    public boolean reads(Guest guest, int disk, int pattern, long offset, long length) throws IOException {
+        io(guest, guest.device(disk), "flush");
+        String active = null;
+        for (var block : monitor(guest).execute("query-block", null, PATIENCE)) {
+            if (block.path("qdev").asText().equals(guest.device(disk))) {
+                active = block.path("inserted").path("file").asText();
+            }
+        }
+        return holds(Path.of(active), pattern, offset, length);
+    }
+
+    /** Writes without the flush; the data reaches the image file, its qcow2 metadata maybe not yet. */
+    public void writeUnflushed(Guest guest, int disk, int pattern, long offset, long length) {
+        io(guest, guest.device(disk), String.format("write -P 0x%x %d %d", pattern, offset, length));
+    }
+
     /** The test's own QMP connection to the guest; reconnects after QEMU was started again. */
     public QmpClient monitor(Guest guest) {
         return testMonitors.compute(guest.name(), (name, client) -> client != null && client.isOpen() ? client

@@ -76,11 +76,18 @@ final class QemuGuest {
         if (pid <= 0) {
             return false;
         }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | IndexOutOfBoundsException e) {
+        // The group leader turns zombie first; the other threads, and the image locks they hold, go a moment later.
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.anyMatch(task -> {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    return state != 'Z' && state != 'X';
+                } catch (IOException | IndexOutOfBoundsException e) {
+                    return false;
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
             return false;
         }
     }

@@ -387,6 +387,14 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             Files.deleteIfExists(files.get(jobId));
         }
+        // An overlay the host attached with blockdev-add (a guest started on top of it) belongs to the
+        // monitor: the commit takes it out of the disk's chain, but only blockdev-del removes the node.
+        for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(host))) {
+            String name = node.path("node-name").asText();
+            if (name.startsWith(prefix)) {
+                qmp.execute("blockdev-del", Map.of("node-name", name), deadline(host));
+            }
+        }
     }
 
     /**
