@@ -198,9 +198,8 @@ final class QemuGuest {
     void reload() {
         lock.lock();
         try {
-            GuestState state = state();
-            if (state != GuestState.OFF && state != GuestState.SAVED) {
-                throw new HostException("guest '" + name() + "' is " + state + "; only an OFF guest can be reloaded");
+            if (alive()) {
+                throw new HostException("guest '" + name() + "' is " + state() + "; only an OFF guest can be reloaded");
             }
             for (Path disk : registration.diskPaths()) {
                 if (!Files.isRegularFile(disk)) {
@@ -560,8 +559,8 @@ final class QemuGuest {
     final class Hold implements QemuGuestHold {
         private final HoldMode mode;
         private final GuestState prior;
-        private Undo onClose;
-        private PauseWindow window;
+        private volatile Undo onClose;
+        private volatile PauseWindow window;
         private boolean closed;
 
         Hold(HoldMode mode, GuestState prior, Undo onClose) {

@@ -132,6 +132,13 @@ public final class QemuHypervisor implements Hypervisor {
         Path qmpSocket = path(settings, QMP_SOCKET, true);
         Path agentSocket = path(settings, GUEST_AGENT_SOCKET, false);
         Path pidFileSetting = path(settings, PID_FILE, false);
+        for (QemuGuest other : guests.values()) {
+            // QEMU serves one client per socket: a second connection would wait for the greeting in vain.
+            if (other.registration().qmpSocket().equals(qmpSocket.toString())) {
+                throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' is registered with "
+                        + qmpSocket + " already");
+            }
+        }
         String guestName;
         long memory;
         List<GuestRegistration.Disk> disks = new ArrayList<>();

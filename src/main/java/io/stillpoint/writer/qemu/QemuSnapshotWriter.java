@@ -83,13 +83,33 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         return QemuHypervisor.KIND.equals(hostKind);
     }
 
+    /**
+     * Makes the overlays (files with {@code qemu-img create}, and block nodes with {@code blockdev-add}
+     * when QEMU runs) and the bitmaps, so that the snapshot itself is a {@code blockdev-snapshot}
+     * transaction that only switches the graph: creating the files inside the hold took several times as
+     * long.
+     */
     @Override
     public PreparedSnapshot prepare(Hypervisor host, GuestInfo guest, Path workDir) {
         QemuHypervisor qemu = qemu(host);
+        GuestRegistration registration;
         try {
-            GuestRegistration registration = qemu.registration(guest.ref());
-            Map<String, String> facts = new LinkedHashMap<>();
-            if (qemu.isAlive(guest.ref())) {
+            registration = qemu.registration(guest.ref());
+        } catch (HostException e) {
+            throw new SnapshotException("preparing snapshot of guest '" + guest.name() + "' on host '" + host.name()
+                    + "' failed: " + e.getMessage(), e);
+        }
+        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        Map<String, String> facts = new LinkedHashMap<>();
+        try {
+            List<Path> leftovers = overlayFiles(registration, null);
+            if (!leftovers.isEmpty()) {
+                throw new SnapshotException("guest '" + guest.name() + "' still has overlays " + leftovers
+                        + " of an earlier snapshot; release or recover them first");
+            }
+            boolean alive = qemu.isAlive(guest.ref());
+            Map<String, Long> sizes = new LinkedHashMap<>();
+            if (alive) {
                 QmpClient qmp = qemu.qmp(guest.ref());
                 for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(qemu))) {
                     String name = node.path("node-name").asText();
@@ -97,15 +117,41 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                         throw new SnapshotException("guest '" + guest.name() + "' still writes to overlay '" + name
                                 + "' of an earlier snapshot; release or recover it first");
                     }
+                    sizes.put(name, node.path("image").path("virtual-size").asLong());
                 }
                 facts.putAll(ensureBitmaps(qmp, qemu, registration));
             } else {
                 facts.put(FACT_BITMAP_PREFIX + "state", "not checked: guest not running");
             }
-            return new Prepared(qemu, guest, registration, facts);
-        } catch (HostException e) {
-            throw new SnapshotException("preparing snapshot of guest '" + guest.name() + "' on host '" + host.name()
-                    + "' failed: " + e.getMessage(), e);
+            List<GuestRegistration.Disk> disks = registration.disks();
+            for (int i = 0; i < disks.size(); i++) {
+                GuestRegistration.Disk disk = disks.get(i);
+                Path overlay = QemuHypervisor.overlayFile(Path.of(disk.file()), id);
+                long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
+                // -u: QEMU holds the disk's write lock, and the size is known anyway.
+                run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
+                        overlay.toString(), Long.toString(size)), 60);
+                facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
+                if (alive) {
+                    Map<String, Object> add = new LinkedHashMap<>();
+                    add.put("driver", "qcow2");
+                    add.put("node-name", QemuHypervisor.overlayNode(id, i));
+                    add.put("file", Map.of("driver", "file", "filename", overlay.toString()));
+                    add.put("backing", null);
+                    qemu.qmp(guest.ref()).execute("blockdev-add", add, deadline(qemu));
+                }
+            }
+            return new Prepared(qemu, guest, registration, id, facts);
+        } catch (IOException | RuntimeException e) {
+            SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
+                    "preparing snapshot of guest '" + guest.name() + "' on host '" + host.name() + "' failed: "
+                            + e.getMessage(), e);
+            try {
+                release(qemu, registration, id);
+            } catch (IOException | RuntimeException undo) {
+                failure.addSuppressed(undo);
+            }
+            throw failure;
         }
     }
 
@@ -176,53 +222,46 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
+        private final String id;
         private final Map<String, String> facts;
         private boolean used;
 
-        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Map<String, String> facts) {
+        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id,
+                Map<String, String> facts) {
             this.host = host;
             this.guest = guest;
             this.registration = registration;
+            this.id = id;
             this.facts = facts;
         }
 
+        /**
+         * With QEMU running, one transaction puts the prepared overlay nodes on top of all disks. With
+         * QEMU gone (a stop hold) the prepared files are enough: the host starts the guest on top of them.
+         */
         @Override
         public synchronized Snapshot create() {
             if (used) {
                 throw new IllegalStateException("snapshot of guest '" + guest.name() + "' already created or closed");
             }
             used = true;
-            String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
             Path view = registration.directoryPath().resolve(VIEWS_DIR).resolve(id);
-            Map<String, String> overlays = new LinkedHashMap<>();
             boolean online = host.isAlive(guest.ref());
             try {
                 if (online) {
                     List<Map<String, Object>> actions = new ArrayList<>();
                     List<GuestRegistration.Disk> disks = registration.disks();
                     for (int i = 0; i < disks.size(); i++) {
-                        GuestRegistration.Disk disk = disks.get(i);
-                        String overlay = QemuHypervisor.overlayFile(Path.of(disk.file()), id).toString();
-                        overlays.put(disk.node(), overlay);
-                        actions.add(Map.of("type", "blockdev-snapshot-sync", "data", Map.of("node-name", disk.node(),
-                                "snapshot-file", overlay, "snapshot-node-name", QemuHypervisor.overlayNode(id, i), "format", "qcow2")));
+                        actions.add(Map.of("type", "blockdev-snapshot", "data",
+                                Map.of("node", disks.get(i).node(), "overlay", QemuHypervisor.overlayNode(id, i))));
                     }
                     host.qmp(guest.ref()).execute("transaction", Map.of("actions", actions), deadline(host));
-                } else {
-                    // The host starts a guest on top of these overlays, so its files stay as they are now.
-                    for (GuestRegistration.Disk disk : registration.disks()) {
-                        Path overlay = QemuHypervisor.overlayFile(Path.of(disk.file()), id);
-                        overlays.put(disk.node(), overlay.toString());
-                        run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-F", disk.format(), "-b", disk.file(),
-                                overlay.toString()), 60);
-                    }
                 }
                 Instant instant = Instant.now();
                 linkView(view);
                 Map<String, String> all = new LinkedHashMap<>();
                 all.put(FACT_SNAPSHOT_ID, id);
                 all.put("method", online ? "overlay, taken online" : "overlay, taken while the guest was not running");
-                overlays.forEach((node, file) -> all.put(FACT_OVERLAY_PREFIX + node, Path.of(file).getFileName().toString()));
                 all.putAll(facts);
                 return new QemuSnapshot(host, guest, registration, id, instant, view, all);
             } catch (IOException | RuntimeException e) {
@@ -238,10 +277,19 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        /** Only the bitmaps were made, and they are meant to stay. */
+        /** Without a snapshot the overlays go again; merged first, in case a start put the guest on them. */
         @Override
         public synchronized void close() {
+            if (used) {
+                return;
+            }
             used = true;
+            try {
+                release(host, registration, id);
+            } catch (IOException | RuntimeException e) {
+                throw new SnapshotException("discarding the prepared snapshot " + id + " of guest '" + guest.name()
+                        + "' failed: " + e.getMessage(), e);
+            }
         }
 
         private void linkView(Path view) throws IOException {
@@ -427,6 +475,11 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
         return overlays;
+    }
+
+    private long virtualSize(Path disk) throws IOException {
+        String info = run(List.of(qemuImg, "info", "-U", "--output=json", disk.toString()), 60);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(info).path("virtual-size").asLong();
     }
 
     private static java.time.Duration deadline(QemuHypervisor host) {
