@@ -3,9 +3,10 @@
 # written; five runs each after a warm-up), and the snapshot view's copy throughput against
 # `qemu-img convert` and `cp --sparse=always` of the same image in the same runs.
 #
-#   src/test/bench/qemu-downtime.sh [work dir, default /tmp/stillpoint-bench] [runs, default 5]
+#   src/test/bench/qemu-downtime.sh [parent of its work dir, default /tmp] [runs, default 5]
 #
-# Needs qemu-system-x86 and qemu-utils, about 14 GiB free in the work dir, and a few minutes.
+# Works in a fresh stillpoint-qemu-bench-* folder it removes at the end. Needs qemu-system-x86 and
+# qemu-utils, about 14 GiB free there, and a few minutes.
 set -eu
 cd "$(dirname "$0")/../../.."
 ./mvnw -B -q test-compile

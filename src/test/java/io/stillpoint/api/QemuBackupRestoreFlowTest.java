@@ -55,7 +55,7 @@ class QemuBackupRestoreFlowTest {
         guest = lab.start("kvm-" + tag, 64, 32 * MIB, 16 * MIB);
         agent = new AgentStandIn(guest.qmpSocket().resolveSibling(guest.name() + ".qga"));
         hostId = json().body(Map.of("name", "qemu-" + tag, "type", "qemu", "settings",
-                        Map.of("root", home.resolve("qemu-" + tag).toString(), "powerdownTimeoutMillis", "300")))
+                        Map.of("powerdownTimeoutMillis", "300")))
                 .post("/api/hosts").then().statusCode(201).extract().path("id");
         vmId = json().body(Map.of("qmpSocket", guest.qmpSocket().toString(), "guestAgentSocket",
                         agent.socket().toString()))

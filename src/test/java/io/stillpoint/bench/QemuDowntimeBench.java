@@ -40,10 +40,10 @@ public final class QemuDowntimeBench {
     private QemuDowntimeBench() {}
 
     public static void main(String[] args) throws Exception {
-        Path work = Path.of(args.length > 0 ? args[0] : "/tmp/stillpoint-bench");
+        // A fresh folder of its own: the parent may be shared, and only what the benchmark made is removed.
+        Path parent = Files.createDirectories(Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir")));
+        Path work = Files.createTempDirectory(parent, "stillpoint-qemu-bench-");
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Durable.deleteTree(work);
-        Files.createDirectories(work);
         System.out.printf("QEMU downtime benchmark: %d runs per disk size (+1 warm-up), work dir %s%n", runs, work);
         System.out.println(QemuLab.exec(List.of("qemu-system-x86_64", "--version")).lines().findFirst().orElse(""));
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();

@@ -295,19 +295,43 @@ final class QemuGuest {
             throw new HostException("guest '" + name() + "' cannot quiesce itself: its guest agent did not answer: "
                     + e.getMessage(), true, e);
         }
+        Path marker = frozenMarker();
+        try {
+            Files.createDirectories(runDirectory);
+            Files.writeString(marker, "frozen by Stillpoint; thawed when the host opens next if still here\n");
+        } catch (IOException e) {
+            throw new HostException("guest '" + name() + "' not frozen: cannot record the freeze in " + marker + ": "
+                    + e.getMessage(), false, e);
+        }
         try {
             agent.call("guest-fsfreeze-freeze", deadlines.freeze());
         } catch (RuntimeException e) {
             // A freeze that timed out may still complete in the guest; a guest left frozen is the worst outcome.
             try {
-                agent.call("guest-fsfreeze-thaw", deadlines.freeze());
+                thaw(agent);
             } catch (RuntimeException thawFailed) {
                 e.addSuppressed(thawFailed);
             }
             throw new HostException("freezing the file systems of guest '" + name() + "' failed, thawed again: "
                     + e.getMessage(), true, e);
         }
-        return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> agent.call("guest-fsfreeze-thaw", deadlines.freeze()));
+        return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> thaw(agent));
+    }
+
+    /** Thaws, and forgets the freeze only once the agent confirmed the thaw. */
+    void thaw(QgaClient agent) {
+        agent.call("guest-fsfreeze-thaw", deadlines.freeze());
+        try {
+            Files.deleteIfExists(frozenMarker());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "guest '" + name() + "' is thawed, but " + frozenMarker()
+                    + " could not be removed: " + e.getMessage());
+        }
+    }
+
+    /** Present from before a freeze until its thaw: a process that died in between left the guest frozen. */
+    Path frozenMarker() {
+        return runDirectory.resolve(name() + ".frozen");
     }
 
     /** QEMU reports a migration completed a moment before its run state says so, and refuses cont until then. */

@@ -81,6 +81,23 @@ public final class QemuHypervisor implements Hypervisor {
                 }
             }
         }
+        guests.values().forEach(this::thawIfLeftFrozen);
+    }
+
+    /** The guest agent keeps a guest frozen until told otherwise; a Stillpoint that died may not have. */
+    private void thawIfLeftFrozen(QemuGuest guest) {
+        String agent = guest.registration().agentSocket();
+        if (agent == null || !Files.exists(guest.frozenMarker())) {
+            return;
+        }
+        try {
+            guest.thaw(new QgaClient(Path.of(agent)));
+            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + name + "': thawed guest '" + guest.name()
+                    + "', which a run left frozen");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "QEMU host '" + name + "': guest '" + guest.name()
+                    + "' may still be frozen and could not be thawed: " + e.getMessage());
+        }
     }
 
     @Override

@@ -12,14 +12,21 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Settings: {@code root} (required; the folder where Stillpoint keeps the host's guest registrations and
- * QEMU logs), and deadlines in milliseconds, each optional: {@code commandTimeoutMillis} (10000), {@code
+ * Settings: {@code root} (the folder where Stillpoint keeps the host's guest registrations and QEMU logs;
+ * by default {@code <defaultRoots>/<host name>}), and deadlines in milliseconds, each optional: {@code commandTimeoutMillis} (10000), {@code
  * powerdownTimeoutMillis} (60000), {@code agentPingTimeoutMillis} (3000), {@code freezeTimeoutMillis}
  * (30000), {@code jobTimeoutMillis} (600000).
  */
 public final class QemuHypervisorFactory implements HypervisorFactory {
 
     public static final String ROOT = "root";
+
+    private final Path defaultRoots;
+
+    /** @param defaultRoots where hosts created without a {@code root} get a folder named after them */
+    public QemuHypervisorFactory(Path defaultRoots) {
+        this.defaultRoots = defaultRoots;
+    }
 
     @Override
     public String kind() {
@@ -28,7 +35,8 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
 
     @Override
     public Hypervisor create(String name, Map<String, String> settings) {
-        Path root = root(settings.get(ROOT));
+        String configured = settings.get(ROOT);
+        Path root = root(configured == null || configured.isBlank() ? defaultRoots.resolve(name).toString() : configured);
         QemuDeadlines defaults = QemuDeadlines.defaults();
         QemuDeadlines deadlines = new QemuDeadlines(
                 millis(settings, "commandTimeoutMillis", defaults.command()),
@@ -44,9 +52,6 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
     }
 
     private static Path root(String value) {
-        if (value == null || value.isBlank()) {
-            throw new InvalidHostSettingsException(ROOT, "required: the directory where Stillpoint keeps this host's guests");
-        }
         try {
             Path root = Path.of(value);
             Files.createDirectories(root);

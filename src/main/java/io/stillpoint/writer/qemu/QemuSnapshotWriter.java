@@ -28,12 +28,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Point-in-time views of QEMU guests through external overlays. At {@code create()}, while the guest is
- * held, one QMP {@code transaction} puts a fresh qcow2 overlay on top of every disk at once; from then on
- * the guest writes only to the overlays and the disk images themselves do not change. The view is a
- * folder of hard links to those images (and to the guest's launch files and saved state), laid out as the
- * guest's folder. Release commits each overlay back into its disk (an active {@code block-commit}, then
- * {@code job-complete}) and deletes it; with QEMU gone, {@code qemu-img commit} does the same offline.
+ * Point-in-time views of QEMU guests through external overlays. {@code prepare}, before the guest is held,
+ * makes a qcow2 overlay beside every disk and adds it to QEMU's block graph; {@code create()}, while the
+ * guest is held, is one QMP {@code transaction} of {@code blockdev-snapshot} that puts them on top of all
+ * disks at once. From then on the guest writes only to the overlays and the disk images do not change.
+ * The view is a folder of hard links to those images (and to the guest's launch files and saved state),
+ * laid out as the guest's folder. Release commits each overlay back into its disk (an active {@code
+ * block-commit}, then {@code job-complete}) and deletes it; with QEMU gone, {@code qemu-img commit} does
+ * the same offline.
  *
  * <p>Each disk keeps a persistent dirty bitmap named {@value #BITMAP}, on the disk's own node. Writes to
  * the overlay do not reach it while the snapshot exists, but the commit writes them into the disk node and

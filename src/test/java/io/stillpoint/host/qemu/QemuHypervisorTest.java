@@ -185,6 +185,17 @@ class QemuHypervisorTest extends HypervisorContract {
     }
 
     @Test
+    void aGuestLeftFrozenByADeadStillpointIsThawedWhenTheHostOpensAgain() throws IOException {
+        host.hold("db01", HoldMode.FREEZE);
+        assertThat(agent.frozen()).isTrue();
+        host.close();
+        host = new QemuHypervisor("kvm1", dir.resolve("host"), DEADLINES);
+        assertThat(agent.frozen()).isFalse();
+        assertThat(agent.commands()).endsWith("guest-fsfreeze-thaw");
+        assertThat(dir.resolve("host/run/db01.frozen")).doesNotExist();
+    }
+
+    @Test
     void aSilentAgentIsNotAskedToFreeze() {
         agent.behave(AgentStandIn.Behaviour.SILENT);
         long started = System.nanoTime();
@@ -217,9 +228,12 @@ class QemuHypervisorTest extends HypervisorContract {
 
     @Test
     void factoryChecksItsSettings() {
-        QemuHypervisorFactory factory = new QemuHypervisorFactory();
+        QemuHypervisorFactory factory = new QemuHypervisorFactory(dir.resolve("defaults"));
         assertThat(factory.kind()).isEqualTo("qemu");
-        assertThatThrownBy(() -> factory.create("h", Map.of()))
+        try (Hypervisor unrooted = factory.create("plain", Map.of())) {
+            assertThat(((QemuHypervisor) unrooted).root()).isEqualTo(dir.resolve("defaults/plain"));
+        }
+        assertThatThrownBy(() -> factory.create("h", Map.of("root", "\0bad")))
                 .isInstanceOfSatisfying(InvalidHostSettingsException.class, e -> assertThat(e.field()).isEqualTo("root"));
         assertThatThrownBy(() -> factory.create("h", Map.of("root", dir.resolve("h").toString(),
                 "freezeTimeoutMillis", "soon")))
