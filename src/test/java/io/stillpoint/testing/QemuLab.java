@@ -28,6 +28,7 @@ public final class QemuLab implements AutoCloseable {
     private final Path root;
     private final Path run;
     private final Map<String, QmpClient> testMonitors = new ConcurrentHashMap<>();
+    private final List<Path> unmanaged = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public QemuLab(Path root) throws IOException {
         this.root = root;
@@ -43,6 +44,11 @@ public final class QemuLab implements AutoCloseable {
 
     /** Makes the disks ({@code sizes} bytes each) and starts the guest with {@code -daemonize}. */
     public Guest start(String name, long memoryMiB, long... sizes) throws IOException {
+        return start(name, memoryMiB, true, sizes);
+    }
+
+    /** As {@link #start(String, long, long...)}, without {@code -pidfile} unless {@code pidFile}. */
+    public Guest start(String name, long memoryMiB, boolean pidFile, long... sizes) throws IOException {
         Path dir = Files.createDirectories(root.resolve("vms").resolve(name));
         List<Path> disks = new ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
@@ -52,7 +58,14 @@ public final class QemuLab implements AutoCloseable {
         }
         Guest guest = new Guest(name, dir, run.resolve(name + ".qmp"), run.resolve(name + ".test.qmp"),
                 run.resolve(name + ".pid"), disks);
-        exec(commandLine(guest, memoryMiB));
+        List<String> argv = commandLine(guest, memoryMiB);
+        if (!pidFile) {
+            int at = argv.indexOf("-pidfile");
+            argv.remove(at + 1);
+            argv.remove(at);
+            unmanaged.add(guest.qmpSocket());
+        }
+        exec(argv);
         return guest;
     }
 
@@ -170,10 +183,16 @@ public final class QemuLab implements AutoCloseable {
         }
     }
 
-    /** Kills every QEMU whose pid file is in the lab, whoever started it. */
+    /** Kills every QEMU whose pid file is in the lab, or that serves a lab guest started without one. */
     @Override
     public void close() throws IOException {
         testMonitors.values().forEach(QmpClient::close);
+        for (Path socket : unmanaged) {
+            long pid;
+            while ((pid = QemuHypervisor.findPid(socket)) > 0 && QemuHypervisor.processRunning(pid)) {
+                kill(pid);
+            }
+        }
         try (Stream<Path> pids = Files.list(run)) {
             for (Path file : pids.filter(p -> p.toString().endsWith(".pid")).toList()) {
                 try {

@@ -25,10 +25,6 @@ final class LaunchFiles {
 
     private LaunchFiles() {}
 
-    static List<String> names() {
-        return List.of(LAUNCH_JSON, START_SCRIPT);
-    }
-
     static void write(GuestRegistration guest) throws IOException {
         Path dir = guest.directoryPath();
         String prefix = dir.toString();

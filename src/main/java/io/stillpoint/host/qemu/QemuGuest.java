@@ -11,11 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * One registered QEMU guest: its QMP connection (opened lazily, reopened after QEMU restarts), its
@@ -77,7 +81,7 @@ final class QemuGuest {
             return false;
         }
         // The group leader turns zombie first; the other threads, and the image locks they hold, go a moment later.
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.anyMatch(task -> {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
@@ -335,7 +339,7 @@ final class QemuGuest {
     }
 
     /** QEMU reports a migration completed a moment before its run state says so, and refuses cont until then. */
-    private void awaitStatus(java.util.function.Predicate<String> reached, String status) {
+    private void awaitStatus(Predicate<String> reached, String status) {
         long until = System.nanoTime() + deadlines.command().toNanos();
         while (!reached.test(execute("query-status", null).path("status").asText())) {
             if (System.nanoTime() > until) {
@@ -505,7 +509,7 @@ final class QemuGuest {
      * without them; they hold the guest's writes since a snapshot, so the guest must start on top of them.
      */
     private Map<Integer, Path> overlays() {
-        Map<Integer, Path> found = new java.util.TreeMap<>();
+        Map<Integer, Path> found = new TreeMap<>();
         List<Path> disks = registration.diskPaths();
         try {
             for (int i = 0; i < disks.size(); i++) {
@@ -528,7 +532,7 @@ final class QemuGuest {
         for (Map.Entry<Integer, Path> overlay : overlays.entrySet()) {
             String id = QemuHypervisor.overlayId(overlay.getValue()).orElseThrow();
             String node = QemuHypervisor.overlayNode(id, overlay.getKey());
-            Map<String, Object> add = new java.util.LinkedHashMap<>();
+            Map<String, Object> add = new LinkedHashMap<>();
             add.put("driver", "qcow2");
             add.put("node-name", node);
             add.put("file", Map.of("driver", "file", "filename", overlay.getValue().toString()));

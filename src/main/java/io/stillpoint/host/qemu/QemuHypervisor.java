@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -282,9 +283,9 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /** The snapshot id of an overlay file, if the file is one of Stillpoint's. */
-    public static java.util.Optional<String> overlayId(Path file) {
+    public static Optional<String> overlayId(Path file) {
         var matcher = OVERLAY_FILE.matcher(file.getFileName().toString());
-        return matcher.matches() ? java.util.Optional.of(matcher.group(1)) : java.util.Optional.empty();
+        return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
     /** Stillpoint's overlay files beside {@code disk}, of any snapshot. */
@@ -374,7 +375,7 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /** The QEMU process whose command line names {@code socket}; -1 if there is none. */
-    static long findPid(Path socket) {
+    public static long findPid(Path socket) {
         String needle = socket.toString();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))

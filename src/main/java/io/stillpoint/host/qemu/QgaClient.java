@@ -34,10 +34,6 @@ public final class QgaClient {
         this.socket = socket;
     }
 
-    public Path socket() {
-        return socket;
-    }
-
     /** Runs one agent command and returns its {@code return} member, all within {@code deadline}. */
     public JsonNode call(String command, Duration deadline) {
         long until = System.nanoTime() + deadline.toNanos();

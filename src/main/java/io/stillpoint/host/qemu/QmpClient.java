@@ -79,10 +79,6 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    public Path socket() {
-        return socket;
-    }
-
     public boolean isOpen() {
         return closedBecause == null && channel.isOpen();
     }

@@ -1,6 +1,7 @@
 package io.stillpoint.writer.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -17,9 +18,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +56,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     public static final String FACT_OVERLAY_PREFIX = "overlay.";
     public static final String FACT_BITMAP_PREFIX = "bitmap.";
 
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String qemuImg;
 
@@ -380,7 +386,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             if (!left.iterator().hasNext()) {
                 Files.delete(views);
             }
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             // no view was ever made
         }
     }
@@ -481,10 +487,10 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
 
     private long virtualSize(Path disk) throws IOException {
         String info = run(List.of(qemuImg, "info", "-U", "--output=json", disk.toString()), 60);
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(info).path("virtual-size").asLong();
+        return JSON.readTree(info).path("virtual-size").asLong();
     }
 
-    private static java.time.Duration deadline(QemuHypervisor host) {
+    private static Duration deadline(QemuHypervisor host) {
         return host.deadlines().command();
     }
 
@@ -517,7 +523,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             return;
         }
         try (var walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
             }
         }

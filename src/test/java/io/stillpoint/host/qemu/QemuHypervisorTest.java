@@ -96,6 +96,23 @@ class QemuHypervisorTest extends HypervisorContract {
     }
 
     @Test
+    void aGuestWithoutPidFileIsFoundByItsSocketAndStartedAgain() throws IOException {
+        QemuLab.Guest plain = lab.start("plain01", 64, false, 16L << 20);
+        GuestInfo info = host.register(Map.of("qmpSocket", plain.qmpSocket().toString()));
+        assertThat(info.state()).isEqualTo(GuestState.RUNNING);
+        assertThat(host.registration("plain01").pidFile()).isNull();
+        long first = QemuHypervisor.findPid(plain.qmpSocket());
+        host.stop("plain01");
+        assertThat(host.guest("plain01").state()).isEqualTo(GuestState.OFF);
+        host.start("plain01");
+        assertThat(host.guest("plain01").state()).isEqualTo(GuestState.RUNNING);
+        assertThat(QemuHypervisor.findPid(plain.qmpSocket())).isPositive().isNotEqualTo(first);
+        host.close();
+        host = new QemuHypervisor("kvm1", dir.resolve("host"), DEADLINES);
+        assertThat(host.guest("plain01").state()).isEqualTo(GuestState.RUNNING);
+    }
+
+    @Test
     void badRegistrationsNameTheSetting() throws IOException {
         assertThatThrownBy(() -> host.register(Map.of()))
                 .isInstanceOfSatisfying(InvalidGuestSpecException.class, e -> assertThat(e.field()).isEqualTo("qmpSocket"));
