@@ -443,8 +443,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             Files.deleteIfExists(files.get(jobId));
         }
-        // An overlay the host attached with blockdev-add (a guest started on top of it) belongs to the
-        // monitor: the commit takes it out of the disk's chain, but only blockdev-del removes the node.
+        // Overlays are added with blockdev-add (by prepare, or by the host starting a guest on top of them),
+        // so they belong to the monitor: the commit takes one out of its disk's chain, but only blockdev-del
+        // removes the node; the same goes for a prepared overlay that never went on top.
         for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(host))) {
             String name = node.path("node-name").asText();
             if (name.startsWith(prefix)) {
@@ -454,9 +455,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     /**
-     * Overlay files left once every overlay in QEMU's graph is merged were never attached (a transaction
-     * that failed still creates its files), or were dropped by a QEMU started without them, which then went
-     * on writing to the disks: either way they hold nothing the guest still sees.
+     * Overlay files left once every overlay in QEMU's graph is merged never went on top of a disk (prepared
+     * for a snapshot that failed or was never taken), or were dropped by a QEMU started without them, which
+     * then went on writing to the disks: either way they hold nothing the guest still sees.
      */
     private static void deleteUnattached(GuestRegistration registration, String id) throws IOException {
         for (Path unattached : overlayFiles(registration, id)) {
