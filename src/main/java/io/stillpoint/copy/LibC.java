@@ -11,10 +11,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The few Linux calls the JDK does not offer: SEEK_DATA/SEEK_HOLE, early writeback, growing a file
- * without writing,
- * every xattr namespace (the JDK reaches only {@code user.*}), {@code lchown} and nanosecond
- * {@code utimensat} on links. Sizes are {@code long} because Stillpoint runs on 64-bit Linux only.
+ * The few Linux calls the JDK does not offer: SEEK_DATA/SEEK_HOLE, early writeback, syncing a whole
+ * file system, growing a file without writing, every xattr namespace (the JDK reaches only
+ * {@code user.*}), {@code lchown} and nanosecond {@code utimensat} on links. Sizes are {@code long} because Stillpoint runs on 64-bit Linux only.
  *
  * <p>Paths are passed as NUL-terminated bytes in the JDK's own file-name encoding, so a name the JDK
  * listed reaches the kernel unchanged whatever JNA's string encoding is.
@@ -31,6 +30,8 @@ final class LibC {
         int truncate(byte[] path, long length);
 
         int sync_file_range(int fd, long offset, long nbytes, int flags);
+
+        int syncfs(int fd);
 
         long llistxattr(byte[] path, byte[] list, long size);
 
@@ -52,6 +53,7 @@ final class LibC {
     static final Calls C = Native.load("c", Calls.class);
 
     static final int O_RDONLY = 0;
+    static final int O_DIRECTORY = 0200000;
     static final int O_WRONLY = 1;
     static final int O_NOFOLLOW = 0400000;
     static final int O_CLOEXEC = 02000000;

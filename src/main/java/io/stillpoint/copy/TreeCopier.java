@@ -43,10 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>scan the source ({@code lstat} only) for totals, hard-link groups and the original times;
  *   <li>create the directories, parents first, writable by the copier only;
  *   <li>copy files and symbolic links on {@link CopyOptions#threads()} threads, largest first, each
- *       file's content, digest, owner, xattrs, mode and times, then {@code fsync};
+ *       file's content, digest, owner, xattrs, mode and times;
  *   <li>link the later names of hard-linked files (linking changes no times of the file);
  *   <li>finish the directories children first: owner, xattrs (a default ACL set earlier would have
- *       been inherited by the copied children), mode, times, {@code fsync}.
+ *       been inherited by the copied children), mode, times;
+ *   <li>with {@link CopyOptions#fsync()}, one {@code syncfs} per target file system (see
+ *       {@link TargetSync}), so every file and directory written is on disk before the copy returns.
  * </ol>
  *
  * <p>On failure or cancellation the copy stops every thread before it throws; the partial target is
@@ -108,8 +110,8 @@ public final class TreeCopier {
         private final ExecutorService workers;
         private final ExecutorService hashers;
         private final SparseFileCopier files;
+        private final TargetSync durable;
         private volatile boolean aborted;
-        private boolean createdRoot;
 
         Run(SourceTree tree, Path target, CopyListener listener, CancellationSignal cancel) {
             this.tree = tree;
@@ -130,6 +132,7 @@ public final class TreeCopier {
             this.hashers = pool("stillpoint-copy-digest", options.threads());
             this.files = new SparseFileCopier(hashers, Throttle.of(options.bandwidthBytesPerSecond()), progress,
                     this::checkpoint);
+            this.durable = options.fsync() ? new TargetSync() : null;
         }
 
         void execute() throws IOException {
@@ -139,6 +142,10 @@ public final class TreeCopier {
             copyFilesAndLinks();
             linkLaterNames();
             finishDirectories();
+            if (durable != null) {
+                cancel.throwIfCancelled();
+                durable.sync();
+            }
             progress.finish();
         }
 
@@ -174,12 +181,14 @@ public final class TreeCopier {
                     Path parent = target.toAbsolutePath().getParent();
                     Files.createDirectories(parent);
                     Files.createDirectory(target, PRIVATE_DIRECTORY);
-                    createdRoot = true;
                     freshDirectories.add("");
                 } else if (existing.isDirectory()) {
                     makeWritable(target);
                 } else {
                     throw new CopyException(target, "the target exists and is not a directory", null);
+                }
+                if (durable != null) {
+                    durable.add(target);
                 }
             } catch (IOException e) {
                 throw Failures.wrap(target, "cannot create the target directory", e);
@@ -198,6 +207,9 @@ public final class TreeCopier {
                         BasicFileAttributes existing = lstat(dst);
                         if (existing != null && existing.isDirectory()) {
                             makeWritable(dst);
+                            if (durable != null) {
+                                durable.add(dst);
+                            }
                             continue;
                         }
                         if (existing != null) {
@@ -262,9 +274,6 @@ public final class TreeCopier {
                 long size = in.size();
                 String sha256 = files.copy(e.source(), in, dst, out, size, options.fsync());
                 Metadata.apply(e, xattrs, dst, losses(e.path()));
-                if (options.fsync()) {
-                    out.force(true);
-                }
                 bytesCopied.addAndGet(size);
                 return entry(e, EntryType.FILE, size, sha256, null);
             }
@@ -302,17 +311,11 @@ public final class TreeCopier {
                 }
             }
             finishDirectory(tree.root, target);
-            if (createdRoot && options.fsync()) {
-                fsyncDirectory(target.toAbsolutePath().getParent());
-            }
         }
 
         private void finishDirectory(SourceTree.Entry e, Path dst) throws IOException {
             try {
                 Metadata.apply(e, Xattrs.read(e.source()), dst, losses(e.path()));
-                if (options.fsync()) {
-                    fsyncDirectory(dst);
-                }
             } catch (IOException failure) {
                 throw Failures.wrap(dst, "cannot finish the directory", failure);
             }
@@ -412,6 +415,9 @@ public final class TreeCopier {
                     }
                 }
             }
+            if (durable != null) {
+                durable.close();
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -436,13 +442,6 @@ public final class TreeCopier {
         int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & 0700) != 0700) {
             LibC.check(LibC.C.chmod(LibC.path(dir), (mode & 07777) | 0700), dir, "make the directory writable");
-        }
-    }
-
-    /** Makes a directory's entries durable; Linux allows fsync on a directory opened for reading. */
-    private static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /**
  * Starts writeback of a large file while it is still being copied ({@code sync_file_range} with
  * {@code SYNC_FILE_RANGE_WRITE}, which does not wait). Without it the dirty pages of a multi-GiB file
- * pile up in the page cache and the final {@code fsync} writes them all at once, after the copy,
+ * pile up in the page cache and the final {@code syncfs} writes them all at once, after the copy,
  * instead of overlapping the disk's work with the reading and hashing.
  */
 final class Writeback implements AutoCloseable {
@@ -27,7 +27,7 @@ final class Writeback implements AutoCloseable {
     /** Called with the end of the data written so far; kicks writeback every {@link #STEP} bytes. */
     void written(long end) {
         if (end - started >= STEP) {
-            // Only a hint: if the kernel declines, the final fsync still writes everything.
+            // Only a hint: if the kernel declines, the final syncfs still writes everything.
             LibC.C.sync_file_range(fd, started, end - started, LibC.SYNC_FILE_RANGE_WRITE);
             started = end;
         }
