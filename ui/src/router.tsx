@@ -1,7 +1,9 @@
 import { createContext, useContext, useEffect, useState, type AnchorHTMLAttributes, type ReactNode } from 'react';
 
-// A few routes with one path parameter at most do not need a routing library; the server answers
-// every console path with index.html (Quinoa's SPA routing), so plain history URLs work on reload.
+// Console routes live in the URL's fragment (/#/runs/<id>): the server answers every path it does
+// not know with the API's 404 problem (its exception mapper takes the unmatched request before
+// Quinoa's SPA routing could hand it index.html), so only `/` is sure to load the console, and a
+// fragment survives reloads and bookmarks without the server's help.
 
 interface Location {
   path: string;
@@ -11,20 +13,21 @@ interface Location {
 const LocationContext = createContext<Location>({ path: '/', query: new URLSearchParams() });
 
 function current(): Location {
-  return { path: window.location.pathname, query: new URLSearchParams(window.location.search) };
+  const fragment = window.location.hash.replace(/^#/, '') || '/';
+  const [path, search = ''] = fragment.split('?');
+  return { path: path || '/', query: new URLSearchParams(search) };
 }
 
 export function navigate(to: string): void {
-  window.history.pushState(null, '', to);
-  window.dispatchEvent(new PopStateEvent('popstate'));
+  window.location.hash = to;
 }
 
 export function RouterProvider({ children }: { children: ReactNode }) {
   const [location, setLocation] = useState(current);
   useEffect(() => {
     const update = () => setLocation(current());
-    window.addEventListener('popstate', update);
-    return () => window.removeEventListener('popstate', update);
+    window.addEventListener('hashchange', update);
+    return () => window.removeEventListener('hashchange', update);
   }, []);
   return <LocationContext.Provider value={location}>{children}</LocationContext.Provider>;
 }
@@ -50,19 +53,5 @@ export function match(pattern: string, path: string): Record<string, string> | n
 }
 
 export function Link({ to, children, ...rest }: { to: string } & AnchorHTMLAttributes<HTMLAnchorElement>) {
-  return (
-    <a
-      href={to}
-      {...rest}
-      onClick={(event) => {
-        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
-          return;
-        }
-        event.preventDefault();
-        navigate(to);
-      }}
-    >
-      {children}
-    </a>
-  );
+  return <a href={`#${to}`} {...rest}>{children}</a>;
 }
