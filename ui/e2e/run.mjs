@@ -148,6 +148,13 @@ async function scenario(browser, base) {
   await signIn(page, base, 'admin', adminPassword);
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   check(true, 'the admin signs in');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement?.textContent) === 'VMs', 'Tab reaches the navigation after the skip link');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'VMs' }).waitFor();
+  check(true, 'Enter on a navigation link opens its page');
 
   await nav(page, 'Jobs');
   await page.getByRole('button', { name: 'New job' }).click();
@@ -192,6 +199,12 @@ async function scenario(browser, base) {
   await nav(page, 'VMs');
   await page.getByRole('rowheader', { name: 'web01-e2e' }).waitFor();
   check(true, 'the restored VM is in the VM list');
+  for (const [name, mode] of [['db01', 'pause'], ['app01', 'online']]) {
+    await page.getByLabel(`Mode for ${name}`, { exact: true }).selectOption(mode);
+    await page.getByRole('button', { name: `Back up ${name} now`, exact: true }).click();
+    await watchToEnd(page, `Backup of ${name}`);
+  }
+  check(true, '"Back up now" on the VM list backs up db01 (pause) and app01 (online) with live progress');
   await shot(page, 'vms');
 
   for (const name of ['Runs', 'Repositories', 'Audit log', 'Users']) {

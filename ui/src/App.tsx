@@ -103,7 +103,11 @@ export function App() {
   const current = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
   return (
     <AuthContext.Provider value={{ user, signOut: leave }}>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main" onClick={(event) => {
+        // The fragment holds the route, so the skip link moves the focus instead of following it.
+        event.preventDefault();
+        document.getElementById('main')?.focus();
+      }}>Skip to content</a>
       <header className="top">
         <span className="brand">Stillpoint</span>
         <nav aria-label="Main">

@@ -48,7 +48,7 @@ export function RunDetailPage({ id }: { id: string }) {
         <dt>Mode</dt><dd>{r.mode ?? '—'} (asked: {r.requestedMode ?? '—'})</dd>
         <dt>Consistency</dt><dd>{r.consistency ?? '—'}</dd>
         <dt>Writer</dt><dd>{r.writer ?? '—'}</dd>
-        <dt>Started by</dt><dd>{r.jobId ? 'a job' : 'hand'}{r.scheduledFor ? `, scheduled for ${dateTime(r.scheduledFor)}` : ''}</dd>
+        <dt>Started by</dt><dd>{r.jobId ? 'a job' : 'a person'}{r.scheduledFor ? `, scheduled for ${dateTime(r.scheduledFor)}` : ''}</dd>
         <dt>Node</dt><dd>{r.node ?? '—'}</dd>
         <dt>Created</dt><dd>{dateTime(r.createdAt)}</dd>
         <dt>Finished</dt><dd>{dateTime(r.finishedAt)}</dd>

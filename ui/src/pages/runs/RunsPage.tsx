@@ -37,7 +37,7 @@ export function RunsPage() {
         <select id="filter-origin" value={origin} onChange={(e) => setOrigin(e.target.value)}>
           <option value="">anyone</option>
           <option value="job">a job</option>
-          <option value="manual">hand</option>
+          <option value="manual">a person</option>
         </select>
       </form>
       <table>
