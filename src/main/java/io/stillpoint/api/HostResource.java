@@ -1,9 +1,13 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stillpoint.api.dto.CreateVmRequest;
 import io.stillpoint.api.dto.HostRequest;
 import io.stillpoint.api.dto.HostResponse;
+import io.stillpoint.api.dto.RegisterVmRequest;
 import io.stillpoint.api.dto.VmResponse;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
@@ -12,7 +16,10 @@ import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Valid;
+import jakarta.validation.Validator;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -20,8 +27,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
@@ -30,10 +39,14 @@ public class HostResource {
 
     private final Inventory inventory;
     private final VmViews views;
+    private final Validator validator;
+    private final ObjectMapper json;
 
-    HostResource(Inventory inventory, VmViews views) {
+    HostResource(Inventory inventory, VmViews views, Validator validator, ObjectMapper json) {
         this.inventory = inventory;
         this.views = views;
+        this.validator = validator;
+        this.json = json;
     }
 
     @GET
@@ -57,14 +70,44 @@ public class HostResource {
         return Response.created(URI.create("/api/hosts/" + host.id)).entity(HostResponse.of(host)).build();
     }
 
-    /** Creates a guest on a host that can create guests (the simulated host). */
+    /**
+     * Creates a guest on a host that creates guests (the simulated host), or, when the body names a {@code
+     * qmpSocket}, registers a running guest on a host that registers them (QEMU).
+     */
     @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/vms")
-    public Response createVm(@PathParam("id") String id, @Valid @NotNull CreateVmRequest body) {
+    public Response createVm(@PathParam("id") String id, @NotNull ObjectNode body) throws JsonProcessingException {
         UUID hostId = Ids.path("host", id);
-        Vm vm = inventory.createGuest(hostId, new GuestSpec(body.name(), List.of(body.diskSizeBytes()),
-                body.memoryBytes(), body.guestOs() == null ? "Linux" : body.guestOs(), body.canQuiesce()));
+        Vm vm;
+        if (body.has("qmpSocket")) {
+            RegisterVmRequest register = valid(json.treeToValue(body, RegisterVmRequest.class));
+            Map<String, String> settings = new HashMap<>();
+            settings.put("qmpSocket", register.qmpSocket());
+            putIfPresent(settings, "guestAgentSocket", register.guestAgentSocket());
+            putIfPresent(settings, "pidFile", register.pidFile());
+            putIfPresent(settings, "name", register.name());
+            vm = inventory.registerGuest(hostId, settings);
+        } else {
+            CreateVmRequest create = valid(json.treeToValue(body, CreateVmRequest.class));
+            vm = inventory.createGuest(hostId, new GuestSpec(create.name(), List.of(create.diskSizeBytes()),
+                    create.memoryBytes(), create.guestOs() == null ? "Linux" : create.guestOs(), create.canQuiesce()));
+        }
         return Response.created(URI.create("/api/vms/" + vm.id)).entity(views.of(vm)).build();
+    }
+
+    /** The body's shape depends on what it asks for, so it is validated once that is known. */
+    private <T> T valid(T request) {
+        Set<ConstraintViolation<T>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            throw new ConstraintViolationException(violations);
+        }
+        return request;
+    }
+
+    private static void putIfPresent(Map<String, String> settings, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            settings.put(key, value);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.stillpoint.host;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,6 +36,17 @@ public interface Hypervisor extends AutoCloseable {
 
     /** Creates a guest; only where {@link HostCapabilities#canCreateGuests()}. */
     GuestInfo create(GuestSpec spec);
+
+    /**
+     * Takes an existing guest under this host's care; only where {@link
+     * HostCapabilities#canRegisterGuests()}.
+     *
+     * @param settings how to reach the guest, in the adapter's terms (e.g. {@code qmpSocket})
+     * @throws InvalidGuestSpecException naming the setting that is missing or wrong
+     */
+    default GuestInfo register(Map<String, String> settings) {
+        throw new HostException("host '" + name() + "' (" + kind() + ") cannot register existing guests");
+    }
 
     /**
      * Holds a guest still. On a guest that is not RUNNING nothing is done and the hold's close is a

@@ -70,6 +70,24 @@ public class Inventory {
         return catalog(host, guest);
     }
 
+    /** Registers a running guest on a host that can, and catalogs it. */
+    public Vm registerGuest(UUID hostId, Map<String, String> settings) {
+        Host host = QuarkusTransaction.requiringNew().call(
+                () -> Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId)));
+        Hypervisor hypervisor = hosts.of(host);
+        if (!hypervisor.capabilities().canRegisterGuests()) {
+            throw new InvalidRequestException("qmpSocket", "host '" + host.name + "' (" + host.type
+                    + ") creates its guests; it cannot register a running one");
+        }
+        GuestInfo guest;
+        try {
+            guest = hypervisor.register(settings);
+        } catch (InvalidGuestSpecException e) {
+            throw new InvalidRequestException(e.field(), e.getMessage());
+        }
+        return catalog(host, guest);
+    }
+
     public Vm catalog(Host host, GuestInfo guest) {
         return QuarkusTransaction.requiringNew().call(() -> Vm.byRef(host.id, guest.ref()).orElseGet(() -> {
             Vm vm = new Vm();

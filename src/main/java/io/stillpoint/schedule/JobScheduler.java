@@ -53,6 +53,9 @@ public class JobScheduler {
                     .withDescription(job.name)
                     .usingJobData(JOB_ID, job.id.toString())
                     .storeDurably()
+                    // A node that dies in the middle of a fire: another node fires it again; runs the
+                    // dead node already created are refused as duplicates and recovered by ClusterWatch.
+                    .requestRecovery()
                     .build();
             Trigger trigger = TriggerBuilder.newTrigger()
                     .withIdentity(job.id.toString(), GROUP)

@@ -186,7 +186,9 @@ class SimulatedHypervisorTest extends HypervisorContract {
 
         host = SimulatedLab.host(root);
         assertThat(diversion.overlays().values()).allSatisfy(file -> assertThat(file).doesNotExist());
-        assertThat(host.currentSequences(db.ref())).isEqualTo(atCrash);
+        // The reopened guest may already have written again; it must have lost nothing merged from the overlay.
+        assertThat(host.currentSequences(db.ref()))
+                .allSatisfy((disk, sequence) -> assertThat(sequence).isGreaterThanOrEqualTo(atCrash.get(disk)));
         awaitWrites(host, db.ref(), diverted, 100);
         assertDisksIntact(host, db.ref());
     }

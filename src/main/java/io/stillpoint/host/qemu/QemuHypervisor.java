@@ -1,0 +1,396 @@
+package io.stillpoint.host.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.stillpoint.fs.Durable;
+import io.stillpoint.host.GuestHold;
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNotFoundException;
+import io.stillpoint.host.GuestSpec;
+import io.stillpoint.host.HoldMode;
+import io.stillpoint.host.HostCapabilities;
+import io.stillpoint.host.HostException;
+import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InvalidGuestSpecException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A QEMU/KVM host reached over QMP. Guests are registered while they run (their QMP socket, optionally
+ * their guest agent's socket); Stillpoint reads their name, memory and disks over QMP and their command
+ * line from {@code /proc/<pid>/cmdline}, and keeps that registration as {@code <root>/guests/<name>.json}
+ * so it can start the guest again after a stop, a save-state or a restore. The guest's folder (the common
+ * folder of its disks) gets a {@code launch.json} and {@code start.sh} beside the disks.
+ *
+ * <p>Each guest needs a QMP socket of its own for Stillpoint: QEMU serves one client per socket.
+ */
+public final class QemuHypervisor implements Hypervisor {
+
+    public static final String KIND = "qemu";
+    public static final String QMP_SOCKET = "qmpSocket";
+    public static final String GUEST_AGENT_SOCKET = "guestAgentSocket";
+    public static final String PID_FILE = "pidFile";
+    public static final String NAME = "name";
+    /** Node names of Stillpoint's overlays start with this; recovery looks for it in the block graph. */
+    public static final String OVERLAY_NODE_PREFIX = "sp-ovl-";
+
+    /** Files of a guest's folder besides its disks that belong in a backup: how to start it, and its saved state. */
+    public static final List<String> GUEST_FILES =
+            List.of(LaunchFiles.LAUNCH_JSON, LaunchFiles.START_SCRIPT, QemuGuest.VMSTATE_FILE);
+
+    private static final Pattern OVERLAY_FILE = Pattern.compile(".+\\.sp-([0-9a-f]{8})\\.qcow2");
+
+    private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, false, true);
+    private static final Pattern GUEST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
+
+    private final String name;
+    private final Path root;
+    private final QemuDeadlines deadlines;
+    private final Map<String, QemuGuest> guests = new ConcurrentHashMap<>();
+
+    /** Opens the host on {@code root}, finding the registered guests' QEMU processes again. */
+    public QemuHypervisor(String name, Path root, QemuDeadlines deadlines) throws IOException {
+        this.name = Objects.requireNonNull(name, "name");
+        this.root = Files.createDirectories(root);
+        this.deadlines = deadlines;
+        Files.createDirectories(registrations());
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(registrations(), "*.json")) {
+            for (Path file : files) {
+                try {
+                    GuestRegistration registration = JSON.readValue(file.toFile(), GuestRegistration.class);
+                    long pid = registration.pidFile() == null ? findPid(Path.of(registration.qmpSocket())) : -1;
+                    guests.put(registration.name(), newGuest(registration, pid));
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "QEMU host '" + name + "': skipping " + file + ": " + e.getMessage());
+                }
+            }
+        }
+        guests.values().forEach(this::thawIfLeftFrozen);
+    }
+
+    /** The guest agent keeps a guest frozen until told otherwise; a Stillpoint that died may not have. */
+    private void thawIfLeftFrozen(QemuGuest guest) {
+        String agent = guest.registration().agentSocket();
+        if (agent == null || !Files.exists(guest.frozenMarker())) {
+            return;
+        }
+        try {
+            guest.thaw(new QgaClient(Path.of(agent)));
+            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + name + "': thawed guest '" + guest.name()
+                    + "', which a run left frozen");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "QEMU host '" + name + "': guest '" + guest.name()
+                    + "' may still be frozen and could not be thawed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public QemuDeadlines deadlines() {
+        return deadlines;
+    }
+
+    @Override
+    public HostCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public List<GuestInfo> guests() {
+        return guests.values().stream().map(QemuGuest::info).sorted(Comparator.comparing(GuestInfo::name)).toList();
+    }
+
+    @Override
+    public GuestInfo guest(String ref) {
+        return find(ref).info();
+    }
+
+    @Override
+    public GuestInfo create(GuestSpec spec) {
+        throw new HostException("host '" + name + "' (qemu) does not create guests; register a running one by its QMP socket");
+    }
+
+    /**
+     * Registers a running guest. Settings: {@code qmpSocket} (required; a QMP socket Stillpoint may keep
+     * for itself), {@code guestAgentSocket} (optional; the host end of the guest agent's channel), {@code
+     * pidFile} (optional; otherwise QEMU's {@code -pidfile}, otherwise the process whose command line names
+     * the QMP socket), {@code name} (optional; otherwise QEMU's {@code -name}).
+     */
+    @Override
+    public synchronized GuestInfo register(Map<String, String> settings) {
+        Path qmpSocket = path(settings, QMP_SOCKET, true);
+        Path agentSocket = path(settings, GUEST_AGENT_SOCKET, false);
+        Path pidFileSetting = path(settings, PID_FILE, false);
+        for (QemuGuest other : guests.values()) {
+            // QEMU serves one client per socket: a second connection would wait for the greeting in vain.
+            if (other.registration().qmpSocket().equals(qmpSocket.toString())) {
+                throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' is registered with "
+                        + qmpSocket + " already");
+            }
+        }
+        String guestName;
+        long memory;
+        List<GuestRegistration.Disk> disks = new ArrayList<>();
+        try (QmpClient client = QmpClient.connect(qmpSocket, deadlines.command())) {
+            guestName = settings.getOrDefault(NAME, client.execute("query-name", null, deadlines.command())
+                    .path("name").asText(""));
+            memory = client.execute("query-memory-size-summary", null, deadlines.command()).path("base-memory").asLong();
+            for (JsonNode block : client.execute("query-block", null, deadlines.command())) {
+                JsonNode inserted = block.get("inserted");
+                if (inserted == null) {
+                    continue;
+                }
+                String node = inserted.path("node-name").asText();
+                if (node.startsWith(OVERLAY_NODE_PREFIX)) {
+                    throw new InvalidGuestSpecException(QMP_SOCKET, "disk node '" + node + "' is a Stillpoint overlay"
+                            + " still waiting to be merged; let the writer's recovery commit it first");
+                }
+                String format = inserted.path("drv").asText();
+                if (!format.equals("qcow2") && !format.equals("raw")) {
+                    throw new InvalidGuestSpecException(QMP_SOCKET, "disk node '" + node + "' is " + format
+                            + "; Stillpoint snapshots qcow2 and raw disks");
+                }
+                disks.add(new GuestRegistration.Disk(node, inserted.path("file").asText(), format,
+                        block.path("qdev").asText()));
+            }
+        } catch (InvalidGuestSpecException e) {
+            throw e;
+        } catch (HostException e) {
+            throw new InvalidGuestSpecException(QMP_SOCKET, "no QEMU answers on " + qmpSocket + ": " + e.getMessage());
+        }
+        if (!GUEST_NAME.matcher(guestName).matches()) {
+            throw new InvalidGuestSpecException(NAME, "the guest needs a name of 1 to 64 letters, digits, '.', '_' or '-'"
+                    + " (QEMU's -name, or the 'name' setting); got '" + guestName + "'");
+        }
+        if (guests.containsKey(guestName)) {
+            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
+        }
+        if (disks.isEmpty()) {
+            throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + guestName + "' has no disk to back up");
+        }
+        long pid = pidFileSetting != null ? readPid(pidFileSetting) : findPid(qmpSocket);
+        if (pid <= 0) {
+            throw new InvalidGuestSpecException(PID_FILE, "cannot find the QEMU process of guest '" + guestName
+                    + "'; give its pid file");
+        }
+        List<String> argv = commandLine(pid);
+        String pidFile = pidFileSetting != null ? pidFileSetting.toString() : option(argv, "-pidfile");
+        Path directory = commonParent(disks);
+        for (QemuGuest other : guests.values()) {
+            if (other.registration().directoryPath().equals(directory)) {
+                throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' has its disks in "
+                        + directory + " already; each guest needs a folder of its own");
+            }
+        }
+        GuestRegistration registration = new GuestRegistration(guestName, directory.toString(), memory, disks,
+                qmpSocket.toString(), agentSocket == null ? null : agentSocket.toString(), pidFile, argv);
+        try {
+            LaunchFiles.write(registration);
+            Durable.write(registrations().resolve(guestName + ".json"), JSON.writeValueAsBytes(registration));
+        } catch (IOException e) {
+            throw new HostException("registering guest '" + guestName + "' on host '" + name + "' failed: "
+                    + e.getMessage(), false, e);
+        }
+        QemuGuest guest = newGuest(registration, pid);
+        guests.put(guestName, guest);
+        return guest.info();
+    }
+
+    @Override
+    public GuestHold hold(String ref, HoldMode mode) {
+        QemuGuest guest = find(ref);
+        String agent = guest.registration().agentSocket();
+        return guest.hold(Objects.requireNonNull(mode, "mode"), agent == null ? null : new QgaClient(Path.of(agent)));
+    }
+
+    @Override
+    public void start(String ref) {
+        find(ref).start();
+    }
+
+    @Override
+    public void stop(String ref) {
+        find(ref).stop();
+    }
+
+    @Override
+    public void reload(String ref) {
+        find(ref).reload();
+    }
+
+    /** The guest's registration: its folder, disks and node names, for the QEMU writer. */
+    public GuestRegistration registration(String ref) {
+        return find(ref).registration();
+    }
+
+    /** The guest's QMP connection, for the QEMU writer; fails if QEMU does not run. */
+    public QmpClient qmp(String ref) {
+        return find(ref).qmp();
+    }
+
+    /** Whether the guest's QEMU process exists. */
+    public boolean isAlive(String ref) {
+        return find(ref).alive();
+    }
+
+    @Override
+    public void close() {
+        guests.values().forEach(QemuGuest::closeQmp);
+    }
+
+    /** Whether a process exists and has not exited (a zombie has). */
+    public static boolean processRunning(long pid) {
+        return QemuGuest.running(pid);
+    }
+
+    /** Where the overlay of snapshot {@code id} on {@code disk} lives: beside the disk. */
+    public static Path overlayFile(Path disk, String id) {
+        return disk.resolveSibling(disk.getFileName() + ".sp-" + id + ".qcow2");
+    }
+
+    /** The block node name of the overlay of snapshot {@code id} on the guest's {@code index}-th disk. */
+    public static String overlayNode(String id, int index) {
+        return OVERLAY_NODE_PREFIX + id + "-" + index;
+    }
+
+    /** The snapshot id of an overlay file, if the file is one of Stillpoint's. */
+    public static Optional<String> overlayId(Path file) {
+        var matcher = OVERLAY_FILE.matcher(file.getFileName().toString());
+        return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
+    }
+
+    /** Stillpoint's overlay files beside {@code disk}, of any snapshot. */
+    public static List<Path> overlayFiles(Path disk) throws IOException {
+        List<Path> overlays = new ArrayList<>();
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(disk.getParent(), disk.getFileName() + ".sp-*.qcow2")) {
+            for (Path sibling : siblings) {
+                if (overlayFile(disk, overlayId(sibling).orElse("")).equals(sibling)) {
+                    overlays.add(sibling);
+                }
+            }
+        }
+        return overlays;
+    }
+
+    private QemuGuest newGuest(GuestRegistration registration, long pid) {
+        return new QemuGuest(name, deadlines, root.resolve("run"), registration, pid);
+    }
+
+    private QemuGuest find(String ref) {
+        QemuGuest guest = ref == null ? null : guests.get(ref);
+        if (guest == null) {
+            throw new GuestNotFoundException(name, ref);
+        }
+        return guest;
+    }
+
+    private Path registrations() {
+        return root.resolve("guests");
+    }
+
+    private static Path path(Map<String, String> settings, String key, boolean required) {
+        String value = settings.get(key);
+        if (value == null || value.isBlank()) {
+            if (required) {
+                throw new InvalidGuestSpecException(key, "required");
+            }
+            return null;
+        }
+        try {
+            Path path = Path.of(value);
+            if (!path.isAbsolute()) {
+                throw new InvalidGuestSpecException(key, "must be an absolute path, got '" + value + "'");
+            }
+            return path;
+        } catch (InvalidPathException e) {
+            throw new InvalidGuestSpecException(key, "not a valid path: '" + value + "'");
+        }
+    }
+
+    private static Path commonParent(List<GuestRegistration.Disk> disks) {
+        Path common = Path.of(disks.get(0).file()).getParent();
+        for (GuestRegistration.Disk disk : disks) {
+            while (!Path.of(disk.file()).startsWith(common)) {
+                common = common.getParent();
+            }
+        }
+        return common;
+    }
+
+    private static String option(List<String> argv, String flag) {
+        int at = argv.indexOf(flag);
+        return at >= 0 && at + 1 < argv.size() ? argv.get(at + 1) : null;
+    }
+
+    private static long readPid(Path pidFile) {
+        try {
+            return Long.parseLong(Files.readString(pidFile).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new InvalidGuestSpecException(PID_FILE, "cannot read a pid from " + pidFile + ": " + e.getMessage());
+        }
+    }
+
+    private static List<String> commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String text = new String(raw, StandardCharsets.UTF_8);
+            List<String> argv = Arrays.asList(text.split("\0"));
+            if (argv.isEmpty() || !argv.get(0).contains("qemu")) {
+                throw new InvalidGuestSpecException(PID_FILE, "process " + pid + " is not QEMU: " + argv);
+            }
+            return argv;
+        } catch (IOException e) {
+            throw new InvalidGuestSpecException(PID_FILE, "cannot read the command line of process " + pid + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /** The QEMU process whose command line names {@code socket}; -1 if there is none. */
+    public static long findPid(Path socket) {
+        String needle = socket.toString();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+                            return cmdline.contains("qemu") && cmdline.contains(needle);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .mapToLong(p -> Long.parseLong(p.getFileName().toString()))
+                    .findFirst().orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

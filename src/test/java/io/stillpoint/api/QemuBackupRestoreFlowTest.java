@@ -1,0 +1,133 @@
+package io.stillpoint.api;
+
+import static io.stillpoint.testing.Api.awaitFinished;
+import static io.stillpoint.testing.Api.backup;
+import static io.stillpoint.testing.Api.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.stillpoint.repository.Manifest;
+import io.stillpoint.repository.ManifestCodec;
+import io.stillpoint.testing.AgentStandIn;
+import io.stillpoint.testing.Api;
+import io.stillpoint.testing.QemuLab;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A real QEMU guest registered over HTTP by its QMP socket, backed up in every mode through the run
+ * pipeline and the qemu writer, and restored in place from a save-state backup.
+ */
+@QuarkusTest
+class QemuBackupRestoreFlowTest {
+
+    private static final long MIB = 1L << 20;
+    private static final int A = 0xa1;
+    private static final int B = 0xb2;
+
+    @ConfigProperty(name = "stillpoint.home")
+    Path home;
+
+    private QemuLab lab;
+    private AgentStandIn agent;
+    private QemuLab.Guest guest;
+    private String hostId;
+    private String vmId;
+    private String repositoryId;
+    private Path repository;
+
+    @BeforeEach
+    void registerAGuest() throws IOException {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        lab = new QemuLab(Files.createDirectories(home.resolve("q" + tag)));
+        guest = lab.start("kvm-" + tag, 64, 32 * MIB, 16 * MIB);
+        agent = new AgentStandIn(guest.qmpSocket().resolveSibling(guest.name() + ".qga"));
+        hostId = json().body(Map.of("name", "qemu-" + tag, "type", "qemu", "settings",
+                        Map.of("powerdownTimeoutMillis", "300")))
+                .post("/api/hosts").then().statusCode(201).extract().path("id");
+        vmId = json().body(Map.of("qmpSocket", guest.qmpSocket().toString(), "guestAgentSocket",
+                        agent.socket().toString()))
+                .post("/api/hosts/{id}/vms", hostId).then().statusCode(201)
+                .body("name", equalTo(guest.name())).body("state", equalTo("RUNNING"))
+                .extract().path("id");
+        repository = home.resolve("repo-" + tag);
+        repositoryId = Api.createRepository("qemu-" + tag, repository);
+    }
+
+    @AfterEach
+    void stopTheGuest() throws IOException {
+        agent.close();
+        lab.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"online, application", "pause, crash", "save-state, saved-state", "stop, offline"})
+    void backsUpInEveryModeAndLeavesTheGuestRunningWithNothingBehind(String mode, String consistency)
+            throws IOException {
+        lab.write(guest, 0, A, 0, 4 * MIB);
+        JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", mode, "repositoryId", repositoryId)));
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("consistency")).isEqualTo(consistency);
+        assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
+        Path point = repository.resolve(vmId).resolve(run.getString("restorePointId"));
+        Manifest manifest = ManifestCodec.read(point.resolve("manifest.json"));
+        assertThat(manifest.writer()).isEqualTo("qemu");
+        assertThat(manifest.snapshotFacts()).containsKeys("snapshot.id", "overlay.vd0", "overlay.vd1");
+        Path files = point.resolve("files");
+        assertThat(files.resolve("launch.json")).isRegularFile();
+        assertThat(files.resolve("start.sh")).isRegularFile();
+        assertThat(files.resolve("vmstate.bin").toFile().exists()).isEqualTo(mode.equals("save-state"));
+        QemuLab.check(files.resolve("disk0.qcow2"));
+        QemuLab.check(files.resolve("disk1.qcow2"));
+        assertThat(QemuLab.holds(files.resolve("disk0.qcow2"), A, 0, 4 * MIB)).isTrue();
+        assertThat(lab.blockNodes(guest)).noneMatch(n -> n.startsWith("sp-"));
+        assertThat(lab.blockJobs(guest)).isEmpty();
+    }
+
+    @Test
+    void restoresASaveStateInPlaceAndTheGuestResumesAtTheSnapshotInstant() throws IOException {
+        lab.write(guest, 0, A, 0, MIB);
+        JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "save-state", "repositoryId", repositoryId)));
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        lab.write(guest, 0, B, 0, MIB);
+
+        String restoreId = json().body(Map.of("target", "original", "stopVm", true, "startAfter", true))
+                .post("/api/restore-points/{id}/restore", run.getString("restorePointId"))
+                .then().statusCode(202).extract().path("id");
+        JsonPath restore = awaitFinished("restores", restoreId);
+
+        assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
+        assertThat(lab.monitor(guest).execute("query-status", null, QemuLab.PATIENCE).path("status").asText())
+                .isEqualTo("running");
+        assertThat(lab.reads(guest, 0, A, 0, MIB)).as("the disk as it was at the snapshot").isTrue();
+        assertThat(guest.directory().resolve("vmstate.bin")).doesNotExist();
+    }
+
+    @Test
+    void badRegistrationsAre400NamingTheField() throws IOException {
+        json().body(Map.of("qmpSocket", "relative.sock")).post("/api/hosts/{id}/vms", hostId)
+                .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("qmpSocket"));
+        json().body(Map.of("qmpSocket", "")).post("/api/hosts/{id}/vms", hostId)
+                .then().statusCode(400).body("detail", containsString("qmpSocket"));
+        json().body(Map.of("qmpSocket", guest.qmpSocket().toString())).post("/api/hosts/{id}/vms", hostId)
+                .then().statusCode(400).body("detail", containsString("registered with"));
+        String simulated = Api.createSimulatedHost("sim-" + UUID.randomUUID().toString().substring(0, 8),
+                Files.createDirectories(home.resolve("sim-" + UUID.randomUUID())));
+        json().body(Map.of("qmpSocket", guest.qmpSocket().toString())).post("/api/hosts/{id}/vms", simulated)
+                .then().statusCode(400).body("detail", containsString("cannot register"));
+    }
+}
