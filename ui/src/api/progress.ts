@@ -1,0 +1,9 @@
+export interface Progress {
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  currentFile: string | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}

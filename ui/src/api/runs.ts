@@ -1,0 +1,36 @@
+import { get, post } from './client';
+import type { Progress } from './progress';
+
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+
+export interface Run {
+  id: string;
+  vmId: string;
+  jobId: string | null;
+  repositoryId: string | null;
+  scheduledFor: string | null;
+  status: RunStatus;
+  phase: string | null;
+  requestedMode: string | null;
+  mode: string | null;
+  writer: string | null;
+  consistency: string | null;
+  node: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  downtimeMillis: number | null;
+  phaseMillis: Record<string, number> | null;
+  bytesTotal: number;
+  bytesCopied: number;
+  filesTotal: number;
+  filesCopied: number;
+  restorePointId: string | null;
+  error: string | null;
+  progress: Progress | null;
+}
+
+export const listRuns = (vmId?: string) => get<Run[]>('/api/runs', { vmId });
+export const getRun = (id: string) => get<Run>(`/api/runs/${id}`);
+export const cancelRun = (id: string) => post<Run>(`/api/runs/${id}/cancel`);
+export const runEventsUrl = (id: string) => `/api/runs/${id}/events`;

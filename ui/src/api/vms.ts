@@ -1,0 +1,23 @@
+import { get, post } from './client';
+import type { Run } from './runs';
+
+export interface Vm {
+  id: string;
+  name: string;
+  hostId: string;
+  ref: string;
+  state: string;
+  stateError: string | null;
+  canQuiesce: boolean;
+  memoryBytes: number;
+  guestOs: string | null;
+  directory: string | null;
+  disks: string[];
+  lastRestorePointAt: string | null;
+}
+
+export const BACKUP_MODES = ['auto', 'online', 'pause', 'save-state', 'stop'] as const;
+export type BackupMode = (typeof BACKUP_MODES)[number];
+
+export const listVms = () => get<Vm[]>('/api/vms');
+export const backUpNow = (id: string, mode: BackupMode) => post<Run>(`/api/vms/${id}/backup`, { mode });

@@ -1,0 +1,107 @@
+import { listRuns, type Run } from '../../api/runs';
+import { listVms, type Vm } from '../../api/vms';
+import { LineChart, type Point } from '../../components/LineChart';
+import { RunProgress } from '../../components/RunProgress';
+import { ErrorNote } from '../../components/Status';
+import { useLoad } from '../../components/useLoad';
+import { age, bytes, duration, isStale } from '../../format';
+import { Link } from '../../router';
+
+const DAY = 24 * 60 * 60 * 1000;
+const OUTCOMES = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
+
+export function outcomesOfLastDay(runs: Run[], now: number): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+  for (const run of runs) {
+    if (run.finishedAt && now - Date.parse(run.createdAt) <= DAY && run.status in counts) {
+      counts[run.status]++;
+    }
+  }
+  return counts;
+}
+
+function series(runs: Run[], value: (run: Run) => number | null): Point[] {
+  return runs.flatMap((run) => {
+    const v = value(run);
+    return v == null ? [] : [{ at: Date.parse(run.createdAt), value: v }];
+  });
+}
+
+function VmCharts({ vm, runs }: { vm: Vm; runs: Run[] }) {
+  const done = runs.filter((r) => r.vmId === vm.id && r.status === 'SUCCEEDED' && r.startedAt && r.finishedAt);
+  return (
+    <section className="card" aria-labelledby={`charts-${vm.id}`}>
+      <h3 id={`charts-${vm.id}`}>{vm.name}</h3>
+      <div className="charts">
+        <LineChart title="Backup duration" format={duration}
+          points={series(done, (r) => Date.parse(r.finishedAt!) - Date.parse(r.startedAt!))} />
+        <LineChart title="Guest downtime" format={duration} points={series(done, (r) => r.downtimeMillis)} />
+        <LineChart title="Size" format={bytes} points={series(done, (r) => r.bytesTotal)} />
+      </div>
+    </section>
+  );
+}
+
+export function DashboardPage() {
+  const vms = useLoad(listVms, [], 10000);
+  const runs = useLoad(() => listRuns(), [], 3000);
+  const now = Date.now();
+  const allVms = vms.data ?? [];
+  const allRuns = runs.data ?? [];
+  const fresh = allVms.filter((vm) => !isStale(vm.lastRestorePointAt, now));
+  const stale = allVms.filter((vm) => isStale(vm.lastRestorePointAt, now));
+  const active = allRuns.filter((r) => !r.finishedAt);
+  const outcomes = outcomesOfLastDay(allRuns, now);
+  const vmName = (id: string) => allVms.find((vm) => vm.id === id)?.name ?? id;
+
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <ErrorNote error={vms.error ?? runs.error} />
+      <div className="tiles">
+        <section className="card" aria-labelledby="protected-title">
+          <h2 id="protected-title">Protected VMs</h2>
+          <p className="big">{fresh.length} of {allVms.length}</p>
+          <p className="muted">with a restore point from the last 24 h</p>
+          {stale.length > 0 && (
+            <ul className="stale-list">
+              {stale.map((vm) => (
+                <li key={vm.id} className="stale">{vm.name}: last restore point {age(vm.lastRestorePointAt, now)}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="card" aria-labelledby="outcomes-title">
+          <h2 id="outcomes-title">Runs in the last 24 h</h2>
+          <dl className="outcomes">
+            {OUTCOMES.map((o) => (
+              <div key={o} className={`outcome status-${o.toLowerCase()}`}>
+                <dt>{o.toLowerCase()}</dt>
+                <dd>{outcomes[o]}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      </div>
+      <section aria-labelledby="active-title">
+        <h2 id="active-title">Runs in progress</h2>
+        {active.length === 0 ? (
+          <p className="muted">No run in progress.</p>
+        ) : (
+          <ul className="active-runs">
+            {active.map((run) => (
+              <li key={run.id}>
+                <Link to={`/runs/${run.id}`}>{vmName(run.vmId)}</Link>
+                <RunProgress run={run} label={`Backup of ${vmName(run.vmId)}`} onFinished={runs.reload} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="charts-title">
+        <h2 id="charts-title">Per VM over time</h2>
+        {allVms.map((vm) => <VmCharts key={vm.id} vm={vm} runs={allRuns} />)}
+      </section>
+    </>
+  );
+}

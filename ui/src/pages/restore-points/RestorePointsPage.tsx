@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import { listHosts } from '../../api/hosts';
+import { listRestorePoints, setProtected, verify, type RestorePoint } from '../../api/restorePoints';
+import { listVms } from '../../api/vms';
+import { RequireRole } from '../../auth/AuthContext';
+import { ErrorNote } from '../../components/Status';
+import { useLoad } from '../../components/useLoad';
+import { bytes, dateTime } from '../../format';
+import { Link, navigate, useLocation } from '../../router';
+import { FileBrowser } from './FileBrowser';
+import { PointTimeline } from './PointTimeline';
+import { RestoreWizard } from './RestoreWizard';
+
+function PointDetails({ point, onChanged }: { point: RestorePoint; onChanged: () => void }) {
+  const [error, setError] = useState<string>();
+  const act = (action: () => Promise<unknown>) => {
+    setError(undefined);
+    action().then(onChanged, (e: Error) => setError(e.message));
+  };
+  return (
+    <>
+      <dl className="facts">
+        <dt>Taken</dt><dd>{dateTime(point.createdAt)}</dd>
+        <dt>Mode</dt><dd>{point.mode}, {point.consistency} consistency, writer {point.writer}</dd>
+        <dt>Size</dt><dd>{bytes(point.sizeBytes)} in {point.fileCount} files</dd>
+        <dt>Verified</dt>
+        <dd>{point.verifyStatus ?? 'never'}{point.verifiedAt ? ` at ${dateTime(point.verifiedAt)}` : ''}
+          {point.verifyProblems && <span className="error"> {point.verifyProblems}</span>}</dd>
+        <dt>Protected</dt><dd>{point.isProtected ? 'yes: never pruned or deleted' : 'no'}</dd>
+        <dt>Run</dt><dd>{point.runId ? <Link to={`/runs/${point.runId}`}>Open the run</Link> : '—'}</dd>
+      </dl>
+      <ErrorNote error={error} />
+      <RequireRole role="operator">
+        <div className="actions">
+          <button type="button" onClick={() => act(() => verify(point.id))}>Verify</button>
+          <button type="button" onClick={() => act(() => setProtected(point.id, !point.isProtected))}>
+            {point.isProtected ? 'Unprotect' : 'Protect'}
+          </button>
+        </div>
+      </RequireRole>
+    </>
+  );
+}
+
+export function RestorePointsPage() {
+  const { query } = useLocation();
+  const vms = useLoad(listVms);
+  const hosts = useLoad(listHosts);
+  const vmId = query.get('vm') ?? vms.data?.[0]?.id ?? '';
+  const points = useLoad(() => (vmId ? listRestorePoints(vmId) : Promise.resolve([])), [vmId], 5000);
+  const [restoring, setRestoring] = useState<string>();
+  const pointId = query.get('point') ?? points.data?.[0]?.id;
+  const point = points.data?.find((p) => p.id === pointId);
+  const vm = vms.data?.find((v) => v.id === vmId);
+  const open = (vm: string, point?: string) => navigate(`/restore-points?vm=${vm}${point ? `&point=${point}` : ''}`);
+
+  return (
+    <>
+      <h1>Restore points</h1>
+      <ErrorNote error={points.error} />
+      <div className="inline-form">
+        <label htmlFor="point-vm">VM</label>
+        <select id="point-vm" value={vmId} onChange={(e) => open(e.target.value)}>
+          {(vms.data ?? []).map((v) => <option key={v.id} value={v.id}>{v.name}</option>)}
+        </select>
+      </div>
+      <PointTimeline points={[...(points.data ?? [])].reverse()} selected={pointId} onSelect={(id) => open(vmId, id)} />
+      {point && (
+        <section className="card" aria-labelledby="point-title">
+          <h2 id="point-title">Restore point of {dateTime(point.createdAt)}</h2>
+          <PointDetails point={point} onChanged={points.reload} />
+          <RequireRole role="operator">
+            {restoring !== point.id && (
+              <button type="button" className="primary" onClick={() => setRestoring(point.id)}>Restore…</button>
+            )}
+          </RequireRole>
+          {restoring === point.id && (
+            <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
+          )}
+          <FileBrowser pointId={point.id} />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,43 @@
+import { useState, type FormEvent } from 'react';
+import { signIn } from '../../api/session';
+
+export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (await signIn(username, password)) {
+        onSignedIn();
+      } else {
+        setError('Wrong user name or password.');
+      }
+    } catch {
+      setError('The server cannot be reached.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="signin" id="main">
+      <h1>Stillpoint</h1>
+      <form onSubmit={submit} aria-labelledby="signin-title">
+        <h2 id="signin-title">Sign in</h2>
+        <label htmlFor="username">User name</label>
+        <input id="username" name="username" autoComplete="username" required autoFocus
+          value={username} onChange={(e) => setUsername(e.target.value)} />
+        <label htmlFor="password">Password</label>
+        <input id="password" name="password" type="password" autoComplete="current-password" required
+          value={password} onChange={(e) => setPassword(e.target.value)} />
+        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" disabled={busy}>Sign in</button>
+      </form>
+    </main>
+  );
+}
