@@ -4,6 +4,7 @@ import static io.stillpoint.testing.Api.awaitFinished;
 import static io.stillpoint.testing.Api.backup;
 import static io.stillpoint.testing.Api.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -17,8 +18,10 @@ import io.stillpoint.testing.QemuLab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,6 +118,31 @@ class QemuBackupRestoreFlowTest {
                 .isEqualTo("running");
         assertThat(lab.reads(guest, 0, A, 0, MIB)).as("the disk as it was at the snapshot").isTrue();
         assertThat(guest.directory().resolve("vmstate.bin")).doesNotExist();
+    }
+
+    /**
+     * The view is hard links to disk images QEMU no longer writes, so it stays whole when QEMU dies: the
+     * run keeps its restore point, the guest is reported off, and the overlay is merged offline.
+     */
+    @Test
+    void qemuKilledDuringTheCopyKeepsAWholeRestorePointAndTheGuestIsReportedOff() throws IOException {
+        lab.write(guest, 0, A, 0, 16 * MIB);
+        String runId = backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId, "bandwidthLimit", 4 * MIB));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> "copy".equals(json().get("/api/runs/{id}", runId).then().extract().path("phase")));
+        lab.kill(guest);
+        JsonPath run = awaitFinished("runs", runId);
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(Api.vmState(vmId)).isEqualTo("OFF");
+        try (Stream<Path> files = Files.list(guest.directory())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".sp-"))
+                    .doesNotContain(".stillpoint-snapshots");
+        }
+        QemuLab.check(guest.disks().get(0));
+        Path copied = repository.resolve(vmId).resolve(run.getString("restorePointId")).resolve("files/disk0.qcow2");
+        QemuLab.check(copied);
+        assertThat(QemuLab.holds(copied, A, 0, 16 * MIB)).isTrue();
     }
 
     @Test

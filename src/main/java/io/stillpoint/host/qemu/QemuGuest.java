@@ -40,6 +40,8 @@ final class QemuGuest {
     private volatile GuestRegistration registration;
     private volatile long pid;
     private QmpClient qmp;
+    /** Counts starts and stops, guarded by {@link #lock}: a hold that sees none since it began needs no status check. */
+    private long lifecycleChanges;
 
     QemuGuest(String hostName, QemuDeadlines deadlines, Path runDirectory, GuestRegistration registration, long pid) {
         this.hostName = hostName;
@@ -149,6 +151,7 @@ final class QemuGuest {
     void start() {
         lock.lock();
         try {
+            lifecycleChanges++;
             switch (state()) {
                 case RUNNING -> { }
                 case PAUSED -> resume();
@@ -181,6 +184,7 @@ final class QemuGuest {
     void stop() {
         lock.lock();
         try {
+            lifecycleChanges++;
             if (alive()) {
                 if (state() == GuestState.RUNNING) {
                     powerdown();
@@ -233,8 +237,11 @@ final class QemuGuest {
         client.execute("stop", null, deadlines.command());
         QmpEvent stopped = client.awaitEvent(mark, e -> e.name().equals("STOP"), "STOP event", deadlines.command());
         Hold hold = new Hold(HoldMode.PAUSE, GuestState.RUNNING, null);
+        long changes = lifecycleChanges;
+        // Inside the pause window every QMP round trip counts: ask for the status only if someone started
+        // or stopped the guest meanwhile.
         hold.onClose = () -> {
-            if (alive() && state() == GuestState.PAUSED) {
+            if (alive() && (lifecycleChanges == changes || state() == GuestState.PAUSED)) {
                 hold.window = resumeTimed(stopped, sent);
             }
         };
