@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import io.stillpoint.fs.UnsafePathException;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.InvalidHostSettingsException;
@@ -50,6 +52,17 @@ public class ProblemMapper {
         STATUS.put(GuestNotFoundException.class, 404);
         STATUS.put(ConflictException.class, 409);
         STATUS.put(IdempotencyMismatchException.class, 422);
+    }
+
+    /** A role check that fails: the user is signed in but may not do this. */
+    @ServerExceptionMapper
+    public Response map(ForbiddenException e, UriInfo uri) {
+        return respond(403, "your role may not do this: " + uri.getPath(), uri, null, e);
+    }
+
+    @ServerExceptionMapper
+    public Response map(UnauthorizedException e, UriInfo uri) {
+        return respond(401, "sign in first", uri, null, e);
     }
 
     @ServerExceptionMapper

@@ -1,6 +1,7 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RestoreResponse;
 import io.stillpoint.backup.RunProgress;
@@ -42,6 +43,7 @@ public class RestoreResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<RestoreResponse> events(@PathParam("id") String id) {
         UUID restoreId = Ids.path("restore", id);

@@ -1,6 +1,7 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RunResponse;
 import io.stillpoint.backup.BackupPipeline;
@@ -54,6 +55,7 @@ public class RunResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<RunResponse> events(@PathParam("id") String id) {
         UUID runId = find(id).id;

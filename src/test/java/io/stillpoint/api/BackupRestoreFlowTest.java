@@ -113,6 +113,12 @@ class BackupRestoreFlowTest {
         JsonPath restore = awaitFinished("restores", restoreId);
 
         assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
+        // Progress streams end with the final state.
+        io.restassured.RestAssured.given().accept("text/event-stream").get("/api/restores/{id}/events", restoreId)
+                .then().statusCode(200).contentType(containsString("text/event-stream"))
+                .body(containsString("\"status\":\"SUCCEEDED\""));
+        io.restassured.RestAssured.given().accept("text/event-stream").get("/api/runs/{id}/events", run.getString("id"))
+                .then().statusCode(200).body(containsString("\"restorePointId\":\"" + pointId + "\""));
         Manifest manifest = ManifestCodec.read(repository.resolve(vmId).resolve(pointId).resolve("manifest.json"));
         for (ManifestEntry entry : manifest.entries()) {
             if (entry.type() == io.stillpoint.copy.EntryType.FILE && entry.path().startsWith("files/")) {

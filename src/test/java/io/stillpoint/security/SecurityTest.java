@@ -83,7 +83,7 @@ class SecurityTest {
                 continue;
             }
             given().auth().preemptive().basic(viewer, PASSWORD).contentType(ContentType.JSON).body("{}")
-                    .request(route[0], route[1]).then().statusCode(403);
+                    .request(route[0], route[1]).then().statusCode(403).contentType("application/problem+json");
         }
         given().auth().preemptive().basic(viewer, PASSWORD).get("/api/vms").then().statusCode(200);
         given().auth().preemptive().basic(viewer, PASSWORD).get("/api/me").then().statusCode(200)

@@ -34,7 +34,7 @@ class HyperVRecoveryTest {
     void setUp() throws Exception {
         world = new StandInWorld(dir);
         vm = world.addVm("db01", false, "C", "D");
-        config = world.config(Duration.ofSeconds(20), Duration.ofSeconds(2));
+        config = world.config(Duration.ofSeconds(20), Duration.ofSeconds(15));
         host = world.host(config);
     }
 
