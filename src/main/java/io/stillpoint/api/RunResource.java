@@ -7,6 +7,7 @@ import io.stillpoint.api.dto.RunResponse;
 import io.stillpoint.backup.BackupPipeline;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.RunCopyLog;
 import io.stillpoint.inventory.BusyException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
@@ -63,6 +64,22 @@ public class RunResource {
             BackupRun run = QuarkusTransaction.requiringNew().call(() -> BackupRun.byId(runId).orElseThrow());
             return RunResponse.of(run, progress.of(runId).orElse(null));
         }, r -> r.finishedAt() != null);
+    }
+
+    /**
+     * xcopy's {@code /F} for the run: one line per entry copied ({@code source -> destination}) and per
+     * entry skipped, as plain text; complete once the run has ended.
+     */
+    @GET
+    @Path("{id}/copy-log")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String copyLog(@PathParam("id") String id) throws java.io.IOException {
+        BackupRun run = find(id);
+        byte[] log = QuarkusTransaction.requiringNew().call(() -> RunCopyLog.of(run.id).map(l -> l.log).orElseThrow(
+                () -> new NotFoundException("run " + run.id + " has no copy log" + (run.status.finished() ? "" : " yet"))));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(log))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */

@@ -138,6 +138,7 @@ public class BackupPipeline {
         long downtimeNanos = 0;
         boolean committed = false;
         String phase = "prepare";
+        CopyLog copyLog = null;
         try {
             GuestInfo guest = work.host().guest(vm.ref);
             BackupMode requested = BackupMode.parse(run.requestedMode).orElseThrow();
@@ -162,6 +163,7 @@ public class BackupPipeline {
             });
 
             Files.createDirectories(workDir);
+            copyLog = new CopyLog(workDir);
             Durable.createDirectories(partial);
             Held held;
             try (PreparedSnapshot prepared = work.phases().time("prepare", () -> work.writer().prepare(work.host(), guest, workDir))) {
@@ -173,7 +175,8 @@ public class BackupPipeline {
                 phase = "copy";
                 setPhase(run.id, phase, downtimeNanos, work.phases());
                 SnapshotView view = snapshot.view();
-                CopyResult copied = work.phases().time("copy", () -> copy(run, view, partial, cancel));
+                CopyLog log = copyLog;
+                CopyResult copied = work.phases().time("copy", () -> copy(run, view, partial, cancel, log));
                 List<ManifestEntry> entries = new ArrayList<>();
                 copied.entries().forEach(e -> entries.add(ManifestEntry.of(RepositoryLayout.FILES + "/", e)));
                 entries.addAll(MetadataFiles.store(view.metadata(), partial.resolve(RepositoryLayout.METADATA)));
@@ -216,6 +219,13 @@ public class BackupPipeline {
                 finish(run.id, work, cancelled ? RunStatus.CANCELLED : RunStatus.FAILED, error, downtimeNanos);
             }
         } finally {
+            if (copyLog != null) {
+                try {
+                    copyLog.store(run.id);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf(e, "run %s: the per-file copy log could not be stored", run.id);
+                }
+            }
             removeQuietly(workDir);
         }
     }
@@ -315,7 +325,8 @@ public class BackupPipeline {
         }
     }
 
-    private CopyResult copy(BackupRun run, SnapshotView view, Path partial, CancellationSignal cancel) throws IOException {
+    private CopyResult copy(BackupRun run, SnapshotView view, Path partial, CancellationSignal cancel, CopyLog log)
+            throws IOException {
         UUID runId = run.id;
         long limit = run.bandwidthLimit != null ? run.bandwidthLimit : config.copy().bandwidthLimit();
         TreeCopier copier = new TreeCopier(new CopyOptions(limit, true));
@@ -323,6 +334,16 @@ public class BackupPipeline {
             @Override
             public void onProgress(CopyProgress p) {
                 progress.update(runId, p);
+            }
+
+            @Override
+            public void onEntry(Path source, Path target) {
+                log.copied(source, target);
+            }
+
+            @Override
+            public void onSkipped(SkippedEntry skipped) {
+                log.skipped(skipped);
             }
         };
         Path files = partial.resolve(RepositoryLayout.FILES);

@@ -93,6 +93,10 @@ class BackupRestoreFlowTest {
         assertDisksArePointInTime(point, manifest);
         assertFilesMatchManifest(point, manifest);
         assertThat(point.resolveSibling(pointId + ".partial")).doesNotExist();
+        String copyLog = json().accept("text/plain").get("/api/runs/{id}/copy-log", runId).then().statusCode(200)
+                .extract().asString();
+        assertThat(copyLog.lines()).hasSize(manifest.entries().size())
+                .anyMatch(line -> line.matches(".*/Virtual Hard Disks/.*\\.vhdx -> .*/" + pointId + "\\.partial/files/Virtual Hard Disks/.*\\.vhdx"));
         if (consistency.equals("saved-state")) {
             assertThat(manifest.entries()).anyMatch(e -> e.path().endsWith(".bin"));
         }
