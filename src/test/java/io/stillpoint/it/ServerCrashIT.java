@@ -110,6 +110,46 @@ class ServerCrashIT {
         }
     }
 
+    @Test
+    void aScheduleSurvivesARestart() throws Exception {
+        String jobId;
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            String vmId = findVm(server.get("/api/vms"), "web01");
+            String repository = server.get("/api/repositories").get(0).get("id").asText();
+            jobId = server.post("/api/jobs", Map.of("name", "every-three-seconds", "schedule", "0/3 * * * * ?",
+                    "vmIds", java.util.List.of(vmId), "mode", "pause", "repositoryId", repository,
+                    "retention", Map.of("keepLast", 2))).get("id").asText();
+            String job = jobId;
+            await().atMost(Duration.ofSeconds(60)).until(() -> scheduledRuns(server, job) >= 1);
+            assertThat(server.stop()).isIn(0, 143);
+        }
+        java.time.Instant restarted = java.time.Instant.now();
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            String job = jobId;
+            assertThat(server.get("/api/jobs/" + job).get("enabled").asBoolean()).isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (JsonNode run : server.get("/api/runs")) {
+                    if (job.equals(run.path("jobId").asText()) && "SUCCEEDED".equals(run.path("status").asText())
+                            && java.time.Instant.parse(run.get("scheduledFor").asText()).isAfter(restarted)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            assertThat(server.stop()).isIn(0, 143);
+        }
+    }
+
+    private static long scheduledRuns(ServerProcess server, String jobId) throws Exception {
+        long count = 0;
+        for (JsonNode run : server.get("/api/runs")) {
+            if (jobId.equals(run.path("jobId").asText()) && "SUCCEEDED".equals(run.path("status").asText())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     private static String findVm(JsonNode vms, String name) {
         for (JsonNode vm : vms) {
             if (vm.get("name").asText().equals(name)) {
