@@ -23,6 +23,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -100,9 +103,23 @@ public class RunRecovery {
         LOG.warnf("run %s of VM '%s': %s", run.id, vm.name, error);
     }
 
+    /**
+     * Releases what dead snapshots left on each host. A host with a run still active (this node's were
+     * recovered above, so it belongs to another live node) is left alone: its snapshot is in use, and
+     * releasing it would change the view under that run's copy.
+     */
     private void releaseWriterLeftovers() {
         List<Host> all = QuarkusTransaction.requiringNew().call(() -> Host.<Host>listAll());
+        Set<UUID> busyHosts = QuarkusTransaction.requiringNew().call(() -> BackupRun.<BackupRun>list("status in ?1",
+                List.of(RunStatus.QUEUED, RunStatus.RUNNING)).stream()
+                .map(run -> Vm.byId(run.vmId).map(vm -> vm.hostId).orElse(null))
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet()));
         for (Host row : all) {
+            if (busyHosts.contains(row.id)) {
+                LOG.infof("host '%s' has runs in progress on another node; its snapshots are left to them", row.name);
+                continue;
+            }
             for (SnapshotWriter writer : writers.all()) {
                 if (!writer.supportsHost(row.type) || !writer.availability().available()) {
                     continue;

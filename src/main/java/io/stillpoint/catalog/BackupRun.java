@@ -131,8 +131,4 @@ public class BackupRun extends PanacheEntityBase {
         return find("jobId = ?1 and vmId = ?2 order by createdAt desc", jobId, vmId).firstResultOptional();
     }
 
-    public static Optional<BackupRun> activeForVm(UUID vmId) {
-        return find("vmId = ?1 and status in ?2", vmId, List.of(RunStatus.QUEUED, RunStatus.RUNNING))
-                .firstResultOptional();
-    }
 }

@@ -103,8 +103,4 @@ public class Restore extends PanacheEntityBase {
         return list("node = ?1 and status in ?2", node, List.of(RunStatus.QUEUED, RunStatus.RUNNING));
     }
 
-    public static Optional<Restore> activeForVm(UUID vmId) {
-        return find("vmId = ?1 and status in ?2", vmId, List.of(RunStatus.QUEUED, RunStatus.RUNNING))
-                .firstResultOptional();
-    }
 }

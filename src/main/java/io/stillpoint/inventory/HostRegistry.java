@@ -7,7 +7,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,9 +32,6 @@ public class HostRegistry {
         }
     }
 
-    public Set<String> kinds() {
-        return factories.keySet();
-    }
 
     /** Validates settings by connecting once; the caller stores the host only if this succeeds. */
     public Hypervisor connect(UUID hostId, String name, String type, Map<String, String> settings) {

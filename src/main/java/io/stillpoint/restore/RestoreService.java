@@ -84,9 +84,6 @@ public class RestoreService {
         return new Accepted(restore, false);
     }
 
-    public void execute(UUID restoreId) {
-        executor.execute(() -> pipeline.execute(restoreId));
-    }
 
     private Optional<Restore> earlierWithKey(RestoreRequest request) {
         return QuarkusTransaction.requiringNew().call(() -> {
