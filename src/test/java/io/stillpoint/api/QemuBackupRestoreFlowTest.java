@@ -58,7 +58,7 @@ class QemuBackupRestoreFlowTest {
         guest = lab.start("kvm-" + tag, 64, 32 * MIB, 16 * MIB);
         agent = new AgentStandIn(guest.qmpSocket().resolveSibling(guest.name() + ".qga"));
         hostId = json().body(Map.of("name", "qemu-" + tag, "type", "qemu", "settings",
-                        Map.of("powerdownTimeoutMillis", "300")))
+                        Map.of("powerdownTimeoutMillis", "300", "root", lab.root().resolve("host").toString())))
                 .post("/api/hosts").then().statusCode(201).extract().path("id");
         vmId = json().body(Map.of("qmpSocket", guest.qmpSocket().toString(), "guestAgentSocket",
                         agent.socket().toString()))
@@ -118,6 +118,31 @@ class QemuBackupRestoreFlowTest {
                 .isEqualTo("running");
         assertThat(lab.reads(guest, 0, A, 0, MIB)).as("the disk as it was at the snapshot").isTrue();
         assertThat(guest.directory().resolve("vmstate.bin")).doesNotExist();
+    }
+
+    @Test
+    void restoresAsANewVmThatRunsBesideTheOriginalWithTheDisksOfTheSnapshotInstant() throws IOException {
+        lab.write(guest, 0, A, 0, MIB);
+        JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        lab.write(guest, 0, B, 0, MIB);
+        String name = guest.name() + "-copy";
+
+        String restoreId = json().body(Map.of("target", "new-vm", "name", name, "startAfter", true))
+                .post("/api/restore-points/{id}/restore", run.getString("restorePointId"))
+                .then().statusCode(202).extract().path("id");
+        JsonPath restore = awaitFinished("restores", restoreId);
+
+        assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
+        String copyId = restore.getString("newVmId");
+        JsonPath copy = json().get("/api/vms/{id}", copyId).then().statusCode(200).extract().jsonPath();
+        assertThat(copy.getString("name")).isEqualTo(name);
+        assertThat(copy.getString("state")).isEqualTo("RUNNING");
+        assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
+        Path disk = lab.root().resolve("host/vms").resolve(name).resolve(name + "-disk0.qcow2");
+        assertThat(QemuLab.holds(disk, A, 0, MIB)).as("the copy holds the disk of the snapshot instant").isTrue();
+        assertThat(lab.reads(guest, 0, B, 0, MIB)).as("the original keeps its later writes").isTrue();
+        assertThat(Files.readString(disk.resolveSibling("launch.json"))).doesNotContain(guest.qmpSocket().toString());
     }
 
     /**

@@ -36,6 +36,10 @@ public final class QemuLab implements AutoCloseable {
         Files.createDirectories(root.resolve("vms"));
     }
 
+    public Path root() {
+        return root;
+    }
+
     public record Guest(String name, Path directory, Path qmpSocket, Path testSocket, Path pidFile, List<Path> disks) {
         public String device(int disk) {
             return "/machine/peripheral/vd" + disk + "/virtio-backend";
@@ -183,7 +187,10 @@ public final class QemuLab implements AutoCloseable {
         }
     }
 
-    /** Kills every QEMU whose pid file is in the lab, or that serves a lab guest started without one. */
+    /**
+     * Kills every QEMU whose pid file is anywhere under the lab (a host rooted in it keeps its new
+     * guests' pid files there), or that serves a lab guest started without one.
+     */
     @Override
     public void close() throws IOException {
         testMonitors.values().forEach(QmpClient::close);
@@ -193,7 +200,7 @@ public final class QemuLab implements AutoCloseable {
                 kill(pid);
             }
         }
-        try (Stream<Path> pids = Files.list(run)) {
+        try (Stream<Path> pids = Files.walk(root)) {
             for (Path file : pids.filter(p -> p.toString().endsWith(".pid")).toList()) {
                 try {
                     kill(Long.parseLong(Files.readString(file).trim()));

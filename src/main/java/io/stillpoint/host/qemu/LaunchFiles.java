@@ -2,11 +2,15 @@ package io.stillpoint.host.qemu;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.host.HostException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +36,11 @@ final class LaunchFiles {
         launch.put("name", guest.name());
         launch.put("memoryBytes", guest.memoryBytes());
         launch.put("disks", guest.disks().stream().map(d -> Map.of("node", d.node(), "format", d.format(),
-                "file", d.file().replace(prefix, DIR))).toList());
+                "file", d.file().replace(prefix, DIR), "device", d.device())).toList());
         launch.put("savedState", DIR + "/" + QemuGuest.VMSTATE_FILE);
+        launch.put("qmpSocket", relative(guest.qmpSocket(), prefix));
+        launch.put("guestAgentSocket", relative(guest.agentSocket(), prefix));
+        launch.put("pidFile", relative(guest.pidFile(), prefix));
         launch.put("commandLine", guest.commandLine().stream().map(a -> a.replace(prefix, DIR)).toList());
         Durable.write(dir.resolve(LAUNCH_JSON), JSON.writeValueAsBytes(launch));
 
@@ -61,6 +68,60 @@ final class LaunchFiles {
         Path start = dir.resolve(START_SCRIPT);
         Durable.write(start, script.toString().getBytes(StandardCharsets.UTF_8));
         java.nio.file.Files.setPosixFilePermissions(start, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * What {@code launch.json} in {@code dir} says, with its paths made absolute again under {@code dir}.
+     * A launch.json from before the sockets were written into it names the first QMP socket of the
+     * command line as Stillpoint's.
+     */
+    static Launch read(Path dir) throws IOException {
+        Path file = dir.resolve(LAUNCH_JSON);
+        if (!Files.isRegularFile(file)) {
+            throw new HostException("the restored folder " + dir + " has no " + LAUNCH_JSON
+                    + "; it is not a QEMU guest's backup");
+        }
+        JsonNode launch = JSON.readTree(file.toFile());
+        String prefix = dir.toString();
+        List<String> argv = new ArrayList<>();
+        launch.path("commandLine").forEach(a -> argv.add(a.asText().replace(DIR, prefix)));
+        List<GuestRegistration.Disk> disks = new ArrayList<>();
+        launch.path("disks").forEach(d -> disks.add(new GuestRegistration.Disk(d.path("node").asText(),
+                d.path("file").asText().replace(DIR, prefix), d.path("format").asText(), d.path("device").asText())));
+        if (argv.isEmpty() || disks.isEmpty()) {
+            throw new HostException(file + " names no command line or no disk");
+        }
+        String qmpSocket = text(launch, "qmpSocket", prefix);
+        if (qmpSocket == null) {
+            qmpSocket = firstQmpSocket(argv);
+        }
+        if (qmpSocket == null) {
+            throw new HostException("the command line in " + file + " has no QMP socket (-qmp unix:...) for Stillpoint");
+        }
+        return new Launch(launch.path("memoryBytes").asLong(), disks, qmpSocket,
+                text(launch, "guestAgentSocket", prefix), text(launch, "pidFile", prefix), argv);
+    }
+
+    /** A guest as its launch.json describes it. */
+    record Launch(long memoryBytes, List<GuestRegistration.Disk> disks, String qmpSocket, String agentSocket,
+            String pidFile, List<String> commandLine) {}
+
+    private static String firstQmpSocket(List<String> argv) {
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (argv.get(i).equals("-qmp") && argv.get(i + 1).startsWith("unix:")) {
+                return argv.get(i + 1).substring("unix:".length()).split(",", 2)[0];
+            }
+        }
+        return null;
+    }
+
+    private static String text(JsonNode launch, String field, String prefix) {
+        JsonNode value = launch.get(field);
+        return value == null || value.isNull() ? null : value.asText().replace(DIR, prefix);
+    }
+
+    private static String relative(String path, String prefix) {
+        return path == null ? null : path.replace(prefix, DIR);
     }
 
     /** Single-quotes an argument, with the guest's folder replaced by {@code "$DIR"}. */

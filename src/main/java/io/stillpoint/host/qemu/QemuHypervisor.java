@@ -225,6 +225,60 @@ public final class QemuHypervisor implements Hypervisor {
         return guest.info();
     }
 
+    /**
+     * {@code <root>/vms/<name>}. Refused when the name is taken or the clone's sockets, under {@code
+     * <root>/run/<name>/}, would not fit a Unix socket path.
+     */
+    @Override
+    public Path newGuestDirectory(String guestName) {
+        if (guestName == null || !GUEST_NAME.matcher(guestName).matches()) {
+            throw new InvalidGuestSpecException(NAME, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with"
+                    + " a letter or digit");
+        }
+        Path directory = root.resolve("vms").resolve(guestName);
+        if (guests.containsKey(guestName) || Files.exists(directory)) {
+            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
+        }
+        String socket = runDirectory(guestName).resolve("x".repeat(GuestClone.LONGEST_SOCKET_NAME)).toString();
+        if (socket.getBytes(StandardCharsets.UTF_8).length > GuestClone.MAX_SOCKET_PATH) {
+            throw new InvalidGuestSpecException(NAME, "the guest's QMP socket " + socket + " would be longer than the "
+                    + GuestClone.MAX_SOCKET_PATH + " bytes a Unix socket may have; choose a shorter name");
+        }
+        return directory;
+    }
+
+    /**
+     * Registers a restored guest folder as a new guest: disks renamed after it, a new SMBIOS UUID and new
+     * MACs, its own QMP socket and pid file (see {@link GuestClone}). The guest is OFF, or SAVED when the
+     * folder holds saved memory; its NICs then resume with the saved device state, the original's MACs,
+     * until the guest is stopped and started cold.
+     */
+    @Override
+    public synchronized GuestInfo importGuest(Path directory, String guestName) {
+        if (!directory.equals(root.resolve("vms").resolve(guestName))) {
+            throw new HostException("a new guest '" + guestName + "' must be at " + root.resolve("vms").resolve(guestName));
+        }
+        if (guests.containsKey(guestName)) {
+            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
+        }
+        try {
+            GuestRegistration registration = GuestClone.of(directory, guestName, runDirectory(guestName));
+            Files.createDirectories(runDirectory(guestName));
+            LaunchFiles.write(registration);
+            Durable.write(registrations().resolve(guestName + ".json"), JSON.writeValueAsBytes(registration));
+            QemuGuest guest = newGuest(registration, -1);
+            guests.put(guestName, guest);
+            return guest.info();
+        } catch (IOException e) {
+            throw new HostException("registering the restored guest '" + guestName + "' on host '" + name
+                    + "' failed: " + e.getMessage(), false, e);
+        }
+    }
+
+    private Path runDirectory(String guestName) {
+        return root.resolve("run").resolve(guestName);
+    }
+
     @Override
     public GuestHold hold(String ref, HoldMode mode) {
         QemuGuest guest = find(ref);

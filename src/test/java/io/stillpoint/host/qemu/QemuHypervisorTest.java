@@ -21,6 +21,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -234,6 +236,41 @@ class QemuHypervisorTest extends HypervisorContract {
         host.start("legacy01");
         assertThat(host.guest("legacy01").state()).isEqualTo(GuestState.RUNNING);
         assertThat(lab.blockNodes(legacy)).contains("vd0", "vd1");
+    }
+
+    @Test
+    void aRestoredCopyBecomesANewGuestThatRunsBesideTheOriginal() throws IOException {
+        host.stop("legacy01");
+        Path copy = host.newGuestDirectory("legacy02");
+        Files.createDirectories(copy);
+        for (String file : List.of("disk0.qcow2", "disk1.qcow2", "launch.json", "start.sh")) {
+            Files.copy(legacy.directory().resolve(file), copy.resolve(file));
+        }
+        host.start("legacy01");
+
+        GuestInfo clone = host.importGuest(copy, "legacy02");
+        try {
+            assertThat(clone.state()).isEqualTo(GuestState.OFF);
+            assertThat(clone.disks()).containsExactly(copy.resolve("legacy02-disk0.qcow2"), copy.resolve("legacy02-disk1.qcow2"));
+            host.start("legacy02");
+
+            assertThat(host.guest("legacy02").state()).isEqualTo(GuestState.RUNNING);
+            assertThat(host.guest("legacy01").state()).isEqualTo(GuestState.RUNNING);
+            QmpClient qmp = host.qmp("legacy02");
+            assertThat(qmp.execute("query-name", null, DEADLINES.command()).path("name").asText()).isEqualTo("legacy02");
+            List<String> files = new ArrayList<>();
+            qmp.execute("query-block", null, DEADLINES.command()).forEach(b -> files.add(b.path("inserted").path("file").asText()));
+            assertThat(files).containsExactlyElementsOf(clone.disks().stream().map(Path::toString).toList());
+            assertThat(Files.readString(copy.resolve("launch.json"))).contains("legacy02-disk0.qcow2").doesNotContain("legacy01");
+            assertThat(host.registration("legacy02").qmpSocket()).isNotEqualTo(legacy.qmpSocket().toString());
+            assertThat(lab.blockNodes(legacy)).contains("vd0", "vd1");
+        } finally {
+            host.stop("legacy02");
+        }
+        assertThat(host.guest("legacy02").state()).isEqualTo(GuestState.OFF);
+        assertThatThrownBy(() -> host.newGuestDirectory("legacy02")).isInstanceOf(InvalidGuestSpecException.class)
+                .hasMessageContaining("already");
+        assertThatThrownBy(() -> host.newGuestDirectory("../escape")).isInstanceOf(InvalidGuestSpecException.class);
     }
 
     @Test

@@ -1,0 +1,208 @@
+package io.stillpoint.host.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stillpoint.fs.Durable;
+import io.stillpoint.host.HostException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a restored copy of a guest's folder into a guest of its own, one that can run beside the
+ * original: its disks renamed after it, and a command line that names it, gives it a new SMBIOS UUID
+ * and new MAC addresses, and moves every socket, pid file and chardev file the original owned outside
+ * its folder into the clone's run folder. Two QEMUs on one socket path would steal each other's
+ * monitor; two NICs with one MAC break both guests' networking.
+ */
+final class GuestClone {
+
+    /** Guest NIC models QEMU 7.2 offers on x86 ({@code -device help}, network devices). */
+    private static final Set<String> NIC_DRIVERS = Set.of("e1000", "e1000-82544gc", "e1000-82545em", "e1000e",
+            "i82550", "i82551", "i82557a", "i82557b", "i82557c", "i82558a", "i82558b", "i82559a", "i82559b",
+            "i82559c", "i82559er", "i82562", "i82801", "igb", "ne2k_isa", "ne2k_pci", "pcnet", "rtl8139",
+            "tulip", "usb-net", "virtio-net-device", "virtio-net-pci", "virtio-net-pci-non-transitional",
+            "virtio-net-pci-transitional", "vmxnet3");
+    private static final Pattern UNIX_PATH = Pattern.compile("^unix:([^,]+)");
+    private static final Pattern CHARDEV_PATH = Pattern.compile("(?<=(?:^|,)path=)([^,]+)");
+    private static final Pattern CHARDEV_ID = Pattern.compile("(?:^|,)id=([^,]+)");
+    private static final Pattern MAC = Pattern.compile("(?<=(?:^|,)(?:mac|macaddr)=)[^,]+");
+    private static final Pattern NAME_GUEST = Pattern.compile("(?<=^guest=)[^,]+");
+    private static final Pattern DISK_EXTENSION = Pattern.compile("\\.([A-Za-z0-9]{1,8})$");
+    /** {@code sockaddr_un.sun_path} holds 108 bytes, the last one NUL. */
+    static final int MAX_SOCKET_PATH = 107;
+    /** The longest file name {@link #runFile} gives a socket. */
+    static final int LONGEST_SOCKET_NAME = "qmp.sock".length();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String name;
+    private final Path directory;
+    private final Path runDirectory;
+    private final Map<String, String> moved = new LinkedHashMap<>();
+    private int otherSockets;
+
+    private GuestClone(String name, Path directory, Path runDirectory) {
+        this.name = name;
+        this.directory = directory;
+        this.runDirectory = runDirectory;
+    }
+
+    /**
+     * Reads {@code launch.json} in {@code directory}, renames the disks and returns the new guest's
+     * registration. Nothing in {@code runDirectory} is created: QEMU makes its sockets and pid file.
+     *
+     * @throws HostException if the folder holds no launch.json or a disk it names is missing
+     */
+    static GuestRegistration of(Path directory, String name, Path runDirectory) throws IOException {
+        return new GuestClone(name, directory, runDirectory).clone(LaunchFiles.read(directory));
+    }
+
+    private GuestRegistration clone(LaunchFiles.Launch original) throws IOException {
+        String dir = directory.toString();
+        Map<String, String> disks = new LinkedHashMap<>();
+        List<GuestRegistration.Disk> newDisks = new ArrayList<>();
+        for (int i = 0; i < original.disks().size(); i++) {
+            GuestRegistration.Disk disk = original.disks().get(i);
+            Path from = Path.of(disk.file());
+            if (!Files.isRegularFile(from)) {
+                throw new HostException("the restored folder " + directory + " lacks disk " + from
+                        + " that its launch.json names");
+            }
+            Matcher extension = DISK_EXTENSION.matcher(from.getFileName().toString());
+            Path to = from.resolveSibling(name + "-disk" + i + (extension.find() ? extension.group() : ""));
+            disks.put(disk.file(), to.toString());
+            newDisks.add(new GuestRegistration.Disk(disk.node(), to.toString(), disk.format(), disk.device()));
+        }
+        String qmpSocket = move(original.qmpSocket(), "qmp.sock");
+        String agentSocket = original.commandLine().stream().anyMatch(a -> original.agentSocket() != null
+                && a.contains(original.agentSocket())) ? move(original.agentSocket(), "qga.sock") : null;
+        String pidFile = original.pidFile() == null ? null : move(original.pidFile(), "qemu.pid");
+        List<String> argv = commandLine(original.commandLine(), disks);
+        for (Map.Entry<String, String> disk : disks.entrySet()) {
+            Durable.rename(Path.of(disk.getKey()), Path.of(disk.getValue()));
+        }
+        return new GuestRegistration(name, dir, original.memoryBytes(), newDisks, qmpSocket, agentSocket, pidFile, argv);
+    }
+
+    /** Rewrites each option's value by the option before it; flags such as {@code -daemonize} pass unchanged. */
+    private List<String> commandLine(List<String> registered, Map<String, String> disks) {
+        List<String> argv = new ArrayList<>();
+        argv.add(registered.get(0));
+        for (int i = 1; i < registered.size(); i++) {
+            String value = registered.get(i);
+            argv.add(switch (registered.get(i - 1)) {
+                case "-name" -> value.startsWith("guest=") ? NAME_GUEST.matcher(value).replaceFirst(name)
+                        : name + (value.contains(",") ? value.substring(value.indexOf(',')) : "");
+                case "-uuid" -> UUID.randomUUID().toString();
+                case "-pidfile" -> move(value, "qemu.pid");
+                case "-D" -> move(value, "qemu-debug.log");
+                case "-chardev" -> chardev(value);
+                case "-qmp", "-monitor", "-serial", "-parallel", "-vnc" -> unixSocket(value);
+                case "-device" -> nic(value, value.startsWith("{") ? driverOfJson(value) : value.split(",", 2)[0]);
+                case "-nic" -> withMac(value);
+                case "-net" -> value.startsWith("nic") ? withMac(value) : value;
+                default -> replaceDisks(value, disks);
+            });
+        }
+        if (!registered.contains("-name")) {
+            argv.addAll(1, List.of("-name", name));
+        }
+        return argv;
+    }
+
+    private static String replaceDisks(String arg, Map<String, String> disks) {
+        String result = arg;
+        for (Map.Entry<String, String> disk : disks.entrySet()) {
+            result = result.replace(disk.getKey(), disk.getValue());
+        }
+        return result;
+    }
+
+    private String chardev(String value) {
+        Matcher path = CHARDEV_PATH.matcher(value);
+        if (!path.find()) {
+            return value;
+        }
+        boolean socket = value.startsWith("socket");
+        Matcher id = CHARDEV_ID.matcher(value);
+        String fileName = socket ? null : (id.find() ? id.group(1) : "chardev") + ".out";
+        return path.replaceFirst(Matcher.quoteReplacement(move(path.group(1), fileName)));
+    }
+
+    private String unixSocket(String value) {
+        Matcher path = UNIX_PATH.matcher(value);
+        return path.find() ? "unix:" + move(path.group(1), null) + value.substring(path.end()) : value;
+    }
+
+    /**
+     * The clone's path for a file the original kept outside its folder: the same file again for the
+     * same original, so a socket named twice (a chardev and its monitor) stays one socket.
+     */
+    private String move(String original, String fileName) {
+        if (original == null) {
+            return null;
+        }
+        if (Path.of(original).startsWith(directory)) {
+            return original;
+        }
+        return moved.computeIfAbsent(original, o -> runFile(fileName != null ? fileName : ++otherSockets + ".sock"));
+    }
+
+    private String runFile(String fileName) {
+        String path = runDirectory.resolve(fileName).toString();
+        if (fileName.endsWith(".sock") && path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new HostException("socket path " + path + " is longer than the " + MAX_SOCKET_PATH
+                    + " bytes a Unix socket may have; give the QEMU host a shorter root");
+        }
+        return path;
+    }
+
+    private String nic(String value, String driver) {
+        if (!NIC_DRIVERS.contains(driver)) {
+            return value;
+        }
+        if (!value.startsWith("{")) {
+            return withMac(value);
+        }
+        try {
+            ObjectNode device = (ObjectNode) JSON.readTree(value);
+            device.put("mac", newMac());
+            return JSON.writeValueAsString(device);
+        } catch (IOException e) {
+            throw new HostException("the restored command line has a -device that is not valid JSON: " + value, false, e);
+        }
+    }
+
+    private static String driverOfJson(String value) {
+        try {
+            JsonNode device = JSON.readTree(value);
+            return device.path("driver").asText();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String withMac(String value) {
+        Matcher mac = MAC.matcher(value);
+        return mac.find() ? mac.replaceFirst(newMac()) : value + ",mac=" + newMac();
+    }
+
+    /** A unicast, locally administered address under QEMU's own 52:54:00 prefix, as libvirt gives. */
+    static String newMac() {
+        byte[] tail = new byte[3];
+        RANDOM.nextBytes(tail);
+        return String.format(Locale.ROOT, "52:54:00:%02x:%02x:%02x", tail[0], tail[1], tail[2]);
+    }
+}
