@@ -2,6 +2,7 @@ package io.stillpoint.copy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
@@ -12,26 +13,28 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Copies one regular file's content and computes its {@link ContentDigest} from the same read.
+ * Copies one regular file's content and computes its {@link ContentDigest} from the same data.
  *
  * <p>The file is walked in the digest's 1 MiB chunks. Chunks that lie wholly in a hole are neither
- * read nor written and count as constant zero-chunk digests. A chunk that touches data is assembled
- * in a buffer (data read from the extents, hole parts zero-filled) so the digest always sees the
- * logical content; if that chunk is all zeros it is not written either. Only the extents' bytes are
- * written, so the copy allocates no more than the source. The logical size is set last, since
- * trailing holes write nothing.
+ * read nor written and count as constant zero-chunk digests. A chunk that touches data is seen whole,
+ * hole parts as zeros, so the digest always sees the logical content; if that chunk is all zeros it is
+ * not written either. Only the extents' bytes are written, so the copy allocates no more than the
+ * source. The logical size is set last, since trailing holes write nothing.
  *
- * <p>Chunks of larger files are hashed on the shared digest pool while this thread reads and writes
- * the next ones; a bounded set of buffers per thread keeps at most {@link #IN_FLIGHT} chunks pending,
- * and their digests are folded in file order. (Moving the writes to the pool as well, so reads
- * overlap them, measured no faster on two cores: the cores are already busy copying and hashing.
- * Reading, writing and hashing whole chunks on the pool was slower still: parallel buffered writes
- * to one file contend for its inode lock, and a benchmark copy's system time went from 3 s to 5.7 s.)
+ * <p>A file of one chunk is read into a buffer and hashed on this thread; several small files already
+ * run in parallel. A larger file is mapped in {@link #WINDOW} windows: its chunks are hashed on the
+ * shared digest pool straight from the page cache while this thread moves the data with {@code
+ * sendfile} (the JDK's file-to-file {@code transferTo}), one copy in the kernel where reading into a
+ * buffer and writing it out made two; at most {@link #IN_FLIGHT} chunks are pending, and their digests
+ * are folded in file order. On two cores that copy was the copying thread's largest cost, half its
+ * time, while the second core hashed. (Reading, writing and hashing whole chunks on the pool was
+ * slower: parallel buffered writes to one file contend for its inode lock.)
  */
 final class SparseFileCopier {
 
     static final int CHUNK = ContentDigest.CHUNK;
     static final int IN_FLIGHT = 8;
+    static final long WINDOW = 64L * CHUNK;
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
@@ -39,13 +42,7 @@ final class SparseFileCopier {
     private final Throttle throttle;
     private final ProgressMeter progress;
     private final Runnable checkpoint;
-    private final ThreadLocal<ArrayDeque<ByteBuffer>> buffers = ThreadLocal.withInitial(() -> {
-        ArrayDeque<ByteBuffer> free = new ArrayDeque<>(IN_FLIGHT);
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            free.push(ByteBuffer.allocateDirect(CHUNK));
-        }
-        return free;
-    });
+    private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
     /**
      * @param throttle the shared bandwidth limit, or {@code null}
@@ -65,11 +62,10 @@ final class SparseFileCopier {
      */
     String copy(Path source, FileChannel in, Path target, FileChannel out, long size, boolean durable)
             throws IOException {
-        // One chunk gains nothing from another thread; several small files already run in parallel.
-        boolean hashHere = size <= CHUNK;
-        try (DataExtents extents = hashHere ? null : new DataExtents(source, size);
+        boolean mapped = size > CHUNK;
+        try (DataExtents extents = mapped ? new DataExtents(source, size) : null;
                 Writeback writeback = durable && size > Writeback.STEP ? new Writeback(target) : null;
-                OrderedDigest digest = new OrderedDigest(buffers.get())) {
+                OrderedDigest digest = new OrderedDigest()) {
             Ranges ranges = new Ranges();
             long dataEnd = 0;
             long offset = 0;
@@ -90,11 +86,18 @@ final class SparseFileCopier {
                     }
                     continue;
                 }
-                ByteBuffer buffer = digest.acquire();
-                readChunk(source, in, extents, buffer, offset, length, ranges);
-                ByteBuffer chunk = buffer.slice(0, length);
-                if (chunk.mismatch(ZEROS.slice(0, length)) == -1) {
-                    digest.release(buffer);
+                dataRanges(extents, offset, length, ranges);
+                ByteBuffer buffer = null;
+                ByteBuffer chunk;
+                if (mapped) {
+                    digest.awaitRoom();
+                    chunk = digest.mapped(source, in, offset, length, size);
+                } else {
+                    buffer = buffers.get().clear();
+                    readChunk(source, in, buffer, offset, length, ranges);
+                    chunk = buffer.slice(0, length);
+                }
+                if (isZero(source, chunk, length)) {
                     if (length == CHUNK) {
                         digest.zeroChunks(1);
                     } else {
@@ -102,19 +105,22 @@ final class SparseFileCopier {
                     }
                 } else {
                     for (int r = 0; r < ranges.count; r++) {
-                        int from = (int) (ranges.start[r] - offset);
-                        int to = (int) (ranges.end[r] - offset);
-                        writeFully(out, buffer.slice(from, to - from), ranges.start[r]);
+                        if (mapped) {
+                            transferFully(source, in, out, ranges.start[r], ranges.end[r]);
+                        } else {
+                            int from = (int) (ranges.start[r] - offset);
+                            int to = (int) (ranges.end[r] - offset);
+                            writeFully(out, buffer.slice(from, to - from), ranges.start[r]);
+                        }
                         dataEnd = ranges.end[r];
                     }
                     if (writeback != null) {
                         writeback.written(dataEnd);
                     }
-                    if (hashHere) {
-                        digest.chunk(ContentDigest.chunkDigest(chunk), length);
-                        digest.release(buffer);
+                    if (mapped) {
+                        digest.chunk(hashers.submit(() -> ContentDigest.chunkDigest(chunk)), length);
                     } else {
-                        digest.chunk(hashers.submit(() -> ContentDigest.chunkDigest(chunk)), length, buffer);
+                        digest.chunk(ContentDigest.chunkDigest(chunk), length);
                     }
                 }
                 offset += length;
@@ -128,29 +134,60 @@ final class SparseFileCopier {
     }
 
     /**
-     * Fills {@code buffer[0, length)} with the logical content at {@code offset}, reading only data
-     * extents, and records the file ranges read in {@code ranges}.
+     * The data ranges of the chunk at {@code offset}, taken from the bandwidth limit: everything without
+     * {@code extents}, else the parts of the extents that fall in the chunk.
      */
-    private void readChunk(Path source, FileChannel in, DataExtents extents, ByteBuffer buffer, long offset,
-            int length, Ranges ranges) throws IOException {
+    private void dataRanges(DataExtents extents, long offset, int length, Ranges ranges) throws IOException {
         long end = offset + length;
         long position = offset;
         ranges.count = 0;
         while (position < end) {
             long data = extents == null ? position : extents.nextData(position);
             if (data >= end) {
-                zero(buffer, position - offset, end - position);
                 break;
             }
-            zero(buffer, position - offset, data - position);
             long dataEnd = extents == null ? end : Math.min(extents.dataEnd(), end);
             if (throttle != null) {
                 throttle.acquire(dataEnd - data, checkpoint);
             }
-            readFully(source, in, buffer.slice((int) (data - offset), (int) (dataEnd - data)), data);
             ranges.add(data, dataEnd);
             position = dataEnd;
         }
+    }
+
+    /** A mapped file shrinking under the copy faults in the JVM rather than returning a short read. */
+    private static boolean isZero(Path source, ByteBuffer chunk, int length) throws IOException {
+        try {
+            return chunk.mismatch(ZEROS.slice(0, length)) == -1;
+        } catch (InternalError e) {
+            throw new FileSystemException(source.toString(), null, "the file became shorter while it was copied");
+        }
+    }
+
+    private static void transferFully(Path source, FileChannel in, FileChannel out, long from, long to)
+            throws IOException {
+        out.position(from);
+        long position = from;
+        while (position < to) {
+            long moved = in.transferTo(position, to - position, out);
+            if (moved <= 0) {
+                throw new FileSystemException(source.toString(), null, "the file became shorter while it was copied");
+            }
+            position += moved;
+        }
+    }
+
+    /** Fills {@code buffer[0, length)} with the logical content at {@code offset}: {@code ranges} read, the rest zero. */
+    private static void readChunk(Path source, FileChannel in, ByteBuffer buffer, long offset, int length,
+            Ranges ranges) throws IOException {
+        long position = offset;
+        for (int r = 0; r < ranges.count; r++) {
+            zero(buffer, position - offset, ranges.start[r] - position);
+            readFully(source, in, buffer.slice((int) (ranges.start[r] - offset),
+                    (int) (ranges.end[r] - ranges.start[r])), ranges.start[r]);
+            position = ranges.end[r];
+        }
+        zero(buffer, position - offset, offset + length - position);
     }
 
     private static void zero(ByteBuffer buffer, long at, long length) {
@@ -192,30 +229,73 @@ final class SparseFileCopier {
     }
 
     /**
+     * A read-only mapping of part of the source. It is unmapped as soon as the copy has moved past it
+     * and its last chunk is hashed, rather than when the garbage collector gets to it: a mapping keeps
+     * a deleted file's blocks allocated, and snapshot views are deleted right after the copy.
+     */
+    private static final class Window {
+        private final long start;
+        private final MappedByteBuffer map;
+        private int hashing;
+        private boolean retired;
+
+        private Window(long start, MappedByteBuffer map) {
+            this.start = start;
+            this.map = map;
+        }
+
+        static Window map(Path source, FileChannel in, long offset, long size) throws IOException {
+            long start = offset - offset % WINDOW;
+            try {
+                return new Window(start, in.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start)));
+            } catch (IOException e) {
+                throw new FileSystemException(source.toString(), null, "cannot be mapped for reading: " + e.getMessage());
+            }
+        }
+
+        boolean holds(long offset, int length) {
+            return offset >= start && offset + length <= start + map.capacity();
+        }
+
+        ByteBuffer chunk(long offset, int length) {
+            return map.slice((int) (offset - start), length);
+        }
+
+        void hashed() {
+            hashing--;
+            unmapIfDone();
+        }
+
+        void retire() {
+            retired = true;
+            unmapIfDone();
+        }
+
+        private void unmapIfDone() {
+            if (retired && hashing == 0) {
+                Unmapper.unmap(map);
+            }
+        }
+    }
+
+    /**
      * Folds chunk digests into a {@link ContentDigest} in file order while later chunks are still
-     * being hashed, and owns this thread's chunk buffers until their hashing is done.
+     * being hashed, and keeps the windows those chunks lie in mapped until their hashing is done.
      */
     private static final class OrderedDigest implements AutoCloseable {
 
-        private record Step(long zeroChunks, byte[] done, Future<byte[]> hashing, int length, ByteBuffer buffer) {}
+        private record Step(long zeroChunks, byte[] done, Future<byte[]> hashing, int length, Window window) {}
 
         private final ContentDigest digest = new ContentDigest();
         private final ArrayDeque<Step> pending = new ArrayDeque<>();
-        private final ArrayDeque<ByteBuffer> free;
+        private int hashing;
+        private Window current;
 
-        OrderedDigest(ArrayDeque<ByteBuffer> free) {
-            this.free = free;
-        }
-
-        ByteBuffer acquire() throws IOException {
-            while (free.isEmpty()) {
+        /** Folds the oldest chunks until fewer than {@link #IN_FLIGHT} are being hashed. */
+        void awaitRoom() throws IOException {
+            while (hashing >= IN_FLIGHT) {
                 foldOldest();
             }
-            return free.pop().clear();
-        }
-
-        void release(ByteBuffer buffer) {
-            free.push(buffer);
         }
 
         void zeroChunks(long count) throws IOException {
@@ -231,8 +311,23 @@ final class SparseFileCopier {
             add(new Step(0, done, null, length, null));
         }
 
-        void chunk(Future<byte[]> hashing, int length, ByteBuffer buffer) throws IOException {
-            add(new Step(0, null, hashing, length, buffer));
+        /** A chunk of the window {@link #mapped} returned last. */
+        void chunk(Future<byte[]> hashing, int length) throws IOException {
+            current.hashing++;
+            this.hashing++;
+            add(new Step(0, null, hashing, length, current));
+        }
+
+        /** The chunk at {@code offset}, mapping the window it lies in and retiring the one before. */
+        ByteBuffer mapped(Path source, FileChannel in, long offset, int length, long size) throws IOException {
+            if (current == null || !current.holds(offset, length)) {
+                if (current != null) {
+                    current.retire();
+                }
+                current = null;
+                current = Window.map(source, in, offset, size);
+            }
+            return current.chunk(offset, length);
         }
 
         String hex() throws IOException {
@@ -254,8 +349,12 @@ final class SparseFileCopier {
             Step step = pending.poll();
             byte[] chunkDigest = step.done;
             if (step.hashing != null) {
-                chunkDigest = await(step.hashing);
-                free.push(step.buffer);
+                try {
+                    chunkDigest = await(step.hashing);
+                } finally {
+                    hashing--;
+                    step.window.hashed();
+                }
             }
             fold(step, chunkDigest);
         }
@@ -279,6 +378,9 @@ final class SparseFileCopier {
                     }
                 }
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof InternalError) {
+                    throw new IOException("the file became shorter while it was copied", e.getCause());
+                }
                 throw new IOException("hashing a chunk failed", e.getCause());
             } finally {
                 if (interrupted) {
@@ -287,7 +389,10 @@ final class SparseFileCopier {
             }
         }
 
-        /** On failure, waits for chunks still being hashed so their buffers can be reused safely. */
+        /**
+         * On failure, waits for chunks still being hashed: their windows may be unmapped only once no
+         * thread reads them any more.
+         */
         @Override
         public void close() {
             for (Step step : pending) {
@@ -295,12 +400,15 @@ final class SparseFileCopier {
                     try {
                         await(step.hashing);
                     } catch (IOException ignored) {
-                        // the copy is failing already; only the buffer matters here
+                        // the copy is failing already; only the mapping matters here
                     }
-                    free.push(step.buffer);
+                    step.window.hashed();
                 }
             }
             pending.clear();
+            if (current != null) {
+                current.retire();
+            }
         }
     }
 }

@@ -53,6 +53,8 @@ class SparseCopyTest {
                 Arguments.of("exactly one chunk", (Shape) f -> Files.write(f, random(MiB, 2))),
                 Arguments.of("chunk plus one", (Shape) f -> Files.write(f, random(MiB + 1, 3))),
                 Arguments.of("dense odd size", (Shape) f -> Files.write(f, random(7 * MiB + 12345, 4))),
+                Arguments.of("dense across a mapping window", (Shape) f ->
+                        Files.write(f, random((int) SparseFileCopier.WINDOW + 3 * MiB + 77, 13))),
                 Arguments.of("written zeros", (Shape) f -> Files.write(f, new byte[3 * MiB + 17])),
                 Arguments.of("zeros then data", (Shape) f -> {
                     byte[] b = new byte[5 * MiB];
@@ -124,6 +126,17 @@ class SparseCopyTest {
         assertThat(result.entries().get(0).sha256()).isEqualTo(plainDigest(file));
         assertThat(Files.mismatch(file, copy)).isEqualTo(-1);
         assertThat(millis).as("holes are neither read nor hashed").isLessThan(5_000);
+    }
+
+    /** A mapping left to the garbage collector would keep a deleted snapshot's blocks allocated. */
+    @Test
+    void leavesNoMappingOfTheSourceBehind() throws Exception {
+        Path file = src.resolve("view.qcow2");
+        Files.write(file, random(3 * (int) SparseFileCopier.WINDOW / 2, 14));
+
+        new TreeCopier(CopyOptions.defaults()).copy(src, dst, CopyListener.NONE, new CancellationSignal());
+
+        assertThat(Files.readAllLines(Path.of("/proc/self/maps"))).noneMatch(line -> line.endsWith(file.toString()));
     }
 
     @Test
