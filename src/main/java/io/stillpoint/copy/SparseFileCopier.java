@@ -15,7 +15,8 @@ import java.util.concurrent.Future;
  * Copies one regular file's content and computes its {@link ContentDigest} from the same read.
  *
  * <p>The file is walked in the digest's 1 MiB chunks. Chunks that lie wholly in a hole are neither
- * read nor written and count as constant zero-chunk digests. A chunk that touches data is assembled
+ * read nor written and count as constant zero-chunk digests (where the system can find holes; else
+ * every chunk is read). A chunk that touches data is assembled
  * in a buffer (data read from the extents, hole parts zero-filled) so the digest always sees the
  * logical content; if that chunk is all zeros it is not written either. Only the extents' bytes are
  * written, so the copy allocates no more than the source. The logical size is set last, since
@@ -35,6 +36,7 @@ final class SparseFileCopier {
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
+    private final AttributeStrategy attributes;
     private final ExecutorService hashers;
     private final Throttle throttle;
     private final ProgressMeter progress;
@@ -51,7 +53,9 @@ final class SparseFileCopier {
      * @param throttle the shared bandwidth limit, or {@code null}
      * @param checkpoint throws {@link java.util.concurrent.CancellationException} when the copy must stop
      */
-    SparseFileCopier(ExecutorService hashers, Throttle throttle, ProgressMeter progress, Runnable checkpoint) {
+    SparseFileCopier(AttributeStrategy attributes, ExecutorService hashers, Throttle throttle, ProgressMeter progress,
+            Runnable checkpoint) {
+        this.attributes = attributes;
         this.hashers = hashers;
         this.throttle = throttle;
         this.progress = progress;
@@ -67,8 +71,8 @@ final class SparseFileCopier {
             throws IOException {
         // One chunk gains nothing from another thread; several small files already run in parallel.
         boolean hashHere = size <= CHUNK;
-        try (DataExtents extents = hashHere ? null : new DataExtents(source, size);
-                Writeback writeback = durable && size > Writeback.STEP ? new Writeback(target) : null;
+        try (DataExtents extents = hashHere ? null : attributes.extents(source, size);
+                Writeback writeback = durable && size > Writeback.STEP ? attributes.writeback(target) : null;
                 OrderedDigest digest = new OrderedDigest(buffers.get())) {
             Ranges ranges = new Ranges();
             long dataEnd = 0;
@@ -121,7 +125,7 @@ final class SparseFileCopier {
                 progress.addBytes(length);
             }
             if (dataEnd < size) {
-                LibC.check(LibC.C.truncate(LibC.path(target), size), target, "set the file size");
+                attributes.setSize(target, size);
             }
             return digest.hex();
         }
