@@ -52,7 +52,7 @@ public final class HyperVHypervisorFactory implements HypervisorFactory {
                 .orElse(List.of());
         return new HyperVSettings(powershell, value(settings, REMOTE), value(settings, DISKSHADOW).orElse(config.diskshadow()),
                 value(settings, MOUNT_ROOT).orElse(config.mountRoot()), volumes, config.commandTimeout(),
-                config.saveTimeout(), config.snapshotTimeout(), config.releaseTimeout(), config.maxExposure());
+                config.importTimeout(), config.saveTimeout(), config.snapshotTimeout(), config.releaseTimeout(), config.maxExposure());
     }
 
     /**

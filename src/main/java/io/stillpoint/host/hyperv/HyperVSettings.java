@@ -20,6 +20,7 @@ public record HyperVSettings(
         String mountRoot,
         List<String> volumes,
         Duration commandTimeout,
+        Duration importTimeout,
         Duration saveTimeout,
         Duration snapshotTimeout,
         Duration releaseTimeout,

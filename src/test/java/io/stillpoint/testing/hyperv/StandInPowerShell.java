@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  * Stands in for {@code powershell.exe} with the Hyper-V module, as a separate process. It decodes the
  * {@code -EncodedCommand} script, recognises the cmdlets the adapter uses ({@code Get-VM -Id}, {@code
  * Suspend-VM}, {@code Resume-VM}, {@code Save-VM}, {@code Start-VM}, {@code Stop-VM}, {@code
- * Remove-VMSavedState}, {@code Import-VM}), applies them to the VMs kept in {@code <world>/vms/*.properties}
+ * Remove-VMSavedState}, {@code Import-VM} in place and as a copy, {@code Rename-VM}, {@code Get-VMHost}), applies them to the VMs kept in {@code <world>/vms/*.properties}
  * with Hyper-V's rules for which state allows what, and answers as the adapter's {@code Describe}
  * function makes real PowerShell answer: a compressed JSON array. Errors go to stderr in PowerShell's
  * layout with exit code 1, as {@code $ErrorActionPreference = 'Stop'} makes the real one exit.
@@ -30,6 +31,9 @@ public final class StandInPowerShell {
     private static final Pattern CONFIG = Pattern.compile("Join-Path '((?:[^']|'')*)' 'Virtual Machines'");
     private static final Pattern ACTION = Pattern.compile(
             "if \\(\\$vm\\) \\{\\n(.*?)\\n\\$vm = Get-VM", Pattern.DOTALL);
+    private static final Pattern NAME_EQUALS = Pattern.compile("\\$_\\.Name -eq '((?:[^']|'')*)'");
+    private static final Pattern IMPORT_COPY = Pattern.compile("\\$vm = Import-VM -Path '((?:[^']|'')*)' -Copy(.*)");
+    private static final Pattern RENAME = Pattern.compile("Rename-VM -VM \\$vm -NewName '((?:[^']|'')*)'");
 
     private final Path world;
 
@@ -60,16 +64,17 @@ public final class StandInPowerShell {
 
     private String answer(String script) throws Exception {
         Path vms = world.resolve("vms");
+        if (script.contains("(Get-VMHost).VirtualMachinePath")) {
+            return newVmFolder(script);
+        }
+        Matcher importCopy = IMPORT_COPY.matcher(script);
+        if (importCopy.find()) {
+            return importCopy(unquote(importCopy.group(1)), importCopy.group(2), script);
+        }
         Matcher id = ID.matcher(script);
         if (!id.find()) {
             StandInFiles.appendLine(world.resolve("calls.log"), "powershell Get-VM");
-            List<Properties> all = new ArrayList<>();
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(vms, "*.properties")) {
-                for (Path file : files) {
-                    all.add(StandInFiles.read(file));
-                }
-            }
-            return json(all);
+            return json(all());
         }
         String ref = id.group(1);
         Path file = vms.resolve(ref + ".properties");
@@ -147,6 +152,127 @@ public final class StandInPowerShell {
         Properties vm = StandInFiles.read(config);
         vm.setProperty("State", Files.exists(savedState(vm)) ? "Saved" : "Off");
         StandInFiles.write(file, vm, world.resolve("tmp"));
+    }
+
+    /** The host's default folder for a new VM, and whether the name or the folder is taken already. */
+    private String newVmFolder(String script) throws IOException {
+        Matcher name = NAME_EQUALS.matcher(script);
+        if (!name.find()) {
+            throw new CmdletException("stand-in powershell: expected a VM name to look for");
+        }
+        String wanted = unquote(name.group(1));
+        Path home = virtualMachinePath().resolve(wanted);
+        boolean taken = false;
+        for (Properties vm : all()) {
+            // PowerShell's -eq compares strings ignoring case.
+            taken |= vm.getProperty("Name").equalsIgnoreCase(wanted);
+        }
+        StandInFiles.appendLine(world.resolve("calls.log"), "powershell Get-VMHost");
+        return "{\"Home\":" + StandInFiles.json(home.toString()) + ",\"NameTaken\":" + taken + ",\"HomeExists\":"
+                + Files.exists(home) + "}\n";
+    }
+
+    /**
+     * {@code Import-VM -Copy}: copies the configuration into {@code -VirtualMachinePath} and every disk it
+     * names into {@code -VhdDestinationPath} (from {@code -VhdSourcePath} when given, else from the path
+     * the configuration names), with a new id under {@code -GenerateNewId}, and registers the copy. It
+     * refuses to overwrite a disk and to register an id Hyper-V holds already. Then the script's {@code
+     * Rename-VM}. The error texts are modelled on Hyper-V's, not copied from a real host.
+     */
+    private String importCopy(String configPath, String parameters, String script) throws Exception {
+        Path config = Path.of(configPath);
+        if (!Files.isRegularFile(config)) {
+            throw new CmdletException("Import-VM : Cannot find path '" + config + "' because it does not exist.\n"
+                    + "    + CategoryInfo          : ObjectNotFound: (" + config + ":String) [Import-VM], ItemNotFoundException");
+        }
+        Properties source;
+        try {
+            source = StandInFiles.read(config);
+        } catch (RuntimeException e) {
+            source = new Properties();
+        }
+        if (source.getProperty("Id") == null || source.getProperty("Name") == null) {
+            throw new CmdletException("Import-VM : Unable to import virtual machine due to configuration errors.  "
+                    + "Please use Compare-VM to repair the virtual machine.\n"
+                    + "    + CategoryInfo          : InvalidOperation: (:) [Import-VM], VirtualizationException");
+        }
+        Path machines = Path.of(parameter(parameters, "VirtualMachinePath"));
+        Path vhdDestination = Path.of(parameter(parameters, "VhdDestinationPath"));
+        String vhdSource = parameters.contains("-VhdSourcePath") ? parameter(parameters, "VhdSourcePath") : null;
+        String id = parameters.contains("-GenerateNewId") ? UUID.randomUUID().toString() : source.getProperty("Id");
+        Path registration = world.resolve("vms").resolve(id + ".properties");
+        if (Files.exists(registration)) {
+            throw new CmdletException("Import-VM : Failed to import a virtual machine. A virtual machine with the "
+                    + "identifier " + id + " already exists.\n"
+                    + "    + CategoryInfo          : InvalidOperation: (:) [Import-VM], VirtualizationException");
+        }
+        List<String> drives = new ArrayList<>();
+        for (String drive : source.getProperty("HardDrives", "").split("\\|")) {
+            if (drive.isEmpty()) {
+                continue;
+            }
+            String file = Path.of(drive).getFileName().toString();
+            Path from = vhdSource != null ? Path.of(vhdSource, file) : Path.of(drive);
+            Path to = vhdDestination.resolve(file);
+            if (!Files.exists(from)) {
+                throw new CmdletException("Import-VM : Failed to import a virtual machine. The virtual hard disk '"
+                        + from + "' was not found.");
+            }
+            if (Files.exists(to)) {
+                throw new CmdletException("Import-VM : Failed to copy the virtual hard disk '" + from + "' to '" + to
+                        + "': The file exists.");
+            }
+            Files.createDirectories(vhdDestination);
+            Files.copy(from, to);
+            drives.add(to.toString());
+        }
+        Path savedState = config.resolveSibling(source.getProperty("Id") + ".vmrs");
+        Properties copy = new Properties();
+        copy.putAll(source);
+        copy.setProperty("Id", id);
+        copy.setProperty("Path", machines.toString());
+        copy.setProperty("ConfigurationLocation", machines.toString());
+        copy.setProperty("HardDrives", String.join("|", drives));
+        Path copiedConfig = Files.createDirectories(machines.resolve("Virtual Machines")).resolve(id + ".vmcx");
+        StandInFiles.write(copiedConfig, copy, world.resolve("tmp"));
+        if (Files.exists(savedState)) {
+            Files.copy(savedState, copiedConfig.resolveSibling(id + ".vmrs"));
+        }
+        copy.setProperty("State", Files.exists(savedState) ? "Saved" : "Off");
+        StandInFiles.appendLine(world.resolve("calls.log"), "powershell Import-VM -Copy " + id);
+        Matcher rename = RENAME.matcher(script);
+        if (rename.find()) {
+            copy.setProperty("Name", unquote(rename.group(1)));
+            StandInFiles.appendLine(world.resolve("calls.log"), "powershell Rename-VM " + id);
+        }
+        StandInFiles.write(registration, copy, world.resolve("tmp"));
+        return json(List.of(copy));
+    }
+
+    private static String parameter(String parameters, String name) {
+        Matcher m = Pattern.compile("-" + name + " '((?:[^']|'')*)'").matcher(parameters);
+        if (!m.find()) {
+            throw new CmdletException("stand-in powershell: Import-VM without -" + name);
+        }
+        return unquote(m.group(1));
+    }
+
+    private static String unquote(String quoted) {
+        return quoted.replace("''", "'");
+    }
+
+    private List<Properties> all() throws IOException {
+        List<Properties> all = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(world.resolve("vms"), "*.properties")) {
+            for (Path file : files) {
+                all.add(StandInFiles.read(file));
+            }
+        }
+        return all;
+    }
+
+    private Path virtualMachinePath() throws IOException {
+        return Path.of(Files.readString(world.resolve("virtual-machine-path.txt")).strip());
     }
 
     private static Path savedState(Properties vm) {

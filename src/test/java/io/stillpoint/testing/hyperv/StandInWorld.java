@@ -53,6 +53,7 @@ public final class StandInWorld implements AutoCloseable {
         }
         Files.createDirectories(root.resolve("mounts"));
         Files.writeString(world.resolve("volumes.txt"), "");
+        Files.writeString(world.resolve("virtual-machine-path.txt"), root.resolve("volumes/C/Hyper-V").toString());
         Path bin = Files.createDirectories(root.resolve("bin"));
         this.powershell = wrapper(bin.resolve("powershell"), StandInPowerShell.class);
         this.diskshadow = wrapper(bin.resolve("diskshadow"), StandInDiskShadow.class);
@@ -107,6 +108,20 @@ public final class StandInWorld implements AutoCloseable {
         vm.setProperty("State", "Running");
         StandInFiles.write(world.resolve("vms").resolve(id + ".properties"), vm, world.resolve("tmp"));
         return id;
+    }
+
+    /** What Hyper-V knows of the VM: its name, id, state, folder and disks. */
+    public Properties vm(String id) {
+        return StandInFiles.read(world.resolve("vms").resolve(id + ".properties"));
+    }
+
+    /** Every VM id Hyper-V knows. */
+    public List<String> vmIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> records = Files.newDirectoryStream(world.resolve("vms"), "*.properties")) {
+            records.forEach(r -> ids.add(r.getFileName().toString().replace(".properties", "")));
+        }
+        return ids;
     }
 
     /** Removes the VM from Hyper-V as {@code Remove-VM} does: its files stay. */
@@ -194,6 +209,11 @@ public final class StandInWorld implements AutoCloseable {
 
             @Override
             public Duration commandTimeout() {
+                return Duration.ofSeconds(20);
+            }
+
+            @Override
+            public Duration importTimeout() {
                 return Duration.ofSeconds(20);
             }
 
