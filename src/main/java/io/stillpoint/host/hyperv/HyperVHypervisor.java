@@ -35,14 +35,23 @@ import java.util.stream.Stream;
  * shapes every VM, so inventory and state changes read alike.
  *
  * <p>Hyper-V's online backup is the Hyper-V VSS writer's own work (it asks the guest's VSS through the
- * "Backup (volume shadow copy)" integration service while the shadow copy is created), so a {@link
- * HoldMode#FREEZE} hold only checks that the guest can take part and leaves it running.
+ * "Backup (volume shadow copy)" integration service, found by its id whatever the host's language, while
+ * the shadow copy is created), so a {@link HoldMode#FREEZE} hold only checks that the guest can take part
+ * and leaves it running.
  */
 public final class HyperVHypervisor implements Hypervisor {
 
     public static final String KIND = "hyperv";
     /** The integration service whose guest side makes an online (application-consistent) backup possible. */
     public static final String BACKUP_SERVICE = "Backup (volume shadow copy)";
+    /**
+     * That service's id within a VM: {@code Get-VMIntegrationService} reports its {@code Id} as {@code
+     * Microsoft:<VM id>\<this GUID>} in every language, while its {@code Name} is translated (e.g. on a
+     * German host). Not from a Microsoft reference page: taken from Vagrant's Hyper-V driver, which maps
+     * it for this very reason, and matching captured Hyper-V output ({@code Msvm_VssComponent} device
+     * ids); the English names remain a fallback for a host that answers otherwise.
+     */
+    public static final String BACKUP_SERVICE_ID = "5CED1297-4598-4915-A5FC-AD21BB4D02A4";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(250);
@@ -52,7 +61,9 @@ public final class HyperVHypervisor implements Hypervisor {
     /** Shapes one VM as JSON; every script that answers about VMs uses it. */
     private static final String DESCRIBE = """
             function Describe($vm) {
-              $vss = Get-VMIntegrationService -VM $vm | Where-Object { $_.Name -eq '%s' -or $_.Name -eq 'VSS' } | Select-Object -First 1
+              $services = @(Get-VMIntegrationService -VM $vm)
+              $vss = $services | Where-Object { $_.Id -like '*\\%s' } | Select-Object -First 1
+              if (-not $vss) { $vss = $services | Where-Object { $_.Name -eq '%s' -or $_.Name -eq 'VSS' } | Select-Object -First 1 }
               [pscustomobject]@{
                 Name = $vm.Name
                 Id = $vm.Id.ToString()
@@ -64,7 +75,7 @@ public final class HyperVHypervisor implements Hypervisor {
                 BackupService = if ($vss) { [pscustomobject]@{ Enabled = $vss.Enabled; PrimaryStatusDescription = $vss.PrimaryStatusDescription } } else { $null }
               }
             }
-            """.formatted(BACKUP_SERVICE);
+            """.formatted(BACKUP_SERVICE_ID, BACKUP_SERVICE);
     /** Where a restore puts a VM to be imported as new, inside the new VM's own folder. */
     static final String RESTORED = "Restored";
     private static final Pattern NEW_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9 ._()-]{0,98}[A-Za-z0-9_()-])?");

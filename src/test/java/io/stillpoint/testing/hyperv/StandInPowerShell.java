@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -31,6 +32,11 @@ public final class StandInPowerShell {
     private static final Pattern CONFIG = Pattern.compile("Join-Path '((?:[^']|'')*)' 'Virtual Machines'");
     private static final Pattern ACTION = Pattern.compile(
             "if \\(\\$vm\\) \\{\\n(.*?)\\n\\$vm = Get-VM", Pattern.DOTALL);
+    private static final Pattern NATIVE = Pattern.compile("& '((?:[^']|'')*)' /s '((?:[^']|'')*)' 2>&1");
+    private static final Pattern REMOTE = Pattern.compile("\\n(Invoke-Command [^\\n]*) -ScriptBlock \\{\\n");
+    private static final Pattern SERVICE_ID_RULE = Pattern.compile("\\$_\\.Id -like '\\*\\\\([0-9A-Fa-f-]+)'");
+    private static final Pattern SERVICE_NAME_RULE = Pattern.compile("\\$_\\.Name -eq '((?:[^']|'')*)'");
+    private static final String HEARTBEAT_ID = "84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47";
     private static final Pattern NAME_EQUALS = Pattern.compile("\\$_\\.Name -eq '((?:[^']|'')*)'");
     private static final Pattern IMPORT_COPY = Pattern.compile("\\$vm = Import-VM -Path '((?:[^']|'')*)' -Copy(.*)");
     private static final Pattern RENAME = Pattern.compile("Rename-VM -VM \\$vm -NewName '((?:[^']|'')*)'");
@@ -54,6 +60,11 @@ public final class StandInPowerShell {
             System.exit(64);
         }
         try {
+            Matcher diskshadow = NATIVE.matcher(script);
+            if (diskshadow.find()) {
+                System.exit(new StandInPowerShell(world).diskshadow(unquote(diskshadow.group(1)),
+                        unquote(diskshadow.group(2)), script));
+            }
             System.out.print(new StandInPowerShell(world).answer(script));
             System.out.flush();
         } catch (CmdletException e) {
@@ -74,7 +85,7 @@ public final class StandInPowerShell {
         Matcher id = ID.matcher(script);
         if (!id.find()) {
             StandInFiles.appendLine(world.resolve("calls.log"), "powershell Get-VM");
-            return json(all());
+            return json(all(), script);
         }
         String ref = id.group(1);
         Path file = vms.resolve(ref + ".properties");
@@ -95,7 +106,7 @@ public final class StandInPowerShell {
             StandInFiles.appendLine(world.resolve("calls.log"), "powershell " + name + " " + ref);
             apply(name, cmdlet, file);
         }
-        return json(List.of(StandInFiles.read(file)));
+        return json(List.of(StandInFiles.read(file)), script);
     }
 
     private void apply(String cmdlet, String line, Path file) throws Exception {
@@ -152,6 +163,30 @@ public final class StandInPowerShell {
         Properties vm = StandInFiles.read(config);
         vm.setProperty("State", Files.exists(savedState(vm)) ? "Saved" : "Off");
         StandInFiles.write(file, vm, world.resolve("tmp"));
+    }
+
+    /**
+     * Runs a native program as the script says, its output streamed through as PowerShell passes a
+     * native program's lines on, then the line the script prints after it with {@code $LASTEXITCODE}.
+     * Through a remote prefix the exit code of this process is PowerShell's own, 0.
+     */
+    private int diskshadow(String executable, String scriptFile, String script) throws Exception {
+        Matcher prefix = REMOTE.matcher(script);
+        boolean remote = prefix.find();
+        StandInFiles.appendLine(world.resolve("calls.log"), "powershell " + (remote ? prefix.group(1) + " " : "")
+                + "diskshadow /s " + scriptFile);
+        Process process = new ProcessBuilder(executable, "/s", scriptFile)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        process.getOutputStream().close();
+        int exit = process.waitFor();
+        Matcher marker = Pattern.compile("\"([^\"]*)\\$LASTEXITCODE\"").matcher(script);
+        if (marker.find()) {
+            System.out.println(marker.group(1) + exit);
+        }
+        System.out.flush();
+        return remote ? 0 : exit;
     }
 
     /** The host's default folder for a new VM, and whether the name or the folder is taken already. */
@@ -246,7 +281,7 @@ public final class StandInPowerShell {
             StandInFiles.appendLine(world.resolve("calls.log"), "powershell Rename-VM " + id);
         }
         StandInFiles.write(registration, copy, world.resolve("tmp"));
-        return json(List.of(copy));
+        return json(List.of(copy), script);
     }
 
     private static String parameter(String parameters, String name) {
@@ -298,7 +333,45 @@ public final class StandInPowerShell {
         return Files.deleteIfExists(world.resolve("faults").resolve(name));
     }
 
-    private static String json(List<Properties> vms) {
+    /**
+     * The integration services of a VM as {@code Get-VMIntegrationService} lists them: the heartbeat and,
+     * where the VM has it, the backup service, whose name may be localized ({@code BackupServiceName})
+     * while its id ({@code Microsoft:<VM id>\\<GUID>}) is not. {@code Describe} picks by id first, then
+     * by name, and so does this.
+     */
+    private static String backupService(Properties vm, String script) {
+        if (vm.getProperty("BackupStatus") == null) {
+            return "null";
+        }
+        String vmId = vm.getProperty("Id").toUpperCase(Locale.ROOT);
+        List<String[]> services = List.of(
+                new String[] {"Heartbeat", "Microsoft:" + vmId + "\\" + HEARTBEAT_ID, "true", "OK"},
+                new String[] {vm.getProperty("BackupServiceName", "Backup (volume shadow copy)"),
+                        "Microsoft:" + vmId + "\\" + vm.getProperty("BackupServiceGuid"),
+                        vm.getProperty("BackupEnabled"), vm.getProperty("BackupStatus")});
+        String[] picked = null;
+        Matcher ids = SERVICE_ID_RULE.matcher(script);
+        while (picked == null && ids.find()) {
+            for (String[] service : services) {
+                if (picked == null && service[1].toUpperCase(Locale.ROOT)
+                        .endsWith("\\" + ids.group(1).toUpperCase(Locale.ROOT))) {
+                    picked = service;
+                }
+            }
+        }
+        Matcher names = SERVICE_NAME_RULE.matcher(script);
+        while (picked == null && names.find()) {
+            for (String[] service : services) {
+                if (picked == null && service[0].equalsIgnoreCase(unquote(names.group(1)))) {
+                    picked = service;
+                }
+            }
+        }
+        return picked == null ? "null"
+                : "{\"Enabled\":" + picked[2] + ",\"PrimaryStatusDescription\":" + StandInFiles.json(picked[3]) + "}";
+    }
+
+    private static String json(List<Properties> vms, String script) {
         List<String> items = new ArrayList<>();
         for (Properties vm : vms) {
             List<String> drives = new ArrayList<>();
@@ -307,9 +380,7 @@ public final class StandInPowerShell {
                     drives.add(StandInFiles.json(drive));
                 }
             }
-            String backup = vm.getProperty("BackupStatus") == null ? "null"
-                    : "{\"Enabled\":" + vm.getProperty("BackupEnabled") + ",\"PrimaryStatusDescription\":"
-                            + StandInFiles.json(vm.getProperty("BackupStatus")) + "}";
+            String backup = backupService(vm, script);
             items.add("{\"Name\":" + StandInFiles.json(vm.getProperty("Name"))
                     + ",\"Id\":" + StandInFiles.json(vm.getProperty("Id"))
                     + ",\"State\":" + StandInFiles.json(vm.getProperty("State"))
