@@ -4,25 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stillpoint.host.GuestHold;
-import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HoldMode;
-import io.stillpoint.host.Hypervisor;
-import io.stillpoint.host.hyperv.HyperVConfig;
-import io.stillpoint.host.hyperv.HyperVHypervisor;
 import io.stillpoint.host.hyperv.HyperVHypervisorFactory;
 import io.stillpoint.testing.hyperv.StandInWorld;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
-import io.stillpoint.writer.SnapshotWriter;
-import io.stillpoint.writer.SnapshotWriterContract;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,51 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
  * another name ({@code mountRootFromServer}), here a symbolic link, so a path given to the wrong side
  * would not be found.
  */
-class HyperVRemoteWriterTest extends SnapshotWriterContract {
+class HyperVRemoteWriterTest extends HyperVVssWriterTest {
 
     static final String PREFIX = "Invoke-Command -ComputerName HV01";
 
     @TempDir
-    Path dir;
-
-    @TempDir
     Path workDir;
 
-    private StandInWorld world;
-    private HyperVHypervisor host;
-    private HyperVVssWriter writer;
-    private String vm;
     private Path serverView;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        world = new StandInWorld(dir);
-        vm = world.addVm("win-app", true, "C", "C");
-        HyperVConfig config = world.config(Duration.ofSeconds(20));
+    @Override
+    Map<String, String> hostSettings() throws IOException {
         serverView = Files.createSymbolicLink(dir.resolve("server-view"), world.mountRoot());
-        host = world.host(config, Map.of(HyperVHypervisorFactory.REMOTE, PREFIX,
-                HyperVHypervisorFactory.MOUNT_ROOT_FROM_SERVER, serverView.toString()));
-        writer = new HyperVVssWriter(config);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        world.close();
-    }
-
-    @Override
-    protected Hypervisor hypervisor() {
-        return host;
-    }
-
-    @Override
-    protected SnapshotWriter writer() {
-        return writer;
-    }
-
-    @Override
-    protected GuestInfo guest() {
-        return host.guest(vm);
+        return Map.of(HyperVHypervisorFactory.REMOTE, PREFIX,
+                HyperVHypervisorFactory.MOUNT_ROOT_FROM_SERVER, serverView.toString());
     }
 
     private Snapshot snapshot() {
