@@ -357,8 +357,7 @@ public class BackupPipeline {
     /** Adds a folder copied from outside the view's root, its entries named by their place in the copy. */
     private static CopyResult graft(CopyResult into, String at, CopyResult grafted) {
         List<CopiedEntry> entries = new ArrayList<>(into.entries());
-        grafted.entries().forEach(e -> entries.add(new CopiedEntry(at + "/" + e.path(), e.type(),
-                e.size(), e.sha256(), e.linkTarget(), e.mode(), e.owner(), e.group(), e.modified(), e.accessed())));
+        grafted.entries().forEach(e -> entries.add(e.at(at + "/" + e.path())));
         List<SkippedEntry> skipped = new ArrayList<>(into.skipped());
         skipped.addAll(grafted.skipped());
         return new CopyResult(entries, skipped, into.bytesCopied() + grafted.bytesCopied(),

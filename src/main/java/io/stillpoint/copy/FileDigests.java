@@ -8,24 +8,30 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The {@link ContentDigest} of a file already on disk, for verification. Whole chunks inside holes are
- * not read: a VM disk of terabytes with little data verifies in the time its data takes to read.
+ * The {@link ContentDigest} of a file already on disk, for verification. Where the system can find
+ * holes, whole chunks inside them are not read: a VM disk of terabytes with little data verifies in the time its data takes to read.
  */
 public final class FileDigests {
 
     private FileDigests() {}
 
     public static String of(Path file, CancellationSignal cancel) throws IOException {
+        return of(file, cancel, file.getFileSystem().supportedFileAttributeViews().contains("unix"));
+    }
+
+    /** @param seekData whether holes can be found with {@code SEEK_DATA}; never on Windows, which has no libc */
+    static String of(Path file, CancellationSignal cancel, boolean seekData) throws IOException {
         long size = Files.size(file);
         ContentDigest digest = new ContentDigest();
         ByteBuffer buffer = ByteBuffer.allocateDirect(ContentDigest.CHUNK);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-                DataExtents extents = new DataExtents(file, size)) {
+                DataExtents extents = seekData ? new DataExtents(file, size) : null) {
             long position = 0;
             while (position < size) {
                 cancel.throwIfCancelled();
                 long chunkEnd = Math.min(position + ContentDigest.CHUNK, size);
-                if (chunkEnd - position == ContentDigest.CHUNK && extents.nextData(position) >= chunkEnd) {
+                if (extents != null && chunkEnd - position == ContentDigest.CHUNK
+                        && extents.nextData(position) >= chunkEnd) {
                     digest.updateZeroChunks(1);
                 } else {
                     buffer.clear().limit((int) (chunkEnd - position));

@@ -50,6 +50,10 @@ final class LibC {
         String strerror(int errno);
     }
 
+    /**
+     * Loaded when this class is first used, which only {@link PosixAttributes} and its helpers do, and
+     * {@link FileDigests} on a system with the {@code unix} view: Windows has no {@code c} library to load.
+     */
     static final Calls C = Native.load("c", Calls.class);
 
     static final int O_RDONLY = 0;

@@ -16,10 +16,11 @@ import java.util.concurrent.Future;
  * Copies one regular file's content and computes its {@link ContentDigest} from the same data.
  *
  * <p>The file is walked in the digest's 1 MiB chunks. Chunks that lie wholly in a hole are neither
- * read nor written and count as constant zero-chunk digests. A chunk that touches data is seen whole,
- * hole parts as zeros, so the digest always sees the logical content; if that chunk is all zeros it is
- * not written either. Only the extents' bytes are written, so the copy allocates no more than the
- * source. The logical size is set last, since trailing holes write nothing.
+ * read nor written and count as constant zero-chunk digests (where the system can find holes; else
+ * every chunk is read). A chunk that touches data is seen whole, hole parts as zeros, so the digest
+ * always sees the logical content; if that chunk is all zeros it is not written either. Only the
+ * extents' bytes are written, so the copy allocates no more than the source. The logical size is set
+ * last, since trailing holes write nothing.
  *
  * <p>A file of one chunk is read into a buffer and hashed on this thread; several small files already
  * run in parallel. A larger file is mapped in {@link #WINDOW} windows: its chunks are hashed on the
@@ -38,6 +39,7 @@ final class SparseFileCopier {
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
+    private final AttributeStrategy attributes;
     private final ExecutorService hashers;
     private final Throttle throttle;
     private final ProgressMeter progress;
@@ -48,7 +50,9 @@ final class SparseFileCopier {
      * @param throttle the shared bandwidth limit, or {@code null}
      * @param checkpoint throws {@link java.util.concurrent.CancellationException} when the copy must stop
      */
-    SparseFileCopier(ExecutorService hashers, Throttle throttle, ProgressMeter progress, Runnable checkpoint) {
+    SparseFileCopier(AttributeStrategy attributes, ExecutorService hashers, Throttle throttle, ProgressMeter progress,
+            Runnable checkpoint) {
+        this.attributes = attributes;
         this.hashers = hashers;
         this.throttle = throttle;
         this.progress = progress;
@@ -63,8 +67,8 @@ final class SparseFileCopier {
     String copy(Path source, FileChannel in, Path target, FileChannel out, long size, boolean durable)
             throws IOException {
         boolean mapped = size > CHUNK;
-        try (DataExtents extents = mapped ? new DataExtents(source, size) : null;
-                Writeback writeback = durable && size > Writeback.STEP ? new Writeback(target) : null;
+        try (DataExtents extents = mapped ? attributes.extents(source, size) : null;
+                Writeback writeback = durable && size > Writeback.STEP ? attributes.writeback(target) : null;
                 OrderedDigest digest = new OrderedDigest()) {
             Ranges ranges = new Ranges();
             long dataEnd = 0;
@@ -127,7 +131,7 @@ final class SparseFileCopier {
                 progress.addBytes(length);
             }
             if (dataEnd < size) {
-                LibC.check(LibC.C.truncate(LibC.path(target), size), target, "set the file size");
+                attributes.setSize(target, size);
             }
             return digest.hex();
         }

@@ -1,6 +1,7 @@
 package io.stillpoint.copy;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -23,13 +24,14 @@ import java.util.Map;
  * system. A target directory kept from an earlier copy may be a mount point; every file system the
  * copy writes into is registered through {@link #add}.
  */
-final class TargetSync implements AutoCloseable {
+final class TargetSync implements AttributeStrategy.Durability {
 
     private final Map<Object, Integer> descriptors = new LinkedHashMap<>();
     private final Map<Object, Path> directories = new LinkedHashMap<>();
 
     /** Registers the file system holding {@code directory}, unless it is registered already. */
-    void add(Path directory) throws IOException {
+    @Override
+    public void add(Path directory) throws IOException {
         Object device = Files.getAttribute(directory, "unix:dev", LinkOption.NOFOLLOW_LINKS);
         if (descriptors.containsKey(device)) {
             return;
@@ -43,8 +45,13 @@ final class TargetSync implements AutoCloseable {
         directories.put(device, directory);
     }
 
+    /** Nothing per file: the one {@code syncfs} in {@link #sync} covers every file. */
+    @Override
+    public void written(FileChannel out) {}
+
     /** Returns once everything written to the registered file systems is on disk. */
-    void sync() throws IOException {
+    @Override
+    public void sync() throws IOException {
         for (Map.Entry<Object, Integer> e : descriptors.entrySet()) {
             if (LibC.C.syncfs(e.getValue()) != 0) {
                 throw LibC.failure(directories.get(e.getKey()), "write the copy to disk", LibC.errno());

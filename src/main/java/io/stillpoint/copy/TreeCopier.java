@@ -10,9 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,23 +29,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copies a directory tree with the semantics of {@code xcopy /E /S /Y /F /O /X /R /H} on Linux: every
- * entry including empty directories and dotfiles; existing target entries replaced (unlinked, so a
- * read-only target file is no obstacle); owner, group, mode, POSIX ACLs and all extended attributes;
- * mtime and atime; symbolic links as links, never followed; hard links inside the tree as hard links;
- * holes kept. Sockets, FIFOs and devices are reported as skipped and never opened.
+ * Copies a directory tree with the semantics of {@code xcopy /E /S /Y /F /O /X /R /H}: every entry
+ * including empty directories and hidden files; existing target entries replaced (a read-only target
+ * file is no obstacle); symbolic links as links, never followed; holes kept. What else is kept depends
+ * on the file stores ({@link AttributeStrategy}): on Linux owner, group, mode, POSIX ACLs and all
+ * extended attributes, mtime and atime, and hard links inside the tree as hard links; on Windows the
+ * DOS flags, owner and DACL, and creation, modification and access times ({@link PortableAttributes}).
+ * Sockets, FIFOs and devices are reported as skipped and never opened.
  *
  * <p>The copy runs in phases, so that no step undoes an earlier one:
  * <ol>
- *   <li>scan the source ({@code lstat} only) for totals, hard-link groups and the original times;
+ *   <li>scan the source (attributes only) for totals, hard-link groups and the original times;
  *   <li>create the directories, parents first, writable by the copier only;
  *   <li>copy files and symbolic links on {@link CopyOptions#threads()} threads, largest first, each
- *       file's content, digest, owner, xattrs, mode and times;
+ *       file's content, digest and attributes, times last;
  *   <li>link the later names of hard-linked files (linking changes no times of the file);
- *   <li>finish the directories children first: owner, xattrs (a default ACL set earlier would have
- *       been inherited by the copied children), mode, times;
- *   <li>with {@link CopyOptions#fsync()}, one {@code syncfs} per target file system (see
- *       {@link TargetSync}), so every file and directory written is on disk before the copy returns.
+ *   <li>finish the directories children first: their attributes (a default ACL set earlier would have
+ *       been inherited by the copied children), times last;
+ *   <li>with {@link CopyOptions#fsync()}, make it durable: on Linux one {@code syncfs} per target file
+ *       system (see {@link TargetSync}), elsewhere each file forced as it is written.
  * </ol>
  *
  * <p>On failure or cancellation the copy stops every thread before it throws; the partial target is
@@ -56,15 +55,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TreeCopier {
 
-    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-
     private final CopyOptions options;
+    private final AttributeStrategy.Selector attributes;
 
     public TreeCopier(CopyOptions options) {
+        this(options, AttributeStrategy::select);
+    }
+
+    /** With the attribute strategy chosen by {@code attributes}, e.g. the portable one on Linux in tests. */
+    TreeCopier(CopyOptions options, AttributeStrategy.Selector attributes) {
         this.options = options;
+        this.attributes = attributes;
     }
 
     /**
@@ -80,8 +81,9 @@ public final class TreeCopier {
         if (target.toAbsolutePath().normalize().startsWith(source.toAbsolutePath().normalize())) {
             throw new CopyException(target, "the target lies inside the source", null);
         }
-        SourceTree tree = SourceTree.scan(source, cancel);
-        try (Run run = new Run(tree, target, listener, cancel)) {
+        AttributeStrategy strategy = attributes.choose(source, target);
+        SourceTree tree = SourceTree.scan(source, strategy, cancel);
+        try (Run run = new Run(tree, strategy, target, listener, cancel)) {
             run.execute();
             return run.result(Duration.ofNanos(System.nanoTime() - started));
         }
@@ -97,6 +99,7 @@ public final class TreeCopier {
     private final class Run implements AutoCloseable {
 
         private final SourceTree tree;
+        private final AttributeStrategy attributes;
         private final Path target;
         private final CopyListener listener;
         private final CancellationSignal cancel;
@@ -110,11 +113,13 @@ public final class TreeCopier {
         private final ExecutorService workers;
         private final ExecutorService hashers;
         private final SparseFileCopier files;
-        private final TargetSync durable;
+        private final AttributeStrategy.Durability durable;
         private volatile boolean aborted;
 
-        Run(SourceTree tree, Path target, CopyListener listener, CancellationSignal cancel) {
+        Run(SourceTree tree, AttributeStrategy attributes, Path target, CopyListener listener,
+                CancellationSignal cancel) {
             this.tree = tree;
+            this.attributes = attributes;
             this.target = target;
             this.listener = listener;
             this.cancel = cancel;
@@ -130,9 +135,9 @@ public final class TreeCopier {
             this.progress = new ProgressMeter(listener, bytesTotal, filesTotal);
             this.workers = pool("stillpoint-copy", options.threads());
             this.hashers = pool("stillpoint-copy-digest", options.threads());
-            this.files = new SparseFileCopier(hashers, Throttle.of(options.bandwidthBytesPerSecond()), progress,
-                    this::checkpoint);
-            this.durable = options.fsync() ? new TargetSync() : null;
+            this.files = new SparseFileCopier(attributes, hashers, Throttle.of(options.bandwidthBytesPerSecond()),
+                    progress, this::checkpoint);
+            this.durable = options.fsync() ? attributes.durability() : null;
         }
 
         void execute() throws IOException {
@@ -180,10 +185,10 @@ public final class TreeCopier {
                 if (existing == null) {
                     Path parent = target.toAbsolutePath().getParent();
                     Files.createDirectories(parent);
-                    Files.createDirectory(target, PRIVATE_DIRECTORY);
+                    attributes.createDirectory(target);
                     freshDirectories.add("");
                 } else if (existing.isDirectory()) {
-                    makeWritable(target);
+                    attributes.makeWritable(target);
                 } else {
                     throw new CopyException(target, "the target exists and is not a directory", null);
                 }
@@ -206,17 +211,17 @@ public final class TreeCopier {
                     if (!freshDirectories.contains(parentOf(e.path()))) {
                         BasicFileAttributes existing = lstat(dst);
                         if (existing != null && existing.isDirectory()) {
-                            makeWritable(dst);
+                            attributes.makeWritable(dst);
                             if (durable != null) {
                                 durable.add(dst);
                             }
                             continue;
                         }
                         if (existing != null) {
-                            Files.delete(dst);
+                            attributes.delete(dst);
                         }
                     }
-                    Files.createDirectory(dst, PRIVATE_DIRECTORY);
+                    attributes.createDirectory(dst);
                     freshDirectories.add(e.path());
                 } catch (IOException failure) {
                     throw Failures.wrap(dst, "cannot create the directory", failure);
@@ -253,7 +258,7 @@ public final class TreeCopier {
                 if (e.kind() == SourceTree.Kind.SYMLINK) {
                     Path link = Files.readSymbolicLink(e.source());
                     Files.createSymbolicLink(dst, link);
-                    Metadata.apply(e, Xattrs.read(e.source()), dst, losses(e.path()));
+                    attributes.apply(e, attributes.extended(e), dst, losses(e.path()));
                     copied.add(entry(e, EntryType.SYMLINK, 0, null, link.toString()));
                 } else {
                     copied.add(copyFile(e, dst));
@@ -267,13 +272,15 @@ public final class TreeCopier {
         }
 
         private CopiedEntry copyFile(SourceTree.Entry e, Path dst) throws IOException {
-            Map<String, byte[]> xattrs = Xattrs.read(e.source());
+            Map<String, byte[]> extended = attributes.extended(e);
             try (FileChannel in = FileChannel.open(e.source(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                    FileChannel out = FileChannel.open(dst,
-                            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE)) {
+                    FileChannel out = attributes.createFile(dst)) {
                 long size = in.size();
                 String sha256 = files.copy(e.source(), in, dst, out, size, options.fsync());
-                Metadata.apply(e, xattrs, dst, losses(e.path()));
+                if (durable != null) {
+                    durable.written(out);
+                }
+                attributes.apply(e, extended, dst, losses(e.path()));
                 bytesCopied.addAndGet(size);
                 return entry(e, EntryType.FILE, size, sha256, null);
             }
@@ -315,7 +322,7 @@ public final class TreeCopier {
 
         private void finishDirectory(SourceTree.Entry e, Path dst) throws IOException {
             try {
-                Metadata.apply(e, Xattrs.read(e.source()), dst, losses(e.path()));
+                attributes.apply(e, attributes.extended(e), dst, losses(e.path()));
             } catch (IOException failure) {
                 throw Failures.wrap(dst, "cannot finish the directory", failure);
             }
@@ -384,7 +391,7 @@ public final class TreeCopier {
             if (existing.isDirectory()) {
                 deleteTree(dst);
             } else {
-                Files.delete(dst);
+                attributes.delete(dst);
             }
         }
 
@@ -393,8 +400,31 @@ public final class TreeCopier {
         }
 
         private CopiedEntry entry(SourceTree.Entry e, EntryType type, long size, String sha256, String link) {
-            return new CopiedEntry(e.path(), type, size, sha256, link, e.mode() & 07777, e.owner(), e.group(),
-                    e.modified().toInstant(), e.accessed().toInstant());
+            PortableAttributes.Kept kept = e.portable();
+            return new CopiedEntry(e.path(), type, size, sha256, link, attributes.mode(e), e.owner(), e.group(),
+                    e.modified().toInstant(), e.accessed().toInstant(),
+                    kept == null || kept.created() == null ? null : kept.created().toInstant(),
+                    kept == null ? null : kept.dos(),
+                    kept == null || kept.acl() == null ? null : AccessEntry.of(kept.acl()));
+        }
+
+        private void deleteTree(Path root) throws IOException {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    attributes.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
         }
 
         @Override
@@ -435,33 +465,6 @@ public final class TreeCopier {
         } catch (NoSuchFileException e) {
             return null;
         }
-    }
-
-    /** An existing target directory may be read-only; the copier restores its mode when it is done. */
-    private static void makeWritable(Path dir) throws IOException {
-        int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        if ((mode & 0700) != 0700) {
-            LibC.check(LibC.C.chmod(LibC.path(dir), (mode & 07777) | 0700), dir, "make the directory writable");
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static ExecutorService pool(String name, int threads) {

@@ -5,11 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.DosFileAttributeView;
 import java.util.UUID;
 
 /**
@@ -51,8 +53,15 @@ public final class Durable {
         }
     }
 
-    /** Forces a directory's entries (names created, renamed or removed in it) to disk. */
+    /**
+     * Forces a directory's entries (names created, renamed or removed in it) to disk. Only on a POSIX
+     * system: Windows refuses to open a directory as a channel, and NTFS records name changes in its
+     * metadata log rather than needing the directory flushed.
+     */
     public static void syncDirectory(Path dir) throws IOException {
+        if (!posix(dir)) {
+            return;
+        }
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
@@ -71,13 +80,13 @@ public final class Durable {
 
     /** Deletes a tree bottom-up; a missing tree is not an error. */
     public static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                deleteFile(file);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -103,9 +112,29 @@ public final class Durable {
         }
     }
 
+    // Windows refuses to delete a file with the read-only flag, which a restore point copied there keeps.
+    private static void deleteFile(Path file) throws IOException {
+        try {
+            Files.delete(file);
+        } catch (java.nio.file.AccessDeniedException e) {
+            DosFileAttributeView dos = posix(file) ? null
+                    : Files.getFileAttributeView(file, DosFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            if (dos == null || !dos.readAttributes().isReadOnly()) {
+                throw e;
+            }
+            dos.setReadOnly(false);
+            Files.delete(file);
+        }
+    }
+
+    private static boolean posix(Path path) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
     // A restored tree may hold read-only directories; without write permission their entries cannot go.
+    // Windows does not apply a directory's read-only flag to its entries.
     private static void makeWritable(Path dir) throws IOException {
-        if (!Files.isSymbolicLink(dir) && !Files.isWritable(dir)) {
+        if (posix(dir) && !Files.isSymbolicLink(dir) && !Files.isWritable(dir)) {
             var permissions = Files.getPosixFilePermissions(dir);
             permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
             permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);

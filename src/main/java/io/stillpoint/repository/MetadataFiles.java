@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,12 +43,23 @@ public final class MetadataFiles {
                 }
                 out.force(true);
             }
-            PosixFileAttributes a = Files.readAttributes(target, PosixFileAttributes.class);
-            entries.add(new ManifestEntry(RepositoryLayout.METADATA + "/" + document.getKey(), EntryType.FILE,
-                    digest.length(), digest.hex(), null, "0644", a.owner().getName(), a.group().getName(),
-                    a.lastModifiedTime().toInstant(), a.lastAccessTime().toInstant()));
+            entries.add(entry(RepositoryLayout.METADATA + "/" + document.getKey(), target, digest));
         }
         Durable.syncDirectory(metadataDir);
         return entries;
+    }
+
+    /** Mode and group only where the repository has them; a Windows repository has neither. */
+    private static ManifestEntry entry(String path, Path stored, ContentDigest digest) throws IOException {
+        if (stored.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            PosixFileAttributes a = Files.readAttributes(stored, PosixFileAttributes.class);
+            return new ManifestEntry(path, EntryType.FILE, digest.length(), digest.hex(), null, "0644",
+                    a.owner().getName(), a.group().getName(), a.lastModifiedTime().toInstant(),
+                    a.lastAccessTime().toInstant(), null, null, null);
+        }
+        BasicFileAttributes a = Files.readAttributes(stored, BasicFileAttributes.class);
+        return new ManifestEntry(path, EntryType.FILE, digest.length(), digest.hex(), null, null,
+                Files.getOwner(stored).getName(), null, a.lastModifiedTime().toInstant(),
+                a.lastAccessTime().toInstant(), a.creationTime().toInstant(), null, null);
     }
 }

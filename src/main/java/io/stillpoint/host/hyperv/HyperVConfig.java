@@ -38,6 +38,13 @@ public interface HyperVConfig {
     Duration commandTimeout();
 
     /**
+     * Deadline of importing a restored VM as a new one: Import-VM copies its disks, so this grows with
+     * their size.
+     */
+    @WithDefault("PT6H")
+    Duration importTimeout();
+
+    /**
      * Deadline of Save-VM. When it passes, the guest's state is read again and the guest is left
      * running.
      */

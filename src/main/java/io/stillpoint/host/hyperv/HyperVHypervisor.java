@@ -2,6 +2,7 @@ package io.stillpoint.host.hyperv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stillpoint.fs.Durable;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestNotFoundException;
@@ -11,15 +12,22 @@ import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostCapabilities;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A Hyper-V host driven through the Hyper-V PowerShell module. Every call is one PowerShell process with
@@ -27,14 +35,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * shapes every VM, so inventory and state changes read alike.
  *
  * <p>Hyper-V's online backup is the Hyper-V VSS writer's own work (it asks the guest's VSS through the
- * "Backup (volume shadow copy)" integration service while the shadow copy is created), so a {@link
- * HoldMode#FREEZE} hold only checks that the guest can take part and leaves it running.
+ * "Backup (volume shadow copy)" integration service, found by its id whatever the host's language, while
+ * the shadow copy is created), so a {@link HoldMode#FREEZE} hold only checks that the guest can take part
+ * and leaves it running.
  */
 public final class HyperVHypervisor implements Hypervisor {
 
     public static final String KIND = "hyperv";
     /** The integration service whose guest side makes an online (application-consistent) backup possible. */
     public static final String BACKUP_SERVICE = "Backup (volume shadow copy)";
+    /**
+     * That service's id within a VM: {@code Get-VMIntegrationService} reports its {@code Id} as {@code
+     * Microsoft:<VM id>\<this GUID>} in every language, while its {@code Name} is translated (e.g. on a
+     * German host). Not from a Microsoft reference page: taken from Vagrant's Hyper-V driver, which maps
+     * it for this very reason, and matching captured Hyper-V output ({@code Msvm_VssComponent} device
+     * ids); the English names remain a fallback for a host that answers otherwise.
+     */
+    public static final String BACKUP_SERVICE_ID = "5CED1297-4598-4915-A5FC-AD21BB4D02A4";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(250);
@@ -44,7 +61,9 @@ public final class HyperVHypervisor implements Hypervisor {
     /** Shapes one VM as JSON; every script that answers about VMs uses it. */
     private static final String DESCRIBE = """
             function Describe($vm) {
-              $vss = Get-VMIntegrationService -VM $vm | Where-Object { $_.Name -eq '%s' -or $_.Name -eq 'VSS' } | Select-Object -First 1
+              $services = @(Get-VMIntegrationService -VM $vm)
+              $vss = $services | Where-Object { $_.Id -like '*\\%s' } | Select-Object -First 1
+              if (-not $vss) { $vss = $services | Where-Object { $_.Name -eq '%s' -or $_.Name -eq 'VSS' } | Select-Object -First 1 }
               [pscustomobject]@{
                 Name = $vm.Name
                 Id = $vm.Id.ToString()
@@ -56,7 +75,11 @@ public final class HyperVHypervisor implements Hypervisor {
                 BackupService = if ($vss) { [pscustomobject]@{ Enabled = $vss.Enabled; PrimaryStatusDescription = $vss.PrimaryStatusDescription } } else { $null }
               }
             }
-            """.formatted(BACKUP_SERVICE);
+            """.formatted(BACKUP_SERVICE_ID, BACKUP_SERVICE);
+    /** Where a restore puts a VM to be imported as new, inside the new VM's own folder. */
+    static final String RESTORED = "Restored";
+    private static final Pattern NEW_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9 ._()-]{0,98}[A-Za-z0-9_()-])?");
+    private static final Pattern DISK = Pattern.compile("(?i).+\\.a?vhdx?");
     private static final String ANSWER = "ConvertTo-Json -Depth 4 -Compress -InputObject @($vm | ForEach-Object { Describe $_ })\n";
 
     private final String name;
@@ -215,6 +238,107 @@ public final class HyperVHypervisor implements Hypervisor {
         settled(ref);
     }
 
+    /**
+     * {@code <VirtualMachinePath>\<name>\Restored}, under the host's default folder for new VMs. The
+     * restore fills it; {@link #importGuest} then has Hyper-V copy it into {@code <name>} beside it.
+     */
+    @Override
+    public Path newGuestDirectory(String guestName) {
+        if (guestName == null || !NEW_NAME.matcher(guestName).matches()) {
+            throw new InvalidGuestSpecException("name", "must be 1 to 100 letters, digits, spaces, '.', '_', '-' or"
+                    + " parentheses, starting with a letter or digit and not ending with a space or '.'");
+        }
+        String body = "$home = Join-Path (Get-VMHost).VirtualMachinePath " + PowerShell.quote(guestName) + "\n"
+                + "$taken = @(Get-VM | Where-Object { $_.Name -eq " + PowerShell.quote(guestName) + " }).Count -gt 0\n"
+                + "ConvertTo-Json -Compress -InputObject ([pscustomobject]@{ Home = $home; NameTaken = $taken;"
+                + " HomeExists = (Test-Path -LiteralPath $home) })\n";
+        JsonNode answer = object(powershell.run("choosing a folder for new VM '" + guestName + "' on host '" + name
+                + "'", body, settings.commandTimeout()));
+        String home = answer.path("Home").asText("");
+        if (home.isEmpty()) {
+            throw new HostException("host '" + name + "' did not say where it keeps new VMs", false, null);
+        }
+        if (answer.path("NameTaken").asBoolean(false)) {
+            throw new InvalidGuestSpecException("name", "a VM named '" + guestName + "' already exists on host '"
+                    + name + "'");
+        }
+        if (answer.path("HomeExists").asBoolean(false)) {
+            throw new InvalidGuestSpecException("name", "the folder " + home + " for a VM named '" + guestName
+                    + "' already exists on host '" + name + "'");
+        }
+        return Path.of(home, RESTORED);
+    }
+
+    /**
+     * Hyper-V gives a VM a new id only while copying it ({@code Import-VM -Copy -GenerateNewId}), so the
+     * restored folder is imported as a copy into the folder beside it and removed once Hyper-V holds the
+     * new VM. The disks come from the restored copy ({@code -VhdSourcePath}), never from the paths the
+     * configuration names, which are the original VM's disks.
+     */
+    @Override
+    public GuestInfo importGuest(Path directory, String guestName) {
+        if (!RESTORED.equals(String.valueOf(directory.getFileName())) || directory.getParent() == null) {
+            throw new HostException("a restored VM must be in a folder from newGuestDirectory, not " + directory);
+        }
+        Path home = directory.getParent();
+        String what = "importing restored VM '" + guestName + "' on host '" + name + "'";
+        Path config = configuration(directory, what);
+        Optional<Path> disks = diskFolder(directory, what);
+        String body = DESCRIBE
+                + "$vm = Import-VM -Path " + PowerShell.quote(config.toString()) + " -Copy -GenerateNewId"
+                + " -VirtualMachinePath " + PowerShell.quote(home.toString())
+                + " -SnapshotFilePath " + PowerShell.quote(home.toString())
+                + " -SmartPagingFilePath " + PowerShell.quote(home.toString())
+                + " -VhdDestinationPath " + PowerShell.quote(home.resolve("Virtual Hard Disks").toString())
+                + disks.map(d -> " -VhdSourcePath " + PowerShell.quote(d.toString())).orElse("") + "\n"
+                + "Rename-VM -VM $vm -NewName " + PowerShell.quote(guestName) + "\n"
+                + "$vm = Get-VM -Id $vm.Id\n" + ANSWER;
+        List<VmRecord> imported = parse(powershell.run(what, body, settings.importTimeout()));
+        if (imported.size() != 1) {
+            throw new HostException(what + ": Import-VM answered with " + imported.size() + " VMs", false, null);
+        }
+        try {
+            Durable.deleteTree(directory);
+        } catch (IOException e) {
+            throw new HostException(what + ": the VM was imported as " + imported.get(0).id()
+                    + ", but the restored copy " + directory + " could not be removed: " + e.getMessage(), false, e);
+        }
+        return settled(imported.get(0).id()).info();
+    }
+
+    /** The one configuration file of the restored VM, as Hyper-V keeps it in {@code Virtual Machines}. */
+    private static Path configuration(Path directory, String what) {
+        Path machines = directory.resolve("Virtual Machines");
+        List<Path> configs;
+        try (Stream<Path> files = Files.list(machines)) {
+            configs = files.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".vmcx")).toList();
+        } catch (IOException e) {
+            throw new HostException(what + ": the restored copy has no folder " + machines + " to import from", false, e);
+        }
+        if (configs.size() != 1) {
+            throw new HostException(what + ": the restored copy must hold exactly one .vmcx configuration in "
+                    + machines + ", it holds " + configs.size(), false, null);
+        }
+        return configs.get(0);
+    }
+
+    /** The folder of the restored copy that holds its disks; Import-VM takes one. */
+    private static Optional<Path> diskFolder(Path directory, String what) {
+        Set<Path> folders = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.filter(f -> DISK.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f))
+                    .forEach(f -> folders.add(f.getParent()));
+        } catch (IOException e) {
+            throw new HostException(what + ": the restored copy " + directory + " cannot be read: " + e.getMessage(),
+                    false, e);
+        }
+        if (folders.size() > 1) {
+            throw new HostException(what + ": the restored disks are in " + folders.size() + " folders " + folders
+                    + ", and Import-VM copies disks from one folder; restore to a path and import by hand", false, null);
+        }
+        return folders.stream().findFirst();
+    }
+
     private VmRecord act(String ref, String action, String verb, Duration timeout) {
         requireId(ref);
         String body = DESCRIBE + "$vm = Get-VM -Id " + PowerShell.quote(ref) + " -ErrorAction SilentlyContinue\n"
@@ -269,6 +393,15 @@ public final class HyperVHypervisor implements Hypervisor {
             UUID.fromString(ref);
         } catch (IllegalArgumentException e) {
             throw new GuestNotFoundException(name, ref);
+        }
+    }
+
+    private JsonNode object(String json) {
+        try {
+            return JSON.readTree(json.replace("\uFEFF", "").strip());
+        } catch (IOException e) {
+            throw new HostException("host '" + name + "' answered with JSON that cannot be read: " + e.getMessage(),
+                    false, e);
         }
     }
 

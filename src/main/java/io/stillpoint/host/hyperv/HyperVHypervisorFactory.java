@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * Settings, each optional and laid over {@link HyperVConfig}: {@code powershell}, {@code diskshadow},
- * {@code remote} (e.g. {@code Invoke-Command -ComputerName HV01}), {@code mountRoot}, {@code volumes}
- * (comma-separated mount folders that are volumes of their own).
+ * {@code remote} (e.g. {@code Invoke-Command -ComputerName HV01}), {@code mountRoot}, {@code
+ * mountRootFromServer} (for a remote host: the same folder as this server reaches it, e.g. {@code
+ * \\HV01\Shadows}), {@code volumes} (comma-separated mount folders that are volumes of their own).
  */
 public final class HyperVHypervisorFactory implements HypervisorFactory {
 
@@ -22,6 +23,7 @@ public final class HyperVHypervisorFactory implements HypervisorFactory {
     public static final String DISKSHADOW = "diskshadow";
     public static final String REMOTE = "remote";
     public static final String MOUNT_ROOT = "mountRoot";
+    public static final String MOUNT_ROOT_FROM_SERVER = "mountRootFromServer";
     public static final String VOLUMES = "volumes";
     public static final String WINDOWS_ONLY = "Hyper-V is only available on a Windows host";
 
@@ -51,8 +53,8 @@ public final class HyperVHypervisorFactory implements HypervisorFactory {
                 .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList())
                 .orElse(List.of());
         return new HyperVSettings(powershell, value(settings, REMOTE), value(settings, DISKSHADOW).orElse(config.diskshadow()),
-                value(settings, MOUNT_ROOT).orElse(config.mountRoot()), volumes, config.commandTimeout(),
-                config.saveTimeout(), config.snapshotTimeout(), config.releaseTimeout(), config.maxExposure());
+                value(settings, MOUNT_ROOT).orElse(config.mountRoot()), value(settings, MOUNT_ROOT_FROM_SERVER), volumes, config.commandTimeout(),
+                config.importTimeout(), config.saveTimeout(), config.snapshotTimeout(), config.releaseTimeout(), config.maxExposure());
     }
 
     /**

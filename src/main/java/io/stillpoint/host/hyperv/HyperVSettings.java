@@ -10,6 +10,8 @@ import java.util.Optional;
  *
  * @param remotePrefix a PowerShell command that runs a script block elsewhere, e.g. {@code
  *     Invoke-Command -ComputerName HV01}; empty for the local host
+ * @param mountRootFromServer where this server reads and writes {@code mountRoot} of a remote host
+ *     (e.g. a share of that folder); empty when the server sees it at {@code mountRoot} itself
  * @param volumes mount folders that are volumes of their own (e.g. Cluster Shared Volumes), looked up
  *     before drive letters
  */
@@ -18,8 +20,10 @@ public record HyperVSettings(
         Optional<String> remotePrefix,
         String diskshadow,
         String mountRoot,
+        Optional<String> mountRootFromServer,
         List<String> volumes,
         Duration commandTimeout,
+        Duration importTimeout,
         Duration saveTimeout,
         Duration snapshotTimeout,
         Duration releaseTimeout,

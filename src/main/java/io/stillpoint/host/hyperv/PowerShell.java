@@ -16,14 +16,14 @@ import java.util.concurrent.TimeUnit;
  * {@code -EncodedCommand} so that no quoting rule of the Windows command line can change it; output is
  * read from files so that a chatty process never blocks on a full pipe.
  */
-final class PowerShell {
+public final class PowerShell {
 
     private static final int MAX_ERROR_CHARS = 2000;
 
     private final String executable;
     private final Optional<String> remotePrefix;
 
-    PowerShell(String executable, Optional<String> remotePrefix) {
+    public PowerShell(String executable, Optional<String> remotePrefix) {
         this.executable = executable;
         this.remotePrefix = remotePrefix;
     }
@@ -35,8 +35,7 @@ final class PowerShell {
         try {
             out = Files.createTempFile("stillpoint-ps-", ".out");
             err = Files.createTempFile("stillpoint-ps-", ".err");
-            Process process = new ProcessBuilder(List.of(executable, "-NoLogo", "-NoProfile", "-NonInteractive",
-                    "-EncodedCommand", encode(script(body))))
+            Process process = new ProcessBuilder(commandLine(body))
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
@@ -63,6 +62,11 @@ final class PowerShell {
         }
     }
 
+    /** The process that runs {@code body}, for a caller that starts it and reads its output as it comes. */
+    public List<String> commandLine(String body) {
+        return List.of(executable, "-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand", encode(script(body)));
+    }
+
     /**
      * Errors stop the script with a non-zero exit code, and the output is UTF-8 JSON without a byte
      * order mark whatever the console's code page; a remote prefix runs the body on the Hyper-V host and brings its text back.
@@ -75,7 +79,7 @@ final class PowerShell {
                 .orElse(outer + inner + "\n");
     }
 
-    static String quote(String literal) {
+    public static String quote(String literal) {
         return "'" + literal.replace("'", "''") + "'";
     }
 

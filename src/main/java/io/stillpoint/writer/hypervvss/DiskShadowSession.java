@@ -1,5 +1,6 @@
 package io.stillpoint.writer.hypervvss;
 
+import io.stillpoint.host.hyperv.PowerShell;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
@@ -12,39 +13,68 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One {@code diskshadow /s <script>} process. Its output goes to a file that is read while it runs: the
  * only lines relied on are the command echoes ({@code -> }), {@code Alias X for shadow ID {...}} and
  * {@code successfully exposed as}; everything else is shown to the admin as diskshadow wrote it.
+ *
+ * <p>On a remote host diskshadow runs there, started by PowerShell through the host's remote prefix;
+ * its output streams back line by line. The remote session does not pass diskshadow's exit code on, so
+ * the remote script prints it last as {@value #EXIT_MARKER}, and that line is taken for the exit code.
  */
 final class DiskShadowSession {
 
     static final String EXPOSED = "successfully exposed as";
+    static final String EXIT_MARKER = "stillpoint: diskshadow exit code ";
+    /** The remote session ended without diskshadow's exit code, e.g. because the connection broke. */
+    static final int NO_EXIT_CODE = -1;
     private static final Pattern ALIAS = Pattern.compile("Alias (\\S+) for shadow ID (\\{[0-9A-Fa-f-]+\\})");
     private static final Pattern SET = Pattern.compile("Alias VSS_SHADOW_SET for shadow set ID (\\{[0-9A-Fa-f-]+\\})");
     private static final Duration POLL = Duration.ofMillis(50);
 
-    private final Process process;
-    private final Path output;
+    /**
+     * How diskshadow is started: here, or on the host through PowerShell.
+     *
+     * @param remote the host's PowerShell with its remote prefix, or empty to run diskshadow here
+     */
+    record Launcher(String diskshadow, Optional<PowerShell> remote) {
 
-    private DiskShadowSession(Process process, Path output) {
-        this.process = process;
-        this.output = output;
+        /** Under 'Stop', Windows PowerShell 5.1 would turn a line diskshadow writes to stderr into an error. */
+        List<String> command(String script) {
+            return remote.map(powershell -> powershell.commandLine(
+                            "$ErrorActionPreference = 'Continue'\n"
+                            + "& " + PowerShell.quote(diskshadow) + " /s " + PowerShell.quote(script)
+                            + " 2>&1 | ForEach-Object { \"$_\" }\n"
+                            + "\"" + EXIT_MARKER + "$LASTEXITCODE\"\n"))
+                    .orElseGet(() -> List.of(diskshadow, "/s", script));
+        }
     }
 
-    static DiskShadowSession start(String executable, Path script, Path output) throws IOException {
-        Process process = new ProcessBuilder(List.of(executable, "/s", script.toString()))
+    private final Process process;
+    private final Path output;
+    private final boolean remote;
+
+    private DiskShadowSession(Process process, Path output, boolean remote) {
+        this.process = process;
+        this.output = output;
+        this.remote = remote;
+    }
+
+    /** @param script the script's path as the host names it */
+    static DiskShadowSession start(Launcher launcher, String script, Path output) throws IOException {
+        Process process = new ProcessBuilder(launcher.command(script))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
         process.getOutputStream().close();
-        return new DiskShadowSession(process, output);
+        return new DiskShadowSession(process, output, launcher.remote().isPresent());
     }
 
     /** Runs a short script to its end; the exit code, or empty when the deadline passed and it was killed. */
-    static Optional<Integer> run(String executable, Path script, Path output, Duration timeout) throws IOException {
-        DiskShadowSession session = start(executable, script, output);
+    static Optional<Integer> run(Launcher launcher, String script, Path output, Duration timeout) throws IOException {
+        DiskShadowSession session = start(launcher, script, output);
         Optional<Integer> exit = session.awaitExit(timeout);
         if (exit.isEmpty()) {
             session.kill();
@@ -69,13 +99,27 @@ final class DiskShadowSession {
     Optional<Integer> awaitExit(Duration timeout) {
         try {
             if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                return Optional.of(process.exitValue());
+                return Optional.of(remote ? remoteExit() : process.exitValue());
             }
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    private int remoteExit() {
+        String all = raw();
+        int at = all.lastIndexOf(EXIT_MARKER);
+        if (at >= 0) {
+            String code = all.substring(at + EXIT_MARKER.length()).lines().findFirst().orElse("").strip();
+            try {
+                return Integer.parseInt(code);
+            } catch (NumberFormatException e) {
+                return NO_EXIT_CODE;
+            }
+        }
+        return process.exitValue() != 0 ? process.exitValue() : NO_EXIT_CODE;
     }
 
     boolean alive() {
@@ -97,6 +141,14 @@ final class DiskShadowSession {
      * alphabet may look wrong in a message but never changes what is understood.
      */
     String output() {
+        String all = raw();
+        if (!remote || !all.contains(EXIT_MARKER)) {
+            return all;
+        }
+        return all.lines().filter(line -> !line.startsWith(EXIT_MARKER)).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private String raw() {
         try {
             return Files.exists(output) ? Files.readString(output, Charset.defaultCharset()) : "";
         } catch (IOException e) {

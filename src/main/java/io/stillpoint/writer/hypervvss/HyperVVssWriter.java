@@ -7,6 +7,7 @@ import io.stillpoint.host.hyperv.HyperVConfig;
 import io.stillpoint.host.hyperv.HyperVHypervisor;
 import io.stillpoint.host.hyperv.HyperVHypervisorFactory;
 import io.stillpoint.host.hyperv.HyperVSettings;
+import io.stillpoint.host.hyperv.PowerShell;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +39,11 @@ import java.util.stream.Stream;
  * backup.cab}) is written to the snapshot's work folder and kept with the restore point.
  *
  * <p>The diskshadow session runs from {@code create()} to {@code close()}: see {@link DiskShadowScript}.
+ *
+ * <p>A remote host (one reached through a PowerShell prefix) runs diskshadow itself, started through
+ * the same prefix. The scripts, the release signal and the exposed files go through the mount root as
+ * this server reaches it ({@link MountRoot}), and the metadata document, which diskshadow writes on the
+ * host, is written into the snapshot's folder there and copied to the work folder from it.
  */
 public final class HyperVVssWriter implements SnapshotWriter {
 
@@ -85,12 +92,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
         HyperVHypervisor hyperV = hyperV(host);
         HyperVSettings settings = hyperV.settings();
         String what = "preparing a snapshot of VM '" + guest.name() + "' on host '" + host.name() + "'";
-        if (settings.remote()) {
-            throw new SnapshotException(what + " failed: the hyperv-vss writer runs diskshadow on this server, "
-                    + "and the host is reached through '" + settings.remotePrefix().orElseThrow()
-                    + "'; run Stillpoint on the Hyper-V host itself");
-        }
-        if (!HyperVHypervisorFactory.usableHere(settings.diskshadow())) {
+        // A remote host runs its own diskshadow; only a local one must be usable here.
+        if (!settings.remote() && !HyperVHypervisorFactory.usableHere(settings.diskshadow())) {
             throw new SnapshotException(what + " failed: " + WINDOWS_ONLY);
         }
         try {
@@ -110,7 +113,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
     @Override
     public void recover(Hypervisor host) {
         HyperVSettings settings = hyperV(host).settings();
-        Path root = Path.of(settings.mountRoot());
+        MountRoot mountRoot = MountRoot.of(settings);
+        Path root = mountRoot.server();
         if (!Files.isDirectory(root)) {
             return;
         }
@@ -124,13 +128,13 @@ public final class HyperVVssWriter implements SnapshotWriter {
             }
             long deadline = System.nanoTime() + settings.releaseTimeout().toNanos();
             for (Path snapshot : stale) {
-                List<String> exposed = exposed(snapshot);
+                List<Path> exposed = exposed(snapshot);
                 while (!exposed.isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                     exposed = exposed(snapshot);
                 }
                 if (!exposed.isEmpty()) {
-                    runCleanup(settings, snapshot, List.of(), exposed);
+                    runCleanup(settings, mountRoot, snapshot, List.of(), exposed.stream().map(mountRoot::host).toList());
                 }
                 deleteTree(snapshot);
             }
@@ -144,12 +148,12 @@ public final class HyperVVssWriter implements SnapshotWriter {
     }
 
     /** The snapshot's mount folders that still show a shadow copy. */
-    private static List<String> exposed(Path snapshot) throws IOException {
-        List<String> exposed = new ArrayList<>();
+    private static List<Path> exposed(Path snapshot) throws IOException {
+        List<Path> exposed = new ArrayList<>();
         try (Stream<Path> mounts = Files.list(snapshot)) {
             for (Path mount : mounts.filter(Files::isDirectory).toList()) {
                 if (!isEmpty(mount)) {
-                    exposed.add(mount.toString());
+                    exposed.add(mount);
                 }
             }
         }
@@ -243,17 +247,20 @@ public final class HyperVVssWriter implements SnapshotWriter {
             }
             used = true;
             String id = UUID.randomUUID().toString();
-            Path folder = Path.of(settings.mountRoot()).resolve(id);
+            MountRoot mountRoot = MountRoot.of(settings);
+            Path folder = mountRoot.server().resolve(id);
             Map<VolumePaths.Volume, Path> mounts = new LinkedHashMap<>();
             List<DiskShadowScript.Shadow> shadows = new ArrayList<>();
             char alias = 'A';
             for (VolumePaths.Volume volume : layout.volumes()) {
                 Path mount = folder.resolve(String.valueOf(alias));
                 mounts.put(volume, mount);
-                shadows.add(new DiskShadowScript.Shadow(volume.name(), String.valueOf(alias), mount.toString()));
+                shadows.add(new DiskShadowScript.Shadow(volume.name(), String.valueOf(alias), mountRoot.host(mount)));
                 alias++;
             }
             Path cab = workDir.resolve(METADATA);
+            // diskshadow writes the document where it runs; a remote host writes it into the snapshot's folder.
+            Path written = settings.remote() ? folder.resolve(METADATA) : cab;
             Path output = folder.resolve("create.log");
             DiskShadowSession session = null;
             try {
@@ -261,12 +268,12 @@ public final class HyperVVssWriter implements SnapshotWriter {
                     Files.createDirectories(mount);
                 }
                 Path hold = folder.resolve("hold.cmd");
-                Files.writeString(hold, DiskShadowScript.holdScript(folder.resolve(RELEASE).toString(),
+                Files.writeString(hold, DiskShadowScript.holdScript(mountRoot.host(folder.resolve(RELEASE)),
                         settings.maxExposure()), StandardCharsets.US_ASCII);
                 Path script = folder.resolve("snapshot.dsh");
-                Files.writeString(script, DiskShadowScript.render(cab.toString(), shadows, hold.toString()),
-                        StandardCharsets.US_ASCII);
-                session = DiskShadowSession.start(settings.diskshadow(), script, output);
+                Files.writeString(script, DiskShadowScript.render(mountRoot.host(written), shadows,
+                        mountRoot.host(hold)), StandardCharsets.US_ASCII);
+                session = DiskShadowSession.start(launcher(settings), mountRoot.host(script), output);
                 if (!session.awaitExposed(shadows.size(), settings.snapshotTimeout())) {
                     String said = session.output();
                     Optional<Integer> exit = session.awaitExit(Duration.ZERO);
@@ -277,6 +284,9 @@ public final class HyperVVssWriter implements SnapshotWriter {
                                     + " (" + DiskShadowSession.failure(said) + ")"));
                 }
                 Instant instant = Instant.now();
+                if (settings.remote() && Files.isRegularFile(written)) {
+                    Files.copy(written, cab, StandardCopyOption.REPLACE_EXISTING);
+                }
                 String said = session.output();
                 Map<String, String> ids = DiskShadowSession.shadowIds(said);
                 Map<String, String> facts = new LinkedHashMap<>();
@@ -294,7 +304,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
                     grafts.put(at, VolumePaths.exposed(mounts.get(volume), volume, from));
                     facts.put(FACT_GRAFT_PREFIX + at, from);
                 });
-                HyperVSnapshot snapshot = new HyperVSnapshot(settings, guest, id, folder, session, instant,
+                HyperVSnapshot snapshot = new HyperVSnapshot(settings, mountRoot, guest, id, folder, session, instant,
                         new SnapshotView(root, Map.of(METADATA, cab), grafts), facts, new ArrayList<>(ids.values()));
                 if (!Files.isRegularFile(cab) || !Files.isDirectory(root)) {
                     String missing = !Files.isRegularFile(cab) ? "the metadata document " + cab
@@ -338,7 +348,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
             List<String> ids = new ArrayList<>(DiskShadowSession.shadowIds(session == null ? "" : session.output()).values());
             try {
                 if (!ids.isEmpty()) {
-                    runCleanup(settings, folder, ids, List.of());
+                    runCleanup(settings, MountRoot.of(settings), folder, ids, List.of());
                 }
                 deleteTree(folder);
             } catch (IOException | SnapshotException e) {
@@ -359,6 +369,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
 
     private final class HyperVSnapshot implements Snapshot {
         private final HyperVSettings settings;
+        private final MountRoot mountRoot;
         private final GuestInfo guest;
         private final String id;
         private final Path folder;
@@ -369,9 +380,11 @@ public final class HyperVVssWriter implements SnapshotWriter {
         private final List<String> shadowIds;
         private boolean released;
 
-        HyperVSnapshot(HyperVSettings settings, GuestInfo guest, String id, Path folder, DiskShadowSession session,
-                Instant instant, SnapshotView view, Map<String, String> facts, List<String> shadowIds) {
+        HyperVSnapshot(HyperVSettings settings, MountRoot mountRoot, GuestInfo guest, String id, Path folder,
+                DiskShadowSession session, Instant instant, SnapshotView view, Map<String, String> facts,
+                List<String> shadowIds) {
             this.settings = settings;
+            this.mountRoot = mountRoot;
             this.guest = guest;
             this.id = id;
             this.folder = folder;
@@ -414,7 +427,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
                 if (exit.isEmpty() || exit.get() != 0) {
                     String said = session.output();
                     session.kill();
-                    runCleanup(settings, folder, shadowIds, List.of());
+                    runCleanup(settings, mountRoot, folder, shadowIds, List.of());
                     deleteTree(folder);
                     released = true;
                     throw new SnapshotException(what + " failed: " + exit
@@ -430,18 +443,25 @@ public final class HyperVVssWriter implements SnapshotWriter {
         }
     }
 
-    private static void runCleanup(HyperVSettings settings, Path folder, List<String> ids, List<String> exposed)
-            throws IOException {
+    /** @param exposed mount folders as the host names them */
+    private static void runCleanup(HyperVSettings settings, MountRoot mountRoot, Path folder, List<String> ids,
+            List<String> exposed) throws IOException {
         Path script = folder.resolve("cleanup.dsh");
         Path output = folder.resolve("cleanup.log");
         Files.writeString(script, DiskShadowScript.cleanup(ids, exposed), StandardCharsets.US_ASCII);
-        Optional<Integer> exit = DiskShadowSession.run(settings.diskshadow(), script, output, settings.releaseTimeout());
+        Optional<Integer> exit = DiskShadowSession.run(launcher(settings), mountRoot.host(script), output,
+                settings.releaseTimeout());
         if (exit.isEmpty() || exit.get() != 0) {
             String said = Files.exists(output) ? Files.readString(output) : "";
             throw new SnapshotException("deleting shadow copies " + ids + exposed + " failed: "
                     + exit.map(code -> "diskshadow exited " + code + " " + DiskShadowSession.failure(said))
                             .orElse("diskshadow did not finish within " + settings.releaseTimeout()));
         }
+    }
+
+    private static DiskShadowSession.Launcher launcher(HyperVSettings settings) {
+        return new DiskShadowSession.Launcher(settings.diskshadow(), settings.remotePrefix()
+                .map(prefix -> new PowerShell(settings.powershell(), Optional.of(prefix))));
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

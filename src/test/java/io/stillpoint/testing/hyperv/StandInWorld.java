@@ -53,6 +53,7 @@ public final class StandInWorld implements AutoCloseable {
         }
         Files.createDirectories(root.resolve("mounts"));
         Files.writeString(world.resolve("volumes.txt"), "");
+        Files.writeString(world.resolve("virtual-machine-path.txt"), root.resolve("volumes/C/Hyper-V").toString());
         Path bin = Files.createDirectories(root.resolve("bin"));
         this.powershell = wrapper(bin.resolve("powershell"), StandInPowerShell.class);
         this.diskshadow = wrapper(bin.resolve("diskshadow"), StandInDiskShadow.class);
@@ -103,10 +104,34 @@ public final class StandInWorld implements AutoCloseable {
         vm.setProperty("HardDrives", String.join("|", drives));
         vm.setProperty("BackupEnabled", Boolean.toString(canQuiesce));
         vm.setProperty("BackupStatus", canQuiesce ? "OK" : "No Contact");
+        vm.setProperty("BackupServiceName", "Backup (volume shadow copy)");
+        vm.setProperty("BackupServiceGuid", HyperVHypervisor.BACKUP_SERVICE_ID);
         StandInFiles.write(folder.resolve("Virtual Machines").resolve(id + ".vmcx"), vm, world.resolve("tmp"));
         vm.setProperty("State", "Running");
         StandInFiles.write(world.resolve("vms").resolve(id + ".properties"), vm, world.resolve("tmp"));
         return id;
+    }
+
+    /** What Hyper-V knows of the VM: its name, id, state, folder and disks. */
+    public Properties vm(String id) {
+        return StandInFiles.read(world.resolve("vms").resolve(id + ".properties"));
+    }
+
+    /** Every VM id Hyper-V knows. */
+    public List<String> vmIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> records = Files.newDirectoryStream(world.resolve("vms"), "*.properties")) {
+            records.forEach(r -> ids.add(r.getFileName().toString().replace(".properties", "")));
+        }
+        return ids;
+    }
+
+    /** Gives the VM's backup integration service the name a host in another language shows. */
+    public void localizeBackupService(String id, String name) {
+        Path file = world.resolve("vms").resolve(id + ".properties");
+        Properties vm = StandInFiles.read(file);
+        vm.setProperty("BackupServiceName", name);
+        StandInFiles.write(file, vm, world.resolve("tmp"));
     }
 
     /** Removes the VM from Hyper-V as {@code Remove-VM} does: its files stay. */
@@ -198,6 +223,11 @@ public final class StandInWorld implements AutoCloseable {
             }
 
             @Override
+            public Duration importTimeout() {
+                return Duration.ofSeconds(20);
+            }
+
+            @Override
             public Duration saveTimeout() {
                 return saveTimeout;
             }
@@ -221,7 +251,12 @@ public final class StandInWorld implements AutoCloseable {
 
     /** A host over the stand-ins, with every volume of this world named in its settings. */
     public HyperVHypervisor host(HyperVConfig config) throws IOException {
-        Map<String, String> settings = new HashMap<>();
+        return host(config, Map.of());
+    }
+
+    /** A host over the stand-ins with extra host settings, e.g. a remote prefix. */
+    public HyperVHypervisor host(HyperVConfig config, Map<String, String> extra) throws IOException {
+        Map<String, String> settings = new HashMap<>(extra);
         settings.put(HyperVHypervisorFactory.VOLUMES, String.join(",", Files.readAllLines(world.resolve("volumes.txt"))));
         return (HyperVHypervisor) new HyperVHypervisorFactory(config).create("hv-standin", settings);
     }

@@ -76,6 +76,11 @@ class HyperVAvailabilityTest {
             }
 
             @Override
+            public Duration importTimeout() {
+                return Duration.ofSeconds(20);
+            }
+
+            @Override
             public Duration saveTimeout() {
                 return Duration.ofSeconds(120);
             }

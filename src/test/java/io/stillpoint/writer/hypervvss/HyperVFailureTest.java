@@ -175,14 +175,6 @@ class HyperVFailureTest {
         assertThat(world.calls()).contains("powershell Import-VM " + vm);
     }
 
-    @Test
-    void theWriterRefusesARemoteHost() throws Exception {
-        Hypervisor remote = new HyperVHypervisorFactory(config).create("hv-remote",
-                Map.of(HyperVHypervisorFactory.REMOTE, "Invoke-Command -ComputerName HV01"));
-        assertThatThrownBy(() -> writer.prepare(remote, host.guest(vm), workDir)).isInstanceOf(SnapshotException.class)
-                .hasMessageContaining("run Stillpoint on the Hyper-V host itself");
-    }
-
     /** The pipeline's order: the guest is let go whatever create() does, then the prepared snapshot closes. */
     private Snapshot snapshotAsThePipelineDoes(HoldMode mode) {
         try (PreparedSnapshot prepared = writer.prepare(host, host.guest(vm), workDir)) {

@@ -7,8 +7,10 @@ import io.stillpoint.host.hyperv.HyperVHypervisor;
 import io.stillpoint.testing.hyperv.StandInWorld;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.SnapshotWriterContract;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,18 +21,23 @@ class HyperVVssWriterTest extends SnapshotWriterContract {
     @TempDir
     Path dir;
 
-    private StandInWorld world;
-    private HyperVHypervisor host;
-    private HyperVVssWriter writer;
-    private String vm;
+    StandInWorld world;
+    HyperVHypervisor host;
+    HyperVVssWriter writer;
+    String vm;
 
     @BeforeEach
     void setUp() throws Exception {
         world = new StandInWorld(dir);
         vm = world.addVm("win-app", true, "C", "C");
         HyperVConfig config = world.config(Duration.ofSeconds(20));
-        host = world.host(config);
+        host = world.host(config, hostSettings());
         writer = new HyperVVssWriter(config);
+    }
+
+    /** Host settings on top of the stand-in world's; none for a host Stillpoint runs on. */
+    Map<String, String> hostSettings() throws IOException {
+        return Map.of();
     }
 
     @AfterEach

@@ -1,0 +1,145 @@
+package io.stillpoint.host.hyperv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestState;
+import io.stillpoint.host.HostException;
+import io.stillpoint.host.InvalidGuestSpecException;
+import io.stillpoint.testing.hyperv.StandInWorld;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A restore as a new VM on Hyper-V: Import-VM -Copy -GenerateNewId, then Rename-VM, against the stand-in. */
+class HyperVNewVmTest {
+
+    @TempDir
+    Path dir;
+
+    private StandInWorld world;
+    private HyperVHypervisor host;
+    private String original;
+    private Properties originalBefore;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        world = new StandInWorld(dir);
+        original = world.addVm("win-app", true, "C", "C");
+        host = world.host(world.config(Duration.ofSeconds(20)));
+        originalBefore = world.vm(original);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        world.close();
+    }
+
+    /** What a restore leaves at the new VM's folder: the original VM's folder as backed up. */
+    private Path restoredCopy(String name) throws IOException {
+        Path target = host.newGuestDirectory(name);
+        Path source = Path.of(originalBefore.getProperty("Path"));
+        try (Stream<Path> walk = Files.walk(source)) {
+            for (Path from : walk.toList()) {
+                Path to = target.resolve(source.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        return target;
+    }
+
+    @Test
+    void importsTheRestoredCopyAsANewVmWithItsOwnIdAndDisks() throws Exception {
+        Path restored = restoredCopy("win-app restored");
+        assertThat(restored).isEqualTo(dir.resolve("volumes/C/Hyper-V/win-app restored/Restored"));
+        Files.writeString(restored.resolve("Virtual Hard Disks/system.vhdx"), "as restored");
+
+        GuestInfo guest = host.importGuest(restored, "win-app restored");
+
+        assertThat(guest.ref()).isNotEqualToIgnoringCase(original);
+        assertThat(guest.name()).isEqualTo("win-app restored");
+        assertThat(guest.state()).isEqualTo(GuestState.OFF);
+        Path home = dir.resolve("volumes/C/Hyper-V/win-app restored");
+        assertThat(guest.directory()).isEqualTo(home);
+        assertThat(guest.disks()).containsExactly(home.resolve("Virtual Hard Disks/system.vhdx"),
+                home.resolve("Virtual Hard Disks/data.vhdx"));
+        assertThat(Files.readString(home.resolve("Virtual Hard Disks/system.vhdx"), StandardCharsets.UTF_8))
+                .as("the disk comes from the restored copy, not from the original VM")
+                .isEqualTo("as restored");
+        assertThat(home.resolve("Virtual Machines/" + guest.ref() + ".vmcx")).isRegularFile();
+        assertThat(restored).doesNotExist();
+        assertThat(world.vmIds()).containsExactlyInAnyOrder(original, guest.ref());
+        assertThat(world.calls()).contains("powershell Import-VM -Copy " + guest.ref(),
+                "powershell Rename-VM " + guest.ref());
+
+        Properties originalAfter = world.vm(original);
+        assertThat(originalAfter.getProperty("Name")).isEqualTo("win-app");
+        assertThat(originalAfter.getProperty("State")).isEqualTo("Running");
+        assertThat(originalAfter.getProperty("Path")).isEqualTo(originalBefore.getProperty("Path"));
+        assertThat(originalAfter.getProperty("HardDrives")).isEqualTo(originalBefore.getProperty("HardDrives"));
+        assertThat(host.guest(original).state()).isEqualTo(GuestState.RUNNING);
+    }
+
+    @Test
+    void refusesANameAVmHasOrThatCannotBeAFolder() {
+        assertThatThrownBy(() -> host.newGuestDirectory("WIN-APP"))
+                .isInstanceOfSatisfying(InvalidGuestSpecException.class, e -> assertThat(e.field()).isEqualTo("name"))
+                .hasMessageContaining("already exists");
+        for (String bad : List.of("", "..", "a/b", "x\\y", "trailing.", "-dash-first")) {
+            assertThatThrownBy(() -> host.newGuestDirectory(bad)).as(bad)
+                    .isInstanceOf(InvalidGuestSpecException.class);
+        }
+    }
+
+    @Test
+    void refusesAFolderThatExistsAlready() throws Exception {
+        Files.createDirectories(dir.resolve("volumes/C/Hyper-V/leftover"));
+
+        assertThatThrownBy(() -> host.newGuestDirectory("leftover"))
+                .isInstanceOf(InvalidGuestSpecException.class)
+                .hasMessageContaining("already exists");
+    }
+
+    @Test
+    void aRestoredCopyWithoutConfigurationFailsClearly() throws Exception {
+        Path restored = restoredCopy("no-config");
+        try (Stream<Path> configs = Files.list(restored.resolve("Virtual Machines"))) {
+            for (Path config : configs.toList()) {
+                Files.delete(config);
+            }
+        }
+
+        assertThatThrownBy(() -> host.importGuest(restored, "no-config"))
+                .isInstanceOf(HostException.class)
+                .hasMessageContaining("exactly one .vmcx")
+                .hasMessageContaining("it holds 0");
+        assertThat(world.vmIds()).containsExactly(original);
+    }
+
+    @Test
+    void aDamagedConfigurationFailsWithHyperVsReason() throws Exception {
+        Path restored = restoredCopy("damaged");
+        Files.writeString(restored.resolve("Virtual Machines/" + original + ".vmcx"), "not a configuration");
+
+        assertThatThrownBy(() -> host.importGuest(restored, "damaged"))
+                .isInstanceOf(HostException.class)
+                .hasMessageContaining("importing restored VM 'damaged'")
+                .hasMessageContaining("configuration errors");
+        assertThat(world.vmIds()).containsExactly(original);
+        assertThat(world.vm(original).getProperty("State")).isEqualTo("Running");
+    }
+}
