@@ -18,7 +18,7 @@ runs=${2:-5}
 gib=${3:-8}
 
 jar=target/quarkus-app/quarkus-run.jar
-[ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+./mvnw -B -q -DskipTests package
 work=$(mktemp -d "$parent/stillpoint-restore-bench.XXXXXX")
 port=$((20000 + $$ % 20000))
 api="http://127.0.0.1:$port/api"
