@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -76,11 +77,29 @@ final class StandInFiles {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
-                    Files.createLink(target.resolve(source.relativize(file).toString()), file);
+                    link(target.resolve(source.relativize(file).toString()), file);
                 }
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * A guest replaces its disk files by rename while the shadow copy is made, and link(2) fails with
+     * ENOENT when the name still resolved to the inode just replaced; the new file is there, so link
+     * that one. A real shadow copy is one atomic instant, so no outcome but a link may surface.
+     */
+    private static void link(Path link, Path existing) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createLink(link, existing);
+                return;
+            } catch (NoSuchFileException e) {
+                if (!Files.exists(existing) || attempt == 100) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Removes everything below {@code dir}, keeping {@code dir} itself. */
