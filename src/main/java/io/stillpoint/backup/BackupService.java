@@ -9,12 +9,14 @@ import io.stillpoint.catalog.Vm;
 import io.stillpoint.config.NodeName;
 import io.stillpoint.config.StillpointConfig;
 import io.stillpoint.inventory.BusyException;
+import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.inventory.VmLocks;
 import io.stillpoint.inventory.WriterRegistry;
 import io.stillpoint.writer.SnapshotWriter;
+import io.stillpoint.writer.WriterAvailability;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -121,19 +123,22 @@ public class BackupService {
     }
 
     private SnapshotWriter chooseWriter(String requested, Host host) {
+        Hypervisor hypervisor = hosts.of(host);
         if (requested == null) {
-            return writers.defaultFor(host.type)
+            return writers.defaultFor(hypervisor)
                     .orElseThrow(() -> new InvalidRequestException("writer",
                             "no available writer supports hosts of type '" + host.type + "'"));
         }
         SnapshotWriter writer = writers.byKind(requested)
                 .orElseThrow(() -> new InvalidRequestException("writer",
                         "'" + requested + "' is not a writer; writers are " + writers.kinds()));
-        if (!writer.availability().available()) {
+        boolean supported = writer.supportsHost(host.type);
+        WriterAvailability availability = supported ? writer.availabilityFor(hypervisor) : writer.availability();
+        if (!availability.available()) {
             throw new InvalidRequestException("writer",
-                    "'" + requested + "' is not available here: " + writer.availability().reason());
+                    "'" + requested + "' is not available for host '" + host.name + "': " + availability.reason());
         }
-        if (!writer.supportsHost(host.type)) {
+        if (!supported) {
             throw new InvalidRequestException("writer",
                     "'" + requested + "' cannot snapshot guests of '" + host.type + "' hosts");
         }

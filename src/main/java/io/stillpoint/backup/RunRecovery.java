@@ -121,11 +121,15 @@ public class RunRecovery {
                 continue;
             }
             for (SnapshotWriter writer : writers.all()) {
-                if (!writer.supportsHost(row.type) || !writer.availability().available()) {
+                if (!writer.supportsHost(row.type)) {
                     continue;
                 }
                 try {
-                    writer.recover(hosts.of(row));
+                    Hypervisor host = hosts.of(row);
+                    if (!writer.availabilityFor(host).available()) {
+                        continue;
+                    }
+                    writer.recover(host);
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "writer '%s' could not release leftovers on host '%s'", writer.kind(), row.name);
                 }

@@ -1,5 +1,6 @@
 package io.stillpoint.inventory;
 
+import io.stillpoint.host.Hypervisor;
 import io.stillpoint.writer.SnapshotWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -35,10 +36,10 @@ public class WriterRegistry {
         return Optional.ofNullable(writers.get(kind));
     }
 
-    /** The writer to use for a host when none is named: the first available one that supports it. */
-    public Optional<SnapshotWriter> defaultFor(String hostKind) {
+    /** The writer to use for a host when none is named: the first one that supports it and is available for it. */
+    public Optional<SnapshotWriter> defaultFor(Hypervisor host) {
         return writers.values().stream()
-                .filter(w -> w.supportsHost(hostKind) && w.availability().available())
+                .filter(w -> w.supportsHost(host.kind()) && w.availabilityFor(host).available())
                 .findFirst();
     }
 }

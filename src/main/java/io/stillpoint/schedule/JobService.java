@@ -10,10 +10,12 @@ import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
+import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.inventory.WriterRegistry;
 import io.stillpoint.writer.SnapshotWriter;
+import io.stillpoint.writer.WriterAvailability;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -49,11 +51,13 @@ public class JobService {
 
     private final JobScheduler scheduler;
     private final WriterRegistry writers;
+    private final HostRegistry hosts;
     private final RetentionService retention;
 
-    JobService(JobScheduler scheduler, WriterRegistry writers, RetentionService retention) {
+    JobService(JobScheduler scheduler, WriterRegistry writers, HostRegistry hosts, RetentionService retention) {
         this.scheduler = scheduler;
         this.writers = writers;
+        this.hosts = hosts;
         this.retention = retention;
     }
 
@@ -157,16 +161,23 @@ public class JobService {
         if (spec.writer() != null) {
             SnapshotWriter writer = writers.byKind(spec.writer()).orElseThrow(() -> new InvalidRequestException("writer",
                     "'" + spec.writer() + "' is not a writer; writers are " + writers.kinds()));
-            if (!writer.availability().available()) {
+            // A job that picks VMs by pattern may meet any host later; only a writer this server can run will do.
+            if (vmIds.isEmpty() && !writer.availability().available()) {
                 throw new InvalidRequestException("writer", "'" + spec.writer() + "' is not available here: "
                         + writer.availability().reason());
             }
             for (UUID vmId : vmIds) {
                 Vm vm = Vm.byId(vmId).orElseThrow();
-                String hostType = Host.byId(vm.hostId).orElseThrow().type;
-                if (!writer.supportsHost(hostType)) {
+                Host host = Host.byId(vm.hostId).orElseThrow();
+                boolean supported = writer.supportsHost(host.type);
+                WriterAvailability availability = supported ? writer.availabilityFor(hosts.of(host)) : writer.availability();
+                if (!availability.available()) {
+                    throw new InvalidRequestException("writer", "'" + spec.writer() + "' is not available for VM '"
+                            + vm.name + "' on host '" + host.name + "': " + availability.reason());
+                }
+                if (!supported) {
                     throw new InvalidRequestException("writer", "'" + spec.writer() + "' cannot snapshot VM '" + vm.name
-                            + "' on a '" + hostType + "' host");
+                            + "' on a '" + host.type + "' host");
                 }
             }
         }

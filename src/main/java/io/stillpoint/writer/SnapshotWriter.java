@@ -26,7 +26,16 @@ public interface SnapshotWriter {
     /** The id stored in the catalog and named by jobs, e.g. {@code "simulated"}, {@code "hyperv-vss"}. */
     String kind();
 
+    /** Whether this server can use the writer at all, as {@code GET /api/writers} lists it. */
     WriterAvailability availability();
+
+    /**
+     * Whether the writer can snapshot guests of {@code host}: as {@link #availability()}, unless the
+     * writer's tools run on the host itself, as a remote Hyper-V host's diskshadow does.
+     */
+    default WriterAvailability availabilityFor(Hypervisor host) {
+        return availability();
+    }
 
     /** Whether this writer can snapshot guests of the given host kind. */
     boolean supportsHost(String hostKind);

@@ -82,6 +82,26 @@ public final class HyperVVssWriter implements SnapshotWriter {
         return WriterAvailability.ready(details);
     }
 
+    /** A remote host runs its own diskshadow, started through its prefix; a local one needs it here. */
+    @Override
+    public WriterAvailability availabilityFor(Hypervisor host) {
+        Optional<HyperVHypervisor> hyperV = host.unwrap(HyperVHypervisor.class);
+        if (hyperV.isEmpty()) {
+            return availability();
+        }
+        HyperVSettings settings = hyperV.get().settings();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("writerId", DiskShadowScript.HYPERV_WRITER_ID);
+        details.put("writerName", "Microsoft Hyper-V VSS Writer");
+        details.put("diskshadow", settings.diskshadow());
+        if (settings.remote()) {
+            details.put("runsOn", "host '" + host.name() + "', through '" + settings.remotePrefix().orElseThrow() + "'");
+            return WriterAvailability.ready(details);
+        }
+        return HyperVHypervisorFactory.usableHere(settings.diskshadow()) ? WriterAvailability.ready(details)
+                : WriterAvailability.unavailable(WINDOWS_ONLY, details);
+    }
+
     @Override
     public boolean supportsHost(String hostKind) {
         return HyperVHypervisor.KIND.equals(hostKind);

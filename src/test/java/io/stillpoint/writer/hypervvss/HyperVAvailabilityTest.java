@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.InvalidHostSettingsException;
 import io.stillpoint.host.hyperv.HyperVConfig;
 import io.stillpoint.host.hyperv.HyperVHypervisorFactory;
@@ -49,6 +50,26 @@ class HyperVAvailabilityTest {
             HyperVConfig config = world.config(Duration.ofSeconds(5));
             assertThat(new HyperVVssWriter(config).availability().available()).isTrue();
             assertThat(new HyperVHypervisorFactory(config).create("hv1", Map.of()).kind()).isEqualTo("hyperv");
+        }
+    }
+
+    @Test
+    void aRemoteHostRunsItsOwnDiskshadowSoTheWriterIsAvailableForItAlone() throws Exception {
+        try (StandInWorld world = new StandInWorld(dir)) {
+            String powershell = world.config(Duration.ofSeconds(5)).powershell();
+            HyperVHypervisorFactory factory = new HyperVHypervisorFactory(defaults());
+            Hypervisor remote = factory.create("hv-remote", Map.of(HyperVHypervisorFactory.POWERSHELL, powershell,
+                    HyperVHypervisorFactory.REMOTE, "Invoke-Command -ComputerName HV01"));
+            Hypervisor local = factory.create("hv-local", Map.of(HyperVHypervisorFactory.POWERSHELL, powershell));
+            HyperVVssWriter writer = new HyperVVssWriter(defaults());
+
+            assertThat(writer.availability().available()).isFalse();
+            WriterAvailability forRemote = writer.availabilityFor(remote);
+            assertThat(forRemote.available()).isTrue();
+            assertThat(forRemote.details()).containsEntry("runsOn", "host 'hv-remote', through 'Invoke-Command -ComputerName HV01'");
+            WriterAvailability forLocal = writer.availabilityFor(local);
+            assertThat(forLocal.available()).isFalse();
+            assertThat(forLocal.reason()).isEqualTo("Hyper-V VSS is only available on a Windows host");
         }
     }
 
