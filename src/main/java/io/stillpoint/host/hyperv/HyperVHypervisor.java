@@ -3,6 +3,7 @@ package io.stillpoint.host.hyperv;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestNotFoundException;
@@ -463,36 +464,17 @@ public final class HyperVHypervisor implements Hypervisor {
     }
 
     /** Brings the guest back to RUNNING from wherever the hold (or anyone since) left it. */
-    private final class Hold implements GuestHold {
+    private final class Hold extends AbstractGuestHold {
         private final String ref;
-        private final HoldMode mode;
-        private final GuestState prior;
-        private boolean closed;
 
         Hold(String ref, HoldMode mode, GuestState prior, boolean nothingHeld) {
+            super(mode, prior, nothingHeld);
             this.ref = ref;
-            this.mode = mode;
-            this.prior = prior;
-            this.closed = nothingHeld;
         }
 
         @Override
-        public HoldMode mode() {
-            return mode;
-        }
-
-        @Override
-        public GuestState priorState() {
-            return prior;
-        }
-
-        @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
+        protected void resume() {
             start(ref);
-            closed = true;
         }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stillpoint.fs.Durable;
 import io.stillpoint.host.HostException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -42,8 +43,8 @@ final class GuestClone {
     private static final Pattern DISK_EXTENSION = Pattern.compile("\\.([A-Za-z0-9]{1,8})$");
     /** {@code sockaddr_un.sun_path} holds 108 bytes, the last one NUL. */
     static final int MAX_SOCKET_PATH = 107;
-    /** The longest file name {@link #runFile} gives a socket. */
-    static final int LONGEST_SOCKET_NAME = "qmp.sock".length();
+    /** As long as the longest file name {@link #runFile} gives a socket. */
+    private static final String LONGEST_SOCKET_NAME = "qmp.sock";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -162,11 +163,20 @@ final class GuestClone {
 
     private String runFile(String fileName) {
         String path = runDirectory.resolve(fileName).toString();
-        if (fileName.endsWith(".sock") && path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+        if (fileName.endsWith(".sock") && !fitsUnixSocket(path)) {
             throw new HostException("socket path " + path + " is longer than the " + MAX_SOCKET_PATH
                     + " bytes a Unix socket may have; give the QEMU host a shorter root");
         }
         return path;
+    }
+
+    /** The longest socket path a clone with this run folder gets. */
+    static String longestSocket(Path runDirectory) {
+        return runDirectory.resolve(LONGEST_SOCKET_NAME).toString();
+    }
+
+    static boolean fitsUnixSocket(String path) {
+        return path.getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
     }
 
     private String nic(String value, String driver) {

@@ -1,6 +1,7 @@
 package io.stillpoint.host.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
@@ -591,27 +592,13 @@ final class QemuGuest {
         void run();
     }
 
-    final class Hold implements QemuGuestHold {
-        private final HoldMode mode;
-        private final GuestState prior;
+    final class Hold extends AbstractGuestHold implements QemuGuestHold {
         private volatile Undo onClose;
         private volatile PauseWindow window;
-        private boolean closed;
 
         Hold(HoldMode mode, GuestState prior, Undo onClose) {
-            this.mode = mode;
-            this.prior = prior;
+            super(mode, prior, prior != GuestState.RUNNING);
             this.onClose = onClose;
-        }
-
-        @Override
-        public HoldMode mode() {
-            return mode;
-        }
-
-        @Override
-        public GuestState priorState() {
-            return prior;
         }
 
         @Override
@@ -620,17 +607,13 @@ final class QemuGuest {
         }
 
         @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
+        protected void resume() {
             lock.lock();
             try {
                 onClose.run();
-                if (prior == GuestState.RUNNING && mode != HoldMode.FREEZE && state() != GuestState.RUNNING) {
+                if (mode() != HoldMode.FREEZE && state() != GuestState.RUNNING) {
                     start();
                 }
-                closed = true;
             } finally {
                 lock.unlock();
             }

@@ -214,15 +214,11 @@ public final class QemuHypervisor implements Hypervisor {
         GuestRegistration registration = new GuestRegistration(guestName, directory.toString(), memory, disks,
                 qmpSocket.toString(), agentSocket == null ? null : agentSocket.toString(), pidFile, argv);
         try {
-            LaunchFiles.write(registration);
-            Durable.write(registrations().resolve(guestName + ".json"), JSON.writeValueAsBytes(registration));
+            return keep(registration, pid);
         } catch (IOException e) {
             throw new HostException("registering guest '" + guestName + "' on host '" + name + "' failed: "
                     + e.getMessage(), false, e);
         }
-        QemuGuest guest = newGuest(registration, pid);
-        guests.put(guestName, guest);
-        return guest.info();
     }
 
     /**
@@ -239,8 +235,8 @@ public final class QemuHypervisor implements Hypervisor {
         if (guests.containsKey(guestName) || Files.exists(directory)) {
             throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
         }
-        String socket = runDirectory(guestName).resolve("x".repeat(GuestClone.LONGEST_SOCKET_NAME)).toString();
-        if (socket.getBytes(StandardCharsets.UTF_8).length > GuestClone.MAX_SOCKET_PATH) {
+        String socket = GuestClone.longestSocket(runDirectory(guestName));
+        if (!GuestClone.fitsUnixSocket(socket)) {
             throw new InvalidGuestSpecException(NAME, "the guest's QMP socket " + socket + " would be longer than the "
                     + GuestClone.MAX_SOCKET_PATH + " bytes a Unix socket may have; choose a shorter name");
         }
@@ -264,15 +260,20 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             GuestRegistration registration = GuestClone.of(directory, guestName, runDirectory(guestName));
             Files.createDirectories(runDirectory(guestName));
-            LaunchFiles.write(registration);
-            Durable.write(registrations().resolve(guestName + ".json"), JSON.writeValueAsBytes(registration));
-            QemuGuest guest = newGuest(registration, -1);
-            guests.put(guestName, guest);
-            return guest.info();
+            return keep(registration, -1);
         } catch (IOException e) {
             throw new HostException("registering the restored guest '" + guestName + "' on host '" + name
                     + "' failed: " + e.getMessage(), false, e);
         }
+    }
+
+    /** Writes the guest's launch files and registration, then adds it to this host. */
+    private GuestInfo keep(GuestRegistration registration, long pid) throws IOException {
+        LaunchFiles.write(registration);
+        Durable.write(registrations().resolve(registration.name() + ".json"), JSON.writeValueAsBytes(registration));
+        QemuGuest guest = newGuest(registration, pid);
+        guests.put(registration.name(), guest);
+        return guest.info();
     }
 
     private Path runDirectory(String guestName) {

@@ -1,5 +1,6 @@
 package io.stillpoint.host.simulated;
 
+import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestSpec;
@@ -638,35 +639,16 @@ final class SimulatedGuest {
         }
     }
 
-    private final class Hold implements GuestHold {
-        private final HoldMode mode;
-        private final GuestState prior;
-        private boolean active;
+    private final class Hold extends AbstractGuestHold {
 
         Hold(HoldMode mode, GuestState prior, boolean active) {
-            this.mode = mode;
-            this.prior = prior;
-            this.active = active;
+            super(mode, prior, !active);
         }
 
         @Override
-        public HoldMode mode() {
-            return mode;
-        }
-
-        @Override
-        public GuestState priorState() {
-            return prior;
-        }
-
-        /** Stays active when resuming fails, so a retry (or a watchdog) can try again. */
-        @Override
-        public void close() {
+        protected void resume() {
             synchronized (SimulatedGuest.this) {
-                if (active) {
-                    release(mode);
-                    active = false;
-                }
+                release(mode());
             }
         }
     }

@@ -8,6 +8,7 @@ import io.stillpoint.host.hyperv.HyperVHypervisor;
 import io.stillpoint.host.hyperv.HyperVHypervisorFactory;
 import io.stillpoint.host.hyperv.HyperVSettings;
 import io.stillpoint.host.hyperv.PowerShell;
+import io.stillpoint.writer.AbstractSnapshot;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -72,14 +73,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
 
     @Override
     public WriterAvailability availability() {
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("writerId", DiskShadowScript.HYPERV_WRITER_ID);
-        details.put("writerName", "Microsoft Hyper-V VSS Writer");
-        details.put("diskshadow", config.diskshadow());
-        if (!HyperVHypervisorFactory.usableHere(config.diskshadow())) {
-            return WriterAvailability.unavailable(WINDOWS_ONLY, details);
-        }
-        return WriterAvailability.ready(details);
+        return runningHere(config.diskshadow());
     }
 
     /** A remote host runs its own diskshadow, started through its prefix; a local one needs it here. */
@@ -90,16 +84,25 @@ public final class HyperVVssWriter implements SnapshotWriter {
             return availability();
         }
         HyperVSettings settings = hyperV.get().settings();
+        if (!settings.remote()) {
+            return runningHere(settings.diskshadow());
+        }
+        Map<String, String> details = details(settings.diskshadow());
+        details.put("runsOn", "host '" + host.name() + "', through '" + settings.remotePrefix().orElseThrow() + "'");
+        return WriterAvailability.ready(details);
+    }
+
+    private static WriterAvailability runningHere(String diskshadow) {
+        return HyperVHypervisorFactory.usableHere(diskshadow) ? WriterAvailability.ready(details(diskshadow))
+                : WriterAvailability.unavailable(WINDOWS_ONLY, details(diskshadow));
+    }
+
+    private static Map<String, String> details(String diskshadow) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("writerId", DiskShadowScript.HYPERV_WRITER_ID);
         details.put("writerName", "Microsoft Hyper-V VSS Writer");
-        details.put("diskshadow", settings.diskshadow());
-        if (settings.remote()) {
-            details.put("runsOn", "host '" + host.name() + "', through '" + settings.remotePrefix().orElseThrow() + "'");
-            return WriterAvailability.ready(details);
-        }
-        return HyperVHypervisorFactory.usableHere(settings.diskshadow()) ? WriterAvailability.ready(details)
-                : WriterAvailability.unavailable(WINDOWS_ONLY, details);
+        details.put("diskshadow", diskshadow);
+        return details;
     }
 
     @Override
@@ -112,9 +115,9 @@ public final class HyperVVssWriter implements SnapshotWriter {
         HyperVHypervisor hyperV = hyperV(host);
         HyperVSettings settings = hyperV.settings();
         String what = "preparing a snapshot of VM '" + guest.name() + "' on host '" + host.name() + "'";
-        // A remote host runs its own diskshadow; only a local one must be usable here.
-        if (!settings.remote() && !HyperVHypervisorFactory.usableHere(settings.diskshadow())) {
-            throw new SnapshotException(what + " failed: " + WINDOWS_ONLY);
+        WriterAvailability availability = availabilityFor(host);
+        if (!availability.available()) {
+            throw new SnapshotException(what + " failed: " + availability.reason());
         }
         try {
             GuestInfo now = hyperV.guest(guest.ref());
@@ -387,47 +390,27 @@ public final class HyperVVssWriter implements SnapshotWriter {
         }
     }
 
-    private final class HyperVSnapshot implements Snapshot {
+    private final class HyperVSnapshot extends AbstractSnapshot {
         private final HyperVSettings settings;
         private final MountRoot mountRoot;
         private final GuestInfo guest;
         private final String id;
         private final Path folder;
         private final DiskShadowSession session;
-        private final Instant instant;
-        private final SnapshotView view;
-        private final Map<String, String> facts;
         private final List<String> shadowIds;
         private boolean released;
 
         HyperVSnapshot(HyperVSettings settings, MountRoot mountRoot, GuestInfo guest, String id, Path folder,
                 DiskShadowSession session, Instant instant, SnapshotView view, Map<String, String> facts,
                 List<String> shadowIds) {
+            super(instant, view, facts);
             this.settings = settings;
             this.mountRoot = mountRoot;
             this.guest = guest;
             this.id = id;
             this.folder = folder;
             this.session = session;
-            this.instant = instant;
-            this.view = view;
-            this.facts = Map.copyOf(facts);
             this.shadowIds = List.copyOf(shadowIds);
-        }
-
-        @Override
-        public Instant instant() {
-            return instant;
-        }
-
-        @Override
-        public SnapshotView view() {
-            return view;
-        }
-
-        @Override
-        public Map<String, String> facts() {
-            return facts;
         }
 
         /**

@@ -8,6 +8,7 @@ import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.qemu.GuestRegistration;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
+import io.stillpoint.writer.AbstractSnapshot;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -317,40 +318,20 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    private final class QemuSnapshot implements Snapshot {
+    private final class QemuSnapshot extends AbstractSnapshot {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
         private final String id;
-        private final Instant instant;
-        private final Path view;
-        private final Map<String, String> facts;
         private boolean released;
 
         QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id, Instant instant,
                 Path view, Map<String, String> facts) {
+            super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.registration = registration;
             this.id = id;
-            this.instant = instant;
-            this.view = view;
-            this.facts = Map.copyOf(facts);
-        }
-
-        @Override
-        public Instant instant() {
-            return instant;
-        }
-
-        @Override
-        public SnapshotView view() {
-            return new SnapshotView(view, Map.of());
-        }
-
-        @Override
-        public Map<String, String> facts() {
-            return facts;
         }
 
         /**
@@ -363,7 +344,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 return;
             }
             try {
-                deleteTree(view);
+                deleteTree(view().root());
                 release(host, registration, id);
             } catch (IOException | RuntimeException e) {
                 throw new SnapshotException("releasing snapshot " + id + " of guest '" + guest.name() + "' on host '"

@@ -5,6 +5,7 @@ import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.simulated.Diversion;
 import io.stillpoint.host.simulated.SimulatedHypervisor;
+import io.stillpoint.writer.AbstractSnapshot;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -154,38 +155,18 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    private static final class SimulatedSnapshot implements Snapshot {
+    private static final class SimulatedSnapshot extends AbstractSnapshot {
         private final SimulatedHypervisor host;
         private final GuestInfo guest;
         private final String id;
-        private final Instant instant;
-        private final Path view;
-        private final Map<String, String> facts;
         private boolean released;
 
         SimulatedSnapshot(SimulatedHypervisor host, GuestInfo guest, String id, Instant instant, Path view,
                 Map<String, String> facts) {
+            super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.id = id;
-            this.instant = instant;
-            this.view = view;
-            this.facts = Map.copyOf(facts);
-        }
-
-        @Override
-        public Instant instant() {
-            return instant;
-        }
-
-        @Override
-        public SnapshotView view() {
-            return new SnapshotView(view, Map.of());
-        }
-
-        @Override
-        public Map<String, String> facts() {
-            return facts;
         }
 
         /**
@@ -198,7 +179,7 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                 return;
             }
             try {
-                deleteTree(view);
+                deleteTree(view().root());
                 host.merge(guest.ref(), id);
             } catch (IOException | HostException e) {
                 throw new SnapshotException("releasing snapshot " + id + " of guest '" + guest.name() + "' on host '"
