@@ -1,0 +1,18 @@
+package io.stillpoint.fs;
+
+import java.nio.file.Path;
+
+/** Stillpoint was about to claim or delete in a folder it cannot prove it made; nothing was changed. */
+public class NotOwnedException extends RuntimeException {
+
+    private final transient Path path;
+
+    public NotOwnedException(Path path, String problem) {
+        super(path + " " + problem);
+        this.path = path;
+    }
+
+    public Path path() {
+        return path;
+    }
+}

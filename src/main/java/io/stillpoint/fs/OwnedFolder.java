@@ -1,0 +1,183 @@
+package io.stillpoint.fs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A folder Stillpoint made and marked: the only kind of folder it deletes anything in. The marker,
+ * {@value #MARKER}, is written when the folder is created (or claimed while empty) and names what the
+ * folder is for and the id of what owns it (a repository, a snapshot, a restore). Deleting goes through
+ * {@link #deleteGenerated} and {@link #delete}, which check the marker against the id the caller expects,
+ * accept only names Stillpoint generates ({@link GeneratedNames}), and never follow a link: a folder an
+ * admin pointed at, or that another process changed, loses nothing that Stillpoint did not write.
+ *
+ * <p>Paths are compared by what they are on disk, never as strings: a folder is opened by its real path,
+ * and the marker must be a regular file in it, not a link.
+ */
+public final class OwnedFolder {
+
+    public static final String MARKER = ".stillpoint-owned";
+
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+
+    /** What a marker says: the folder's purpose (e.g. {@code repository}) and its owner's id. */
+    public record Ownership(String purpose, UUID id, Instant createdAt, String note) {
+
+        static final String NOTE = "Made by Stillpoint. Stillpoint deletes only names it generated inside folders "
+                + "carrying this file; remove the file to keep Stillpoint from deleting anything here.";
+    }
+
+    private final Path path;
+    private final Ownership ownership;
+
+    private OwnedFolder(Path path, Ownership ownership) {
+        this.path = path;
+        this.ownership = ownership;
+    }
+
+    /** The folder's real path. */
+    public Path path() {
+        return path;
+    }
+
+    public Ownership ownership() {
+        return ownership;
+    }
+
+    /**
+     * Makes {@code dir} a folder of {@code purpose} owned by {@code id}: a folder that does not exist yet is
+     * created, an empty one is claimed, one that already carries a marker of the same purpose is
+     * re-attached to {@code id}. Anything else is refused, so Stillpoint never takes over a folder that holds
+     * someone else's files.
+     *
+     * @throws NotOwnedException naming what the folder holds instead
+     */
+    public static OwnedFolder create(Path dir, String purpose, UUID id) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(absolute)) {
+            Durable.createDirectories(absolute);
+        }
+        Path real = absolute.toRealPath();
+        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NotOwnedException(real, "is not a directory");
+        }
+        Optional<Ownership> existing = read(real);
+        if (existing.isPresent() && !existing.get().purpose().equals(purpose)) {
+            throw new NotOwnedException(real, "is a Stillpoint " + existing.get().purpose() + " folder, not a " + purpose
+                    + " folder");
+        }
+        if (existing.isEmpty()) {
+            List<String> entries = entries(real);
+            if (!entries.isEmpty()) {
+                throw new NotOwnedException(real, "is not empty (it holds " + describe(entries)
+                        + ") and carries no Stillpoint marker");
+            }
+        }
+        Ownership ownership = new Ownership(purpose, id,
+                existing.map(Ownership::createdAt).orElseGet(Instant::now), Ownership.NOTE);
+        Durable.write(real.resolve(MARKER), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(ownership));
+        return new OwnedFolder(real, ownership);
+    }
+
+    /**
+     * Opens a folder to delete in: it must carry a marker of {@code purpose} naming {@code id}.
+     *
+     * @throws NotOwnedException when it does not
+     */
+    public static OwnedFolder open(Path dir, String purpose, UUID id) throws IOException {
+        Path real;
+        try {
+            real = dir.toAbsolutePath().toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new NotOwnedException(dir.toAbsolutePath(), "does not exist");
+        }
+        Ownership ownership = read(real).orElseThrow(() -> new NotOwnedException(real, "carries no Stillpoint marker"));
+        if (!ownership.purpose().equals(purpose) || !ownership.id().equals(id)) {
+            throw new NotOwnedException(real, "is marked as the " + ownership.purpose() + " folder of " + ownership.id()
+                    + ", not as the " + purpose + " folder of " + id);
+        }
+        return new OwnedFolder(real, ownership);
+    }
+
+    /** The marker of a folder, if it carries a readable one (a link named like the marker does not count). */
+    public static Optional<Ownership> read(Path dir) throws IOException {
+        Path marker = dir.resolve(MARKER);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(marker, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (!attributes.isRegularFile() || attributes.size() > 64 * 1024) {
+            return Optional.empty();
+        }
+        try {
+            Ownership ownership = JSON.readValue(Files.readString(marker, StandardCharsets.UTF_8), Ownership.class);
+            return ownership.purpose() == null || ownership.id() == null ? Optional.empty() : Optional.of(ownership);
+        } catch (IOException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Deletes {@code relative} and everything under it, without following links. Every segment of
+     * {@code relative} must be a name Stillpoint generates; a missing entry is not an error.
+     *
+     * @param relative e.g. {@code <vm id>/<restore point id>.partial}
+     * @throws NotOwnedException when a segment is not a generated name
+     */
+    public void deleteGenerated(String relative) throws IOException {
+        NoFollowDelete.below(path, segments(relative));
+    }
+
+    /** Deletes {@code relative} if it is an empty directory of a generated name; otherwise leaves it. */
+    public boolean deleteGeneratedIfEmpty(String relative) throws IOException {
+        return NoFollowDelete.emptyDirectoryBelow(path, segments(relative));
+    }
+
+    /**
+     * Deletes the whole folder, marker included, without following links: for folders Stillpoint made
+     * for its own work (a snapshot's view, a staging folder).
+     */
+    public void delete() throws IOException {
+        NoFollowDelete.folder(path);
+    }
+
+    private List<String> segments(String relative) {
+        List<String> segments = List.of(relative.split("/", -1));
+        for (String segment : segments) {
+            if (!GeneratedNames.isGenerated(segment)) {
+                throw new NotOwnedException(path.resolve(relative), "is not a name Stillpoint generates");
+            }
+        }
+        return segments;
+    }
+
+    private static List<String> entries(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path entry : stream) {
+                names.add(entry.getFileName().toString());
+            }
+        }
+        return names;
+    }
+
+    private static String describe(List<String> entries) {
+        List<String> shown = entries.stream().sorted().limit(3).toList();
+        return String.join(", ", shown) + (entries.size() > shown.size() ? " and " + (entries.size() - shown.size())
+                + " more" : "");
+    }
+}
