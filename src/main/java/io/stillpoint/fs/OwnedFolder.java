@@ -3,6 +3,7 @@ package io.stillpoint.fs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -111,6 +112,44 @@ public final class OwnedFolder {
         return new OwnedFolder(real, ownership);
     }
 
+    /** Says what a folder holds that Stillpoint would not have put there, if anything. */
+    @FunctionalInterface
+    public interface ContentsCheck {
+
+        /** @return a description of the first foreign entry found in {@code realDir}, or empty */
+        Optional<String> foreign(Path realDir) throws IOException;
+    }
+
+    /**
+     * Marks a folder that an older Stillpoint made before folders carried markers, but only when {@code
+     * contents} finds nothing in it that Stillpoint would not have put there. A folder already marked for
+     * {@code purpose} and {@code id} is simply opened; one marked otherwise, or missing, is refused.
+     *
+     * @throws NotOwnedException naming what the folder holds instead, or whose it is
+     */
+    public static OwnedFolder adopt(Path dir, String purpose, UUID id, ContentsCheck contents) throws IOException {
+        Path real;
+        try {
+            real = dir.toAbsolutePath().toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new NotOwnedException(dir.toAbsolutePath(), "does not exist");
+        }
+        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NotOwnedException(real, "is not a directory");
+        }
+        if (read(real).isPresent()) {
+            return open(real, purpose, id);
+        }
+        Optional<String> foreign = contents.foreign(real);
+        if (foreign.isPresent()) {
+            throw new NotOwnedException(real, "carries no Stillpoint marker and holds " + foreign.get()
+                    + ", which Stillpoint did not make");
+        }
+        Ownership ownership = new Ownership(purpose, id, Instant.now(), Ownership.NOTE);
+        Durable.write(real.resolve(MARKER), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(ownership));
+        return new OwnedFolder(real, ownership);
+    }
+
     /** The marker of a folder, if it carries a readable one (a link named like the marker does not count). */
     public static Optional<Ownership> read(Path dir) throws IOException {
         Path marker = dir.resolve(MARKER);
@@ -153,6 +192,32 @@ public final class OwnedFolder {
      */
     public void delete() throws IOException {
         NoFollowDelete.folder(path);
+    }
+
+    /**
+     * Removes the marker and nothing else: from now on Stillpoint deletes nothing here. A folder that is
+     * finished and handed on (a restore point committed under its final name) keeps no trace of it.
+     */
+    public void disown() throws IOException {
+        Files.deleteIfExists(path.resolve(MARKER));
+        Durable.syncDirectory(path);
+    }
+
+    /**
+     * Gives the folder up: removes the marker, so that Stillpoint deletes nothing here any more, and then
+     * the folder itself if nothing else is left in it.
+     *
+     * @return whether the folder is gone
+     */
+    public boolean release() throws IOException {
+        disown();
+        try {
+            Files.delete(path);
+        } catch (DirectoryNotEmptyException kept) {
+            return false;
+        }
+        Durable.syncDirectory(path.getParent());
+        return true;
     }
 
     private List<String> segments(String relative) {

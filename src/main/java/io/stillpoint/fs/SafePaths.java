@@ -53,7 +53,7 @@ public final class SafePaths {
     }
 
     /** Resolves links in the longest existing prefix of {@code path} and appends the rest unchanged. */
-    static Path realPathOfExistingPrefix(Path path) {
+    public static Path realPathOfExistingPrefix(Path path) {
         Path existing = path;
         Path rest = null;
         while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,6 +147,37 @@ class OwnedFolderTest {
 
         assertThat(dir.resolve("view")).doesNotExist();
         assertThat(outside).hasContent("keep");
+    }
+
+    @Test
+    void releasingRemovesTheMarkerAndTheFolderOnlyWhenNothingElseIsLeft() throws IOException {
+        OwnedFolder empty = OwnedFolder.create(dir.resolve("empty"), "repository", id);
+        OwnedFolder shared = OwnedFolder.create(dir.resolve("shared"), "repository", id);
+        Files.writeString(shared.path().resolve("notes.txt"), "someone's");
+
+        assertThat(empty.release()).isTrue();
+        assertThat(shared.release()).isFalse();
+
+        assertThat(dir.resolve("empty")).doesNotExist();
+        assertThat(shared.path().resolve("notes.txt")).hasContent("someone's");
+        assertThat(OwnedFolder.read(shared.path())).isEmpty();
+    }
+
+    @Test
+    void adoptingMarksOnlyAFolderWhoseContentsPassAndNeverOneMarkedForAnother() throws IOException {
+        Path old = Files.createDirectories(dir.resolve("old/" + UUID.randomUUID()));
+        Path other = OwnedFolder.create(dir.resolve("other"), "repository", UUID.randomUUID()).path();
+
+        assertThatThrownBy(() -> OwnedFolder.adopt(old.getParent(), "repository", id, real -> Optional.of("x")))
+                .isInstanceOf(NotOwnedException.class);
+        assertThat(OwnedFolder.read(old.getParent())).isEmpty();
+        assertThat(OwnedFolder.adopt(old.getParent(), "repository", id, real -> Optional.empty()).ownership().id())
+                .isEqualTo(id);
+        assertThatThrownBy(() -> OwnedFolder.adopt(other, "repository", id, real -> Optional.empty()))
+                .isInstanceOf(NotOwnedException.class).hasMessageContaining("not as the repository folder of " + id);
+        assertThatThrownBy(() -> OwnedFolder.adopt(dir.resolve("missing"), "repository", id, real -> Optional.empty()))
+                .isInstanceOf(NotOwnedException.class).hasMessageContaining("does not exist");
+        assertThat(dir.resolve("missing")).doesNotExist();
     }
 
     @Test
