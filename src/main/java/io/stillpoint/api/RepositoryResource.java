@@ -1,17 +1,19 @@
 package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.api.dto.RepositoryCheckResponse;
+import io.stillpoint.api.dto.RepositoryDeleteResponse;
 import io.stillpoint.api.dto.RepositoryRequest;
 import io.stillpoint.api.dto.RepositoryResponse;
 import io.stillpoint.backup.RepositoryChecker;
+import io.stillpoint.backup.RepositoryDeleter;
 import io.stillpoint.catalog.BackupRepository;
-import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.Inventory;
-import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -19,10 +21,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
 import java.net.URI;
-import java.nio.file.InvalidPathException;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
@@ -31,10 +32,12 @@ public class RepositoryResource {
 
     private final Inventory inventory;
     private final RepositoryChecker checker;
+    private final RepositoryDeleter deleter;
 
-    RepositoryResource(Inventory inventory, RepositoryChecker checker) {
+    RepositoryResource(Inventory inventory, RepositoryChecker checker, RepositoryDeleter deleter) {
         this.inventory = inventory;
         this.checker = checker;
+        this.deleter = deleter;
     }
 
     @GET
@@ -44,31 +47,35 @@ public class RepositoryResource {
     }
 
     /**
-     * Lists what lies in the repository that the catalog does not know (interrupted runs and deletions)
-     * and, unless {@code dryRun}, removes it.
+     * Compares the repository's folder with the catalog: removes Stillpoint's own leftovers (restore points
+     * whose deletion was interrupted, {@code .partial} directories of runs that ended) unless {@code dryRun},
+     * and reports everything else it does not know, and restore points whose files are gone.
      */
     @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/check")
-    public Map<String, Object> check(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("false") boolean dryRun)
-            throws java.io.IOException {
+    public RepositoryCheckResponse check(@PathParam("id") String id,
+            @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) throws IOException {
         UUID repositoryId = Ids.path("repository", id);
-        QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(repositoryId)
-                .orElseThrow(() -> new NotFoundException("repository", repositoryId)));
-        List<String> unknown = checker.check(repositoryId, !dryRun);
-        return Map.of("dryRun", dryRun, "unknown", unknown, "removed", dryRun ? List.of() : unknown);
+        return RepositoryCheckResponse.of(repositoryId, dryRun, checker.check(repositoryId, !dryRun));
+    }
+
+    /**
+     * Deletes the repository, catalog first, then its files. Refused (409) while a job backs up to it, a run
+     * or restore uses it, or it holds restore points, unless {@code deletePoints} deletes them with it.
+     */
+    @RolesAllowed(Role.ADMIN)
+    @DELETE
+    @Path("{id}")
+    public RepositoryDeleteResponse delete(@PathParam("id") String id,
+            @QueryParam("deletePoints") @DefaultValue("false") boolean deletePoints) {
+        return RepositoryDeleteResponse.of(deleter.delete(Ids.path("repository", id), deletePoints));
     }
 
     @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull RepositoryRequest body) {
-        java.nio.file.Path path;
-        try {
-            path = java.nio.file.Path.of(body.path());
-        } catch (InvalidPathException e) {
-            throw new InvalidRequestException("path", "is not a valid path: " + e.getReason());
-        }
-        BackupRepository repository = inventory.createRepository(body.name(), path);
+        BackupRepository repository = inventory.createRepository(body.name(), body.path());
         return Response.created(URI.create("/api/repositories/" + repository.id))
                 .entity(RepositoryResponse.of(repository)).build();
     }

@@ -17,6 +17,8 @@ import io.stillpoint.copy.CopyResult;
 import io.stillpoint.copy.SkippedEntry;
 import io.stillpoint.copy.TreeCopier;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
@@ -61,6 +63,8 @@ import org.jboss.logging.Logger;
 public class BackupPipeline {
 
     private static final Logger LOG = Logger.getLogger(BackupPipeline.class);
+    /** The purpose of a run's scratch folder under {@code $STILLPOINT_HOME/work}, named by the run's id. */
+    private static final String SCRATCH_PURPOSE = "run-scratch";
 
     private final HostRegistry hosts;
     private final WriterRegistry writers;
@@ -130,16 +134,19 @@ public class BackupPipeline {
     private void run(Work work, CancellationSignal cancel) {
         BackupRun run = work.run();
         Vm vm = work.vm();
-        RepositoryLayout layout = new RepositoryLayout(work.repository().root());
         UUID restorePointId = UUID.randomUUID();
-        Path partial = layout.partial(vm.id, restorePointId);
-        Path finished = layout.restorePoint(vm.id, restorePointId);
-        Path workDir = config.home().resolve("work").resolve(run.id.toString());
+        String finishedName = RepositoryLayout.relative(vm.id, restorePointId);
+        String partialName = finishedName + RepositoryLayout.PARTIAL_SUFFIX;
+        OwnedFolder repository = null;
+        OwnedFolder scratch = null;
         long downtimeNanos = 0;
         boolean committed = false;
         String phase = "prepare";
         CopyLog copyLog = null;
         try {
+            repository = RepositoryChecker.open(work.repository());
+            Path partial = repository.path().resolve(partialName);
+            Path finished = repository.path().resolve(finishedName);
             GuestInfo guest = work.host().guest(vm.ref);
             BackupMode requested = BackupMode.parse(run.requestedMode).orElseThrow();
             boolean running = guest.state() == GuestState.RUNNING;
@@ -162,9 +169,13 @@ public class BackupPipeline {
                 r.partialPath = partial.toString();
             });
 
-            Files.createDirectories(workDir);
+            scratch = OwnedFolder.create(config.home().resolve("work").resolve(run.id.toString()), SCRATCH_PURPOSE, run.id);
+            Path workDir = scratch.path();
             copyLog = new CopyLog(workDir);
-            Durable.createDirectories(partial);
+            OwnedFolder written = OwnedFolder.create(partial, RepositoryLayout.PARTIAL_PURPOSE, run.id);
+            if (!written.path().equals(partial)) {
+                throw new NotOwnedException(partial, "leads out of the repository through a link, to " + written.path());
+            }
             Held held;
             try (PreparedSnapshot prepared = work.phases().time("prepare", () -> work.writer().prepare(work.host(), guest, workDir))) {
                 phase = "snapshot";
@@ -190,6 +201,7 @@ public class BackupPipeline {
                 byte[] manifestBytes = ManifestCodec.encode(manifest);
                 long totalDowntime = downtimeNanos;
                 work.phases().time("commit", () -> {
+                    written.disown();
                     Durable.write(partial.resolve(RepositoryLayout.MANIFEST), manifestBytes);
                     Durable.rename(partial, finished);
                     commit(work, manifest, ManifestCodec.sha256(manifestBytes), copied, totalDowntime);
@@ -209,8 +221,8 @@ public class BackupPipeline {
                 work.phases().stop("release");
                 succeeded(work, "restore point kept; releasing the snapshot failed: " + message(failure));
             } else {
-                removeQuietly(partial);
-                removeQuietly(finished);
+                removeQuietly(repository, partialName);
+                removeQuietly(repository, finishedName);
                 boolean cancelled = failure instanceof CancellationException;
                 String error = cancelled
                         ? "cancelled: " + failure.getMessage()
@@ -226,7 +238,13 @@ public class BackupPipeline {
                     LOG.warnf(e, "run %s: the per-file copy log could not be stored", run.id);
                 }
             }
-            removeQuietly(workDir);
+            if (scratch != null) {
+                try {
+                    scratch.delete();
+                } catch (IOException e) {
+                    LOG.warnf(e, "run %s: its scratch folder %s could not be removed", run.id, scratch.path());
+                }
+            }
         }
     }
 
@@ -480,11 +498,16 @@ public class BackupPipeline {
         return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
     }
 
-    private static void removeQuietly(Path path) {
+    /** Removes what a run that failed before its commit wrote; the run's own names, in its repository only. */
+    private static void removeQuietly(OwnedFolder repository, String relative) {
+        if (repository == null) {
+            return;
+        }
         try {
-            Durable.deleteTree(path);
-        } catch (IOException e) {
-            LOG.warnf(e, "could not remove %s; the repository check will", path);
+            repository.deleteGenerated(relative);
+            repository.deleteGeneratedIfEmpty(relative.substring(0, relative.indexOf('/')));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf(e, "could not remove %s from repository %s; the repository check will", relative, repository.path());
         }
     }
 

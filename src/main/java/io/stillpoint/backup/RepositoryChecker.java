@@ -3,40 +3,152 @@ package io.stillpoint.backup;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.PendingDeletion;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.OwnedFolder;
+import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.repository.RepositoryCheck;
 import io.stillpoint.repository.RepositoryLayout;
+import io.stillpoint.repository.RepositoryReport;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
-/** Runs the {@link RepositoryCheck} of a repository against the catalog. */
+/**
+ * Runs the {@link RepositoryCheck} of a repository against the catalog, and says whether a repository is
+ * ready for backups. A repository folder made by a Stillpoint that did not mark its folders is marked by
+ * the first check that may change something, but only when it holds nothing but restore points; otherwise
+ * it stays unmarked, nothing in it is removed, and the check and health say why.
+ */
 @ApplicationScoped
 public class RepositoryChecker {
 
-    public List<String> check(UUID repositoryId, boolean remove) throws IOException {
-        record Known(BackupRepository repository, Set<UUID> points, Set<String> active) {}
-        Known known = QuarkusTransaction.requiringNew().call(() -> {
-            BackupRepository repository = BackupRepository.byId(repositoryId).orElseThrow();
-            Set<UUID> points = RestorePoint.inRepository(repositoryId).stream().map(p -> p.id).collect(Collectors.toSet());
-            RepositoryLayout layout = new RepositoryLayout(repository.root());
-            Set<String> active = new HashSet<>();
-            for (BackupRun run : BackupRun.<BackupRun>list("repositoryId = ?1 and status in ?2", repositoryId,
-                    List.of(RunStatus.QUEUED, RunStatus.RUNNING))) {
-                if (run.partialPath != null) {
-                    String partial = layout.root().relativize(Path.of(run.partialPath)).toString();
-                    active.add(partial);
-                    active.add(partial.substring(0, partial.length() - RepositoryLayout.PARTIAL_SUFFIX.length()));
-                }
+    private static final Logger LOG = Logger.getLogger(RepositoryChecker.class);
+    private static final int NAMED_AT_MOST = 10;
+
+    private final PendingDeletions deletions;
+
+    RepositoryChecker(PendingDeletions deletions) {
+        this.deletions = deletions;
+    }
+
+    /**
+     * @param remove whether to remove Stillpoint's own leftovers (and mark a folder an older version left
+     *     unmarked); without it the check changes nothing
+     * @throws NotFoundException for an unknown repository
+     */
+    public RepositoryReport check(UUID repositoryId, boolean remove) throws IOException {
+        BackupRepository repository = QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(repositoryId)
+                .orElseThrow(() -> new NotFoundException("repository", repositoryId)));
+        OwnedFolder folder;
+        try {
+            if (!remove) {
+                folder = OwnedFolder.open(repository.root(), RepositoryLayout.PURPOSE, repository.id);
+            } else if (Files.isDirectory(repository.root()) && OwnedFolder.read(repository.root()).isEmpty()) {
+                folder = OwnedFolder.adopt(repository.root(), RepositoryLayout.PURPOSE, repository.id,
+                        RepositoryCheck::foreignContent);
+                LOG.infof("repository '%s': marked %s, made by an earlier version and holding only restore points",
+                        repository.name, folder.path());
+            } else {
+                folder = OwnedFolder.open(repository.root(), RepositoryLayout.PURPOSE, repository.id);
             }
-            return new Known(repository, points, active);
+        } catch (NotOwnedException e) {
+            return RepositoryReport.unchecked(notOwned(e, remove));
+        }
+        RepositoryCheck.Catalog catalog = QuarkusTransaction.requiringNew().call(() -> new RepositoryCheck.Catalog(
+                RestorePoint.inRepository(repositoryId).stream().map(p -> p.relativePath).collect(Collectors.toSet()),
+                PendingDeletion.ofRepository(repositoryId).stream().map(d -> d.relativePath).filter(Objects::nonNull)
+                        .collect(Collectors.toSet()),
+                RepositoryChecker::runActive));
+        RepositoryReport report = RepositoryCheck.run(folder, catalog, remove);
+        if (remove) {
+            deletions.forgetRemoved(repositoryId, folder.path());
+        }
+        return report;
+    }
+
+    /**
+     * What keeps a repository from being ready: its folder missing, not marked as this repository's, not
+     * writable, or restore points in the catalog whose files are gone (named, with their VM). Empty when
+     * ready.
+     */
+    public List<String> readiness(BackupRepository repository) {
+        OwnedFolder folder;
+        try {
+            folder = OwnedFolder.open(repository.root(), RepositoryLayout.PURPOSE, repository.id);
+        } catch (IOException | NotOwnedException e) {
+            return List.of(e.getMessage());
+        }
+        List<String> problems = new ArrayList<>();
+        if (!Files.isWritable(folder.path())) {
+            problems.add(folder.path() + " is not writable by the server");
+        }
+        record Cataloged(UUID id, String relativePath, String vm) {}
+        List<Cataloged> points = QuarkusTransaction.requiringNew().call(() -> {
+            Map<UUID, String> vms = Vm.<Vm>listAll().stream().collect(Collectors.toMap(v -> v.id, v -> v.name));
+            return RestorePoint.inRepository(repository.id).stream()
+                    .map(p -> new Cataloged(p.id, p.relativePath, vms.get(p.vmId))).toList();
         });
-        return RepositoryCheck.run(new RepositoryLayout(known.repository().root()), known.points(), known.active(), remove);
+        List<String> gone = points.stream()
+                .filter(p -> !Files.isRegularFile(folder.path().resolve(p.relativePath()).resolve(RepositoryLayout.MANIFEST),
+                        LinkOption.NOFOLLOW_LINKS))
+                .map(p -> p.id() + " (VM '" + p.vm() + "')")
+                .toList();
+        if (!gone.isEmpty()) {
+            problems.add(gone.size() + " restore points are in the catalog but their files are gone: "
+                    + String.join(", ", gone.subList(0, Math.min(gone.size(), NAMED_AT_MOST)))
+                    + (gone.size() > NAMED_AT_MOST ? " and " + (gone.size() - NAMED_AT_MOST) + " more" : "")
+                    + "; delete them from the catalog, or bring their files back");
+        }
+        return problems;
+    }
+
+    /** The repository a run writes to, as the folder it may write in. */
+    static OwnedFolder open(BackupRepository repository) throws IOException {
+        return OwnedFolder.open(repository.root(), RepositoryLayout.PURPOSE, repository.id);
+    }
+
+    /** The repository's folder relative path of {@code path}, if it lies inside the folder. */
+    static Optional<String> relative(OwnedFolder folder, BackupRepository repository, Path path) {
+        for (Path root : List.of(folder.path(), repository.root().toAbsolutePath().normalize())) {
+            if (path.startsWith(root) && !path.equals(root)) {
+                return Optional.of(root.relativize(path).toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String notOwned(NotOwnedException e, boolean remove) {
+        String why = e.getMessage();
+        if (!remove && !Files.exists(e.path().resolve(OwnedFolder.MARKER), LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                if (Files.isDirectory(e.path(), LinkOption.NOFOLLOW_LINKS)
+                        && RepositoryCheck.foreignContent(e.path()).isEmpty()) {
+                    return why + "; it holds only restore points, so a check that is not a dry run marks it";
+                }
+            } catch (IOException unreadable) {
+                return why + "; " + unreadable.getMessage();
+            }
+        }
+        return why + "; nothing in it is checked or removed";
+    }
+
+    private static boolean runActive(UUID runId) {
+        return QuarkusTransaction.requiringNew().call(() -> BackupRun.<BackupRun>findByIdOptional(runId)
+                .map(run -> run.status == RunStatus.QUEUED || run.status == RunStatus.RUNNING)
+                .orElse(false));
     }
 }

@@ -2,34 +2,36 @@ package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.PendingDeletion;
 import io.stillpoint.catalog.Restore;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.RunStatus;
-import io.stillpoint.fs.Durable;
 import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.NotFoundException;
-import io.stillpoint.repository.RepositoryLayout;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
-import org.jboss.logging.Logger;
 
 /**
- * Deletes restore points, catalog first, then files: a crash in between leaves files the catalog does
- * not know, which the repository check removes; never a catalog row whose files are gone.
+ * Deletes restore points, catalog first, then files: the transaction that removes a point from the catalog
+ * records its directory as a {@link PendingDeletion}, which stays until the files are gone. A crash in
+ * between leaves files that the next repository check removes because the catalog says so; never a
+ * catalog row whose files are gone, and never a removal the catalog did not ask for.
  */
 @ApplicationScoped
 public class RestorePointDeleter {
 
-    private static final Logger LOG = Logger.getLogger(RestorePointDeleter.class);
+    private final PendingDeletions deletions;
+
+    RestorePointDeleter(PendingDeletions deletions) {
+        this.deletions = deletions;
+    }
 
     /**
      * @throws ConflictException for a protected restore point or one a restore is reading
      */
     public void delete(UUID pointId) {
-        Path dir = QuarkusTransaction.requiringNew().call(() -> {
+        PendingDeletion pending = QuarkusTransaction.requiringNew().call(() -> {
             RestorePoint point = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
             if (point.isProtected) {
                 throw new ConflictException("restore point " + pointId + " is protected; unprotect it first");
@@ -40,14 +42,11 @@ public class RestorePointDeleter {
                 throw new ConflictException("restore point " + pointId + " is being restored");
             }
             BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
+            PendingDeletion deletion = PendingDeletion.of(point, repository);
+            deletion.persist();
             point.delete();
-            return new RepositoryLayout(repository.root()).resolve(point.relativePath);
+            return deletion;
         });
-        try {
-            Durable.deleteTree(dir);
-        } catch (IOException e) {
-            LOG.warnf(e, "restore point %s is gone from the catalog; its files in %s are left for the repository check",
-                    pointId, dir);
-        }
+        deletions.finish(List.of(pending));
     }
 }

@@ -5,15 +5,19 @@ import io.quarkus.runtime.StartupEvent;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.catalog.VmLock;
 import io.stillpoint.config.NodeName;
-import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.WriterRegistry;
+import io.stillpoint.repository.RepositoryLayout;
+import io.stillpoint.repository.RepositoryReport;
 import io.stillpoint.restore.RestoreRecovery;
 import io.stillpoint.writer.SnapshotWriter;
 import jakarta.annotation.Priority;
@@ -31,7 +35,8 @@ import org.jboss.logging.Logger;
 /**
  * The start-up step that finishes what a crash interrupted, before this node takes new work: guests a
  * run of this node left held are resumed, its runs are marked FAILED as interrupted, their {@code
- * .partial} directories removed, writers' leftovers released, and restores rolled back.
+ * .partial} directories removed, writers' leftovers released, repositories checked, and restores rolled
+ * back.
  */
 @ApplicationScoped
 public class RunRecovery {
@@ -43,11 +48,13 @@ public class RunRecovery {
     private final RestoreRecovery restores;
     private final BackupMetrics metrics;
     private final RepositoryChecker checker;
+    private final PendingDeletions deletions;
     private final String node;
 
     RunRecovery(HostRegistry hosts, WriterRegistry writers, RestoreRecovery restores, BackupMetrics metrics,
-            RepositoryChecker checker, NodeName node) {
+            RepositoryChecker checker, PendingDeletions deletions, NodeName node) {
         this.checker = checker;
+        this.deletions = deletions;
         this.hosts = hosts;
         this.writers = writers;
         this.restores = restores;
@@ -65,7 +72,7 @@ public class RunRecovery {
             recover(run);
         }
         releaseWriterLeftovers();
-        removeOrphanedPartials();
+        checkRepositories();
         restores.recover();
         QuarkusTransaction.requiringNew().run(() -> metrics.load(Vm.<Vm>listAll()));
     }
@@ -89,7 +96,7 @@ public class RunRecovery {
             }
         }
         if (run.partialPath != null) {
-            remove(Path.of(run.partialPath));
+            removeUncommitted(run);
         }
         QuarkusTransaction.requiringNew().run(() -> {
             BackupRun r = BackupRun.byId(run.id).orElseThrow();
@@ -137,26 +144,69 @@ public class RunRecovery {
         }
     }
 
-    /** What interrupted runs and deletions left in the repositories: {@code .partial} and unknown directories. */
-    private void removeOrphanedPartials() {
+    /**
+     * Checks every repository: removes what interrupted runs and deletions of its own left (see {@link
+     * io.stillpoint.repository.RepositoryCheck}), reports the rest, and finishes deleting repositories
+     * whose deletion a stop interrupted.
+     */
+    private void checkRepositories() {
         List<BackupRepository> repositories = QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>listAll());
         for (BackupRepository repository : repositories) {
             try {
-                List<String> removed = checker.check(repository.id, true);
-                if (!removed.isEmpty()) {
-                    LOG.warnf("repository '%s': removed %s, left by interrupted work", repository.name, removed);
+                RepositoryReport report = checker.check(repository.id, true);
+                if (!report.removed().isEmpty()) {
+                    LOG.infof("repository '%s': removed %s, left by interrupted work", repository.name, report.removed());
                 }
+                if (!report.unknown().isEmpty()) {
+                    LOG.warnf("repository '%s' holds what the catalog does not know, left as it is: %s", repository.name,
+                            report.unknown());
+                }
+                if (!report.missing().isEmpty()) {
+                    LOG.errorf("repository '%s': restore points in the catalog whose files are gone: %s", repository.name,
+                            report.missing());
+                }
+                report.problems().forEach(problem -> LOG.errorf("repository '%s': %s", repository.name, problem));
             } catch (IOException e) {
                 LOG.errorf(e, "repository '%s' could not be checked for interrupted work", repository.name);
             }
         }
+        Set<UUID> listed = repositories.stream().map(r -> r.id).collect(Collectors.toSet());
+        for (UUID deleted : deletions.repositories()) {
+            if (!listed.contains(deleted)) {
+                PendingDeletions.Outcome outcome = deletions.finish(deleted);
+                if (!outcome.removed().isEmpty() || outcome.folderRemoved()) {
+                    LOG.infof("finished deleting repository %s: removed %s%s", deleted, outcome.removed(),
+                            outcome.folderRemoved() ? " and its folder" : "");
+                }
+            }
+        }
     }
 
-    private static void remove(Path path) {
+    /**
+     * Removes what an interrupted run wrote: its {@code .partial} directory, or the finished directory it was
+     * renamed to when the crash came before the restore point was cataloged. The run's row proves both were
+     * its own; they are removed inside the repository's marked folder only.
+     */
+    private static void removeUncommitted(BackupRun run) {
         try {
-            Durable.deleteTree(path);
-        } catch (IOException e) {
-            LOG.errorf(e, "could not remove %s", path);
+            BackupRepository repository = QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(run.repositoryId))
+                    .orElseThrow(() -> new NotOwnedException(Path.of(run.partialPath), "belongs to a deleted repository"));
+            OwnedFolder folder = RepositoryChecker.open(repository);
+            String partial = RepositoryChecker.relative(folder, repository, Path.of(run.partialPath))
+                    .orElseThrow(() -> new NotOwnedException(Path.of(run.partialPath), "is not inside repository '"
+                            + repository.name + "'"));
+            if (!partial.endsWith(RepositoryLayout.PARTIAL_SUFFIX)) {
+                throw new NotOwnedException(Path.of(run.partialPath), "is not a .partial directory");
+            }
+            folder.deleteGenerated(partial);
+            String finished = partial.substring(0, partial.length() - RepositoryLayout.PARTIAL_SUFFIX.length());
+            UUID pointId = UUID.fromString(finished.substring(finished.indexOf('/') + 1));
+            if (QuarkusTransaction.requiringNew().call(() -> RestorePoint.byId(pointId).isEmpty())) {
+                folder.deleteGenerated(finished);
+            }
+            folder.deleteGeneratedIfEmpty(finished.substring(0, finished.indexOf('/')));
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("run %s: %s was left in place: %s", run.id, run.partialPath, e.getMessage());
         }
     }
 }

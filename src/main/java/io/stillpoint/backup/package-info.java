@@ -16,7 +16,14 @@
  *       fsynced, and its directory has lost the {@code .partial} suffix; the catalog commit is one short
  *       transaction, and no transaction spans the copy.
  *   <li>A run that fails before its commit MUST leave nothing: its {@code .partial} (or already renamed)
- *       directory is removed, and recovery removes any {@code .partial} no active run is writing.
+ *       directory is removed, and recovery removes the one its run's row names. A {@code .partial} carries
+ *       a marker naming its run until just before the manifest is written; the repository check removes a
+ *       {@code .partial} only when that marker names a run that has ended.
+ *   <li>Deleting MUST change the catalog first, then the files: the transaction that removes a restore
+ *       point (or a repository) records a pending deletion, which is dropped once the files are gone.
+ *       Files MUST be removed only where the catalog asked for it, only under names Stillpoint generates,
+ *       inside a folder carrying the repository's marker, and never through a link; everything else a
+ *       check finds is reported, never removed.
  *   <li>A run that fails after its commit (releasing the snapshot) keeps its restore point and says so.
  *   <li>Guest downtime MUST be measured for every run and SHOULD be the snapshot's cost only.
  * </ol>
@@ -24,7 +31,9 @@
  * <h2>Locking</h2>
  *
  * <p>A row in {@code vm_lock} is taken in the transaction that creates a run or an in-place restore and
- * released in the transaction that ends it. The primary key makes it hold across server nodes.
+ * released in the transaction that ends it. The primary key makes it hold across server nodes. Deleting a
+ * repository locks its row and is refused while a job names it or a run or restore uses it; creating one
+ * locks the repository table, so that two requests cannot take overlapping folders.
  *
  * <table>
  *   <caption>What may overlap on one VM</caption>

@@ -8,6 +8,7 @@ import io.stillpoint.host.GuestSpec;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -40,8 +41,14 @@ public class DemoSeeder {
         inventory.createGuest(demo.id, new GuestSpec("web01", List.of(4 * GIB), 512 * MIB, "Debian 12 (nginx)", false));
         inventory.createGuest(demo.id, new GuestSpec("db01", List.of(4 * GIB, 8 * GIB), 1 * GIB, "Ubuntu 22.04 (PostgreSQL)", false));
         inventory.createGuest(demo.id, new GuestSpec("app01", List.of(8 * GIB), 2 * GIB, "Windows Server 2019", true));
-        inventory.createRepository("default", config.home().resolve("repository"));
-        LOG.infof("created the demo host 'demo' with guests web01, db01, app01 and the repository 'default' under %s",
-                config.home());
+        LOG.infof("created the demo host 'demo' with guests web01, db01, app01 under %s", config.home());
+        Path repository = config.home().resolve("repository");
+        try {
+            inventory.createRepository("default", repository.toString());
+            LOG.infof("created the repository 'default' in %s", repository);
+        } catch (InvalidRequestException refused) {
+            // A folder left by an earlier install without its marker is not taken over; the admin decides.
+            LOG.warnf("the repository 'default' was not created: %s", refused.getMessage());
+        }
     }
 }

@@ -4,17 +4,20 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.InvalidGuestSpecException;
 import io.stillpoint.host.InvalidHostSettingsException;
+import io.stillpoint.repository.RepositoryLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Hosts, their guests and backup repositories as the catalog records them. */
@@ -22,9 +25,11 @@ import java.util.UUID;
 public class Inventory {
 
     private final HostRegistry hosts;
+    private final RepositoryPlacement placement;
 
-    Inventory(HostRegistry hosts) {
+    Inventory(HostRegistry hosts, RepositoryPlacement placement) {
         this.hosts = hosts;
+        this.placement = placement;
     }
 
     public Host createHost(String name, String type, Map<String, String> settings) {
@@ -109,32 +114,59 @@ public class Inventory {
         return hosts.of(host).guest(vm.ref);
     }
 
-    public BackupRepository createRepository(String name, Path path) {
-        if (!path.isAbsolute()) {
-            throw new InvalidRequestException("path", "must be an absolute path");
-        }
-        try {
-            Files.createDirectories(path);
-        } catch (IOException e) {
-            throw new InvalidRequestException("path", "cannot be created: " + e.getMessage());
-        }
-        if (!Files.isWritable(path)) {
-            throw new InvalidRequestException("path", "is not writable by the server: " + path);
-        }
+    /**
+     * Creates a repository on a folder that is new or empty, or that carries the marker of a repository
+     * whose catalog is gone (re-attaching it after a reinstall), and marks it as the new repository's. The
+     * folder is placed by {@link RepositoryPlacement}'s rules and stored by its real path.
+     *
+     * @throws InvalidRequestException naming {@code name} or {@code path}; nothing is changed then
+     */
+    public BackupRepository createRepository(String name, String path) {
         return QuarkusTransaction.requiringNew().call(() -> {
+            // One creation at a time across all nodes, so that two cannot take overlapping folders.
+            BackupRepository.getEntityManager().createNativeQuery("LOCK TABLE backup_repository IN SHARE ROW EXCLUSIVE MODE")
+                    .executeUpdate();
             if (BackupRepository.byName(name).isPresent()) {
                 throw new InvalidRequestException("name", "a repository named '" + name + "' exists already");
             }
-            if (BackupRepository.count("path", path.toString()) > 0) {
-                throw new InvalidRequestException("path", "another repository uses " + path + " already");
+            Path real = placement.place(path);
+            UUID id = UUID.randomUUID();
+            refuseAnotherRepositorysFolder(real);
+            try {
+                real = OwnedFolder.create(real, RepositoryLayout.PURPOSE, id).path();
+            } catch (NotOwnedException e) {
+                throw new InvalidRequestException("path", e.getMessage() + "; a repository needs a new or empty folder,"
+                        + " or one that carries Stillpoint's repository marker");
+            } catch (IOException e) {
+                throw new InvalidRequestException("path", "cannot be created: " + e.getMessage());
             }
             BackupRepository repository = new BackupRepository();
-            repository.id = UUID.randomUUID();
+            repository.id = id;
             repository.name = name;
-            repository.path = path.toString();
+            repository.path = real.toString();
             repository.createdAt = Instant.now();
             repository.persist();
             return repository;
         });
+    }
+
+    /**
+     * A marker naming a repository that the catalog still lists means the folder is that repository's, seen
+     * through another path (a second mount of the same share); re-attaching is only for a lost catalog.
+     */
+    private static void refuseAnotherRepositorysFolder(Path real) {
+        Optional<OwnedFolder.Ownership> marker;
+        try {
+            marker = OwnedFolder.read(real);
+        } catch (IOException e) {
+            throw new InvalidRequestException("path", "cannot be read: " + e.getMessage());
+        }
+        if (marker.isPresent() && marker.get().purpose().equals(RepositoryLayout.PURPOSE)) {
+            Optional<BackupRepository> owner = BackupRepository.byId(marker.get().id());
+            if (owner.isPresent()) {
+                throw new InvalidRequestException("path", real + " is the folder of repository '" + owner.get().name
+                        + "' (" + owner.get().path + ") already");
+            }
+        }
     }
 }

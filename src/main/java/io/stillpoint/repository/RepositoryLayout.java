@@ -1,25 +1,27 @@
 package io.stillpoint.repository;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import io.stillpoint.fs.GeneratedNames;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Where restore points lie in a repository: {@code <root>/<vm id>/<restore point id>/} holding {@code
  * manifest.json}, {@code files/} (the VM's folder) and {@code metadata/} (writer documents). While it
- * is written a restore point's directory ends in {@code .partial}; a directory without that suffix
- * and with a manifest is finished.
+ * is written a restore point's directory ends in {@code .partial} and carries a marker of {@link
+ * #PARTIAL_PURPOSE} naming the run that writes it; a directory without that suffix and with a manifest
+ * is finished. The root carries the repository's own marker ({@link #PURPOSE}, the repository's id).
  */
 public final class RepositoryLayout {
+
+    /** The purpose a repository folder's marker names. */
+    public static final String PURPOSE = "repository";
+    /** The purpose a {@code .partial} directory's marker names, with the id of the run writing it. */
+    public static final String PARTIAL_PURPOSE = "partial-restore-point";
 
     public static final String FILES = "files";
     public static final String METADATA = "metadata";
     public static final String MANIFEST = "manifest.json";
-    public static final String PARTIAL_SUFFIX = ".partial";
+    public static final String PARTIAL_SUFFIX = GeneratedNames.PARTIAL;
 
     private final Path root;
 
@@ -45,22 +47,5 @@ public final class RepositoryLayout {
 
     public Path resolve(String relativePath) {
         return root.resolve(relativePath);
-    }
-
-    /** Every restore point directory, finished or not, as {@code <vm id>/<name>}. */
-    public List<String> directories() throws IOException {
-        List<String> found = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
-            return found;
-        }
-        try (Stream<Path> vms = Files.list(root)) {
-            for (Path vm : vms.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> points = Files.list(vm)) {
-                    points.filter(Files::isDirectory)
-                            .forEach(p -> found.add(vm.getFileName() + "/" + p.getFileName()));
-                }
-            }
-        }
-        return found;
     }
 }

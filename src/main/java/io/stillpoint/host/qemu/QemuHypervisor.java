@@ -115,6 +115,15 @@ public final class QemuHypervisor implements Hypervisor {
         return root;
     }
 
+    /** The host's own folder (registrations, sockets, guests restored as new) and each guest's folder. */
+    @Override
+    public List<Path> folders() {
+        List<Path> folders = new ArrayList<>();
+        folders.add(root);
+        guests.values().forEach(guest -> folders.add(guest.registration().directoryPath()));
+        return folders;
+    }
+
     public QemuDeadlines deadlines() {
         return deadlines;
     }

@@ -103,6 +103,11 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     @Override
+    public List<Path> folders() {
+        return List.of(root);
+    }
+
+    @Override
     public HostCapabilities capabilities() {
         return CAPABILITIES;
     }
