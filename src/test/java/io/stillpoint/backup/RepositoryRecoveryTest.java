@@ -139,6 +139,32 @@ class RepositoryRecoveryTest {
     }
 
     @Test
+    void aRepositoryDeletionInterruptedAfterTheCatalogIsFinishedAtStart() throws IOException {
+        Path folder = home.resolve("half-deleted-" + tag);
+        String repositoryId = Api.createRepository("half-deleted-" + tag, folder);
+        String point = backup(repositoryId);
+        Path chapter = Files.createDirectories(folder.resolve("projects")).resolve("chapter1.txt");
+        Files.writeString(chapter, "words");
+        // What RepositoryDeleter's transaction records, with the server stopping before the files go.
+        QuarkusTransaction.requiringNew().run(() -> {
+            BackupRepository repository = BackupRepository.byId(UUID.fromString(repositoryId)).orElseThrow();
+            RestorePoint row = RestorePoint.byId(UUID.fromString(point)).orElseThrow();
+            PendingDeletion.of(row, repository).persist();
+            PendingDeletion.folder(repository).persist();
+            row.delete();
+            repository.delete();
+        });
+
+        recovery.recover();
+
+        assertThat(folder.resolve(vmId)).doesNotExist();
+        assertThat(folder.resolve(OwnedFolder.MARKER)).doesNotExist();
+        assertThat(chapter).hasContent("words");
+        assertThat(QuarkusTransaction.requiringNew().call(() -> PendingDeletion.ofRepository(UUID.fromString(repositoryId))))
+                .isEmpty();
+    }
+
+    @Test
     void aFolderAnOlderVersionLeftIsMarkedAtStartOnlyWhenItHoldsNothingButRestorePoints() throws IOException {
         Path legacy = home.resolve("legacy-" + tag);
         Path finished = Files.createDirectories(legacy.resolve(vmId).resolve(UUID.randomUUID().toString()));
