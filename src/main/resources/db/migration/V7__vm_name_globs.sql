@@ -74,7 +74,7 @@ BEGIN
             RETURN NULL;
         END IF;
     END LOOP;
-    IF glob = '' OR length(glob) > 128 THEN
+    IF glob = '' OR length(glob) > 128 OR glob ~ '[[:cntrl:]]' THEN
         RETURN NULL;
     END IF;
     RETURN glob;

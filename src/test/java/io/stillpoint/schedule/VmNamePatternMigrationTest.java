@@ -32,7 +32,7 @@ class VmNamePatternMigrationTest {
     private static final Map<String, String> CONVERTIBLE = new LinkedHashMap<>();
     /** Regular expressions no glob is equivalent to. */
     private static final List<String> KEPT = List.of("(web|db)[0-9]+", "web\\d+", "db[0-9]+", "(?i)web.*", "web0?1",
-            "x{2}", "[a-z&&[def]]", ".*?", "web|db", ".{3}", "[a-z]+", "a".repeat(600));
+            "x{2}", "[a-z&&[def]]", ".*?", "web|db", ".{3}", "[a-z]+", "web\t01", "a".repeat(600));
 
     static {
         CONVERTIBLE.put("web01", "web01");
