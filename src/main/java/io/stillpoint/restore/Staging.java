@@ -197,11 +197,19 @@ final class Staging implements AutoCloseable {
     }
 
     /**
-     * Deletes the staging folder after a failure, if there is one: only a folder marked as this restore's.
+     * Deletes the staging folder after a failure, if there is one: only a folder marked as this restore's,
+     * or an empty one of its name.
      *
      * @throws NotOwnedException when what is there is not (it is left as it is)
      */
     void discard() throws IOException {
+        Optional<BasicFileAttributes> found = parent.entry(stagingName());
+        if (found.isPresent() && found.get().isDirectory() && OwnedFolder.read(staging()).isEmpty()
+                && isEmpty(staging())) {
+            // A crash between creating the staging folder and marking it: the empty folder loses nothing.
+            Files.delete(staging());
+            return;
+        }
         deleteIfMarkedAsOurs(stagingName());
     }
 

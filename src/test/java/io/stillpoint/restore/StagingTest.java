@@ -175,6 +175,12 @@ class StagingTest {
             assertThat(siblings).containsExactly(guest);
         }
 
+        Path unmarked = Files.createDirectories(dir.resolve("vms/.db01.restore-" + restoreId));
+        try (Staging staging = Staging.beside(guest, restoreId)) {
+            assertThat(staging.rollBack(Instant.now())).contains("staging folder was removed");
+        }
+        assertThat(unmarked).doesNotExist();
+
         Path foreign = Files.createDirectories(dir.resolve("vms/.db01.restore-" + restoreId));
         Files.writeString(foreign.resolve("unmarked"), "kept");
         try (Staging staging = Staging.beside(guest, restoreId)) {
