@@ -6,6 +6,7 @@ export interface JobRequest {
   schedule: string;
   timeZone: string;
   vmIds: string[];
+  /** A glob over whole VM names, case-sensitive: * any run of characters, ? one, [a-z] or [abc] one of, [!abc] none of. */
   vmNamePattern: string | null;
   mode: string;
   writer: string | null;
@@ -28,6 +29,8 @@ export interface LastRun {
 
 export interface Job extends JobRequest {
   id: string;
+  /** Set on a job an upgrade disabled: the regular expression it used to pick VMs by, which has no glob equivalent. */
+  legacyVmNameRegex: string | null;
   createdAt: string;
   updatedAt: string;
   nextFireTimes: string[];

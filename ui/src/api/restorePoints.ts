@@ -25,7 +25,10 @@ export interface RestoreFile {
   path: string;
   type: string;
   size: number;
-  sha256: string | null;
+  /** A file's content digest in digestAlgorithm (null for folders and links). */
+  digest: string | null;
+  /** e.g. sha256-chunked-1MiB: SHA-256 over the SHA-256 of each 1 MiB chunk, not what sha256sum prints. */
+  digestAlgorithm: string | null;
   mode: string | null;
   owner: string | null;
   group: string | null;
@@ -50,8 +53,9 @@ export const listRestorePoints = (vmId?: string) => get<RestorePoint[]>('/api/re
 export const getRestorePoint = (id: string) => get<RestorePoint>(`/api/restore-points/${id}`);
 export const listFiles = (id: string, prefix: string, limit: number, offset: number) =>
   get<RestoreFile[]>(`/api/restore-points/${id}/files`, { prefix, limit, offset });
-export const fileUrl = (id: string, path: string) =>
-  `/api/restore-points/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+/** With force, a file of a restore point whose verify failed: the server refuses it otherwise. */
+export const fileUrl = (id: string, path: string, force = false) =>
+  `/api/restore-points/${id}/files/${path.split('/').map(encodeURIComponent).join('/')}${force ? '?force=true' : ''}`;
 export const verify = (id: string) => post<RestorePoint>(`/api/restore-points/${id}/verify`);
 export const setProtected = (id: string, value: boolean) =>
   put<RestorePoint>(`/api/restore-points/${id}/protected`, { protected: value });

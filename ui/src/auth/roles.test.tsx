@@ -8,7 +8,7 @@ import { allows } from './AuthContext';
 vi.mock('../api/jobs', async (original) => ({
   ...(await original<typeof import('../api/jobs')>()),
   listJobs: () => Promise.resolve([{
-    id: 'j1', name: 'nightly', schedule: '0 0 2 * * ?', timeZone: 'UTC', vmIds: [], vmNamePattern: '.*', mode: 'auto',
+    id: 'j1', name: 'nightly', schedule: '0 0 2 * * ?', timeZone: 'UTC', vmIds: [], vmNamePattern: '*', legacyVmNameRegex: null, mode: 'auto',
     writer: null, repositoryId: 'r', retention: {}, enabled: true, verifyAfter: false, maxParallel: 2,
     minimumConsistency: null, createdAt: '', updatedAt: '', nextFireTimes: [], lastRuns: [],
   }]),

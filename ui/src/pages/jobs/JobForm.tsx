@@ -94,10 +94,20 @@ export function JobForm({ job, vms, repositories, onSaved, onCancel }: Props) {
           </label>
         ))}
         <div className="field">
-          <label htmlFor="job-pattern">or VM names matching (regular expression)</label>
-          <input id="job-pattern" value={form.vmNamePattern ?? ''} className="mono"
-            onChange={(e) => set('vmNamePattern', e.target.value || null)}
-            aria-invalid={!!fieldError('vmNamePattern')} aria-describedby="job-pattern-error" />
+          <label htmlFor="job-pattern">or VM names matching</label>
+          <input id="job-pattern" value={form.vmNamePattern ?? ''} className="mono" placeholder="web*"
+            onChange={(e) => set('vmNamePattern', e.target.value || null)} maxLength={128}
+            aria-invalid={!!fieldError('vmNamePattern')} aria-describedby="job-pattern-hint job-pattern-error" />
+          <span id="job-pattern-hint" className="muted">
+            A glob over whole names, upper and lower case apart: <code>*</code> any characters, <code>?</code> one,
+            {' '}<code>[0-9]</code> one of a set, <code>[!0-9]</code> one not in it.
+          </span>
+          {saved?.legacyVmNameRegex && (
+            <p className="error" role="alert">
+              This job picked VMs by the regular expression <code>{saved.legacyVmNameRegex}</code>, which has no glob
+              that picks the same names, so it was disabled on upgrade. Choose its VMs or give a glob, and save.
+            </p>
+          )}
           <span id="job-pattern-error" className="error">{fieldError('vmNamePattern')}</span>
         </div>
       </fieldset>

@@ -86,7 +86,7 @@ export function JobsPage() {
             <tr key={job.id}>
               <th scope="row">{job.name}</th>
               <td><code>{job.schedule}</code> {job.timeZone}</td>
-              <td>{job.enabled ? 'yes' : 'no'}</td>
+              <td>{job.enabled ? 'yes' : 'no'}{job.legacyVmNameRegex && <> (<span className="error">needs a glob: edit it</span>)</>}</td>
               <td>{job.nextFireTimes[0] ? dateTime(job.nextFireTimes[0], job.timeZone) : '—'}</td>
               <td>
                 <ul className="plain">

@@ -6,7 +6,7 @@ import { bytes, dateTime } from '../../format';
 
 const PAGE = 50;
 
-export function FileBrowser({ pointId }: { pointId: string }) {
+export function FileBrowser({ pointId, verifyFailed }: { pointId: string; verifyFailed: boolean }) {
   const [prefix, setPrefix] = useState('');
   const [offset, setOffset] = useState(0);
   const files = useLoad(() => listFiles(pointId, prefix, PAGE + 1, offset), [pointId, prefix, offset]);
@@ -20,6 +20,10 @@ export function FileBrowser({ pointId }: { pointId: string }) {
         <input id="file-prefix" value={prefix} onChange={(e) => { setPrefix(e.target.value); setOffset(0); }} />
       </div>
       <ErrorNote error={files.error} />
+      {verifyFailed && (
+        <p className="error">This restore point failed its last verify: a file downloaded from it may not be what was
+          backed up.</p>
+      )}
       <table>
         <caption>Files {offset + 1}–{offset + page.length}</caption>
         <thead>
@@ -30,7 +34,7 @@ export function FileBrowser({ pointId }: { pointId: string }) {
             <tr key={f.path}>
               <td>
                 {f.type === 'FILE'
-                  ? <a href={fileUrl(pointId, f.path)} download aria-label={`Download ${f.path}`}>{f.path}</a>
+                  ? <a href={fileUrl(pointId, f.path, verifyFailed)} download aria-label={`Download ${f.path}`}>{f.path}</a>
                   : <span>{f.path}{f.type === 'DIRECTORY' ? '/' : ''}{f.linkTarget ? ` → ${f.linkTarget}` : ''}</span>}
               </td>
               <td>{f.type === 'FILE' ? bytes(f.size) : f.type.toLowerCase()}</td>

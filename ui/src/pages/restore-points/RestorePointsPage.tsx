@@ -77,7 +77,7 @@ export function RestorePointsPage() {
           {restoring === point.id && (
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
           )}
-          <FileBrowser pointId={point.id} />
+          <FileBrowser pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
         </section>
       )}
     </>

@@ -65,11 +65,11 @@ export function RunDetailPage({ id }: { id: string }) {
         <section aria-labelledby="files-title">
           <h2 id="files-title">Files copied</h2>
           <table>
-            <caption>The restore point's manifest: each file with its size and checksum{files.data?.length === FILES_SHOWN ? ` (first ${FILES_SHOWN})` : ''}</caption>
-            <thead><tr><th scope="col">Path</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">SHA-256</th></tr></thead>
+            <caption>The restore point's manifest: each file with its size and content digest{files.data?.length === FILES_SHOWN ? ` (first ${FILES_SHOWN})` : ''}</caption>
+            <thead><tr><th scope="col">Path</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">Digest</th></tr></thead>
             <tbody>
               {(files.data ?? []).map((f) => (
-                <tr key={f.path}><td>{f.path}</td><td>{f.type.toLowerCase()}</td><td>{bytes(f.size)}</td><td className="mono">{f.sha256?.slice(0, 16) ?? ''}</td></tr>
+                <tr key={f.path}><td>{f.path}</td><td>{f.type.toLowerCase()}</td><td>{bytes(f.size)}</td><td className="mono" title={f.digestAlgorithm ?? undefined}>{f.digest?.slice(0, 16) ?? ''}</td></tr>
               ))}
             </tbody>
           </table>

@@ -13,6 +13,7 @@ import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.IdempotencyMismatchException;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.repository.RestorePointUnreadableException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
@@ -114,6 +115,14 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response map(InvalidRequestException e, UriInfo uri) {
         return respond(400, e.getMessage(), uri, List.of(new Problem.FieldError(e.field(), e.getMessage())), e);
+    }
+
+    /** The server's own failure, but one the caller can act on: the detail names the restore point. */
+    @ServerExceptionMapper
+    public Response map(RestorePointUnreadableException e, UriInfo uri) {
+        String incident = UUID.randomUUID().toString();
+        LOG.errorf(e, "incident %s at %s: %s", incident, uri.getPath(), e.getMessage());
+        return respond(500, e.getMessage() + "; the server's log names incident " + incident, uri, null, null);
     }
 
     @ServerExceptionMapper

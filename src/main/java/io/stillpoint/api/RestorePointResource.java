@@ -1,5 +1,6 @@
 package io.stillpoint.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.api.dto.FileResponse;
@@ -11,12 +12,14 @@ import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.copy.EntryType;
+import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
 import io.stillpoint.repository.ManifestEntry;
 import io.stillpoint.repository.RepositoryLayout;
+import io.stillpoint.repository.RestorePointUnreadableException;
 import io.stillpoint.restore.RestoreRequest;
 import io.stillpoint.restore.RestoreService;
 import io.stillpoint.restore.RestoreTarget;
@@ -36,6 +39,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +96,7 @@ public class RestorePointResource {
     @GET
     @Path("{id}/files")
     public List<FileResponse> files(@PathParam("id") String id, @QueryParam("prefix") @DefaultValue("") String prefix,
-            @QueryParam("limit") @DefaultValue("1000") int limit, @QueryParam("offset") @DefaultValue("0") int offset)
-            throws IOException {
+            @QueryParam("limit") @DefaultValue("1000") int limit, @QueryParam("offset") @DefaultValue("0") int offset) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new InvalidRequestException("limit", "must be between 1 and " + MAX_PAGE);
         }
@@ -102,9 +105,10 @@ public class RestorePointResource {
         }
         Located point = locate(Ids.path("restore point", id));
         String files = RepositoryLayout.FILES + "/";
+        String algorithm = point.manifest().digestAlgorithm();
         return point.manifest().entries().stream()
                 .filter(e -> e.path().startsWith(files + prefix))
-                .map(e -> FileResponse.of(e.path().substring(files.length()), e))
+                .map(e -> FileResponse.of(e.path().substring(files.length()), e, algorithm))
                 .skip(offset)
                 .limit(limit)
                 .toList();
@@ -112,21 +116,28 @@ public class RestorePointResource {
 
     /**
      * One file of the restore point, for a single-file restore: its {@code ETag} is its digest, and a
-     * {@code Range} of bytes may be asked for.
+     * {@code Range} of bytes may be asked for. A restore point whose last verify failed holds files whose
+     * bytes may differ from their digests: such a file is served only with {@code force=true}, and then
+     * without an {@code ETag}, since the digest would name other bytes.
      */
     @GET
     @Path("{id}/files/{path: .+}")
     public Response download(@PathParam("id") String id, @PathParam("path") String path,
-            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch, @HeaderParam("Range") String range)
-            throws IOException {
+            @QueryParam("force") @DefaultValue("false") boolean force,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch, @HeaderParam("Range") String range) {
         Located point = locate(Ids.path("restore point", id));
         String wanted = RepositoryLayout.FILES + "/" + path;
         ManifestEntry entry = point.manifest().entries().stream()
                 .filter(e -> e.path().equals(wanted) && e.type() == EntryType.FILE)
                 .findFirst()
                 .orElseThrow(() -> new NotFoundException("restore point " + id + " holds no file '" + path + "'"));
-        String etag = "\"" + entry.sha256() + "\"";
-        if (etag.equals(ifNoneMatch)) {
+        boolean failedVerify = VerifyService.FAILED.equals(point.verifyStatus());
+        if (failedVerify && !force) {
+            throw new ConflictException("restore point " + id + " failed its last verification ("
+                    + point.verifyProblems() + "); add force=true to download '" + path + "' anyway");
+        }
+        String etag = failedVerify ? null : "\"" + entry.sha256() + "\"";
+        if (etag != null && etag.equals(ifNoneMatch)) {
             return Response.notModified().tag(entry.sha256()).build();
         }
         java.nio.file.Path file = point.directory().resolve(entry.path());
@@ -212,15 +223,35 @@ public class RestorePointResource {
                 .build();
     }
 
-    private record Located(java.nio.file.Path directory, Manifest manifest) {}
+    private record Located(java.nio.file.Path directory, Manifest manifest, String verifyStatus, String verifyProblems) {}
 
-    private static Located locate(UUID pointId) throws IOException {
-        java.nio.file.Path dir = QuarkusTransaction.requiringNew().call(() -> {
+    private record Cataloged(java.nio.file.Path directory, String verifyStatus, String verifyProblems) {}
+
+    /**
+     * The restore point's folder and manifest. A manifest that is gone or broken is the repository's fault,
+     * not the request's: it is reported as such, naming the restore point, and never as bad input.
+     */
+    private static Located locate(UUID pointId) {
+        Cataloged point = QuarkusTransaction.requiringNew().call(() -> {
             RestorePoint p = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
             BackupRepository repository = BackupRepository.byId(p.repositoryId).orElseThrow();
-            return new RepositoryLayout(repository.root()).resolve(p.relativePath);
+            return new Cataloged(new RepositoryLayout(repository.root()).resolve(p.relativePath), p.verifyStatus,
+                    p.verifyProblems);
         });
-        return new Located(dir, ManifestCodec.read(dir.resolve(RepositoryLayout.MANIFEST)));
+        java.nio.file.Path file = point.directory().resolve(RepositoryLayout.MANIFEST);
+        Manifest manifest;
+        try {
+            manifest = ManifestCodec.read(file);
+        } catch (NoSuchFileException e) {
+            throw new RestorePointUnreadableException(pointId, RepositoryLayout.MANIFEST + " is missing", e);
+        } catch (JsonProcessingException e) {
+            throw new RestorePointUnreadableException(pointId, RepositoryLayout.MANIFEST + " is not a valid manifest: "
+                    + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new RestorePointUnreadableException(pointId, RepositoryLayout.MANIFEST + " cannot be read: "
+                    + e.getMessage(), e);
+        }
+        return new Located(point.directory(), manifest, point.verifyStatus(), point.verifyProblems());
     }
 
     /** A single {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix} range. */

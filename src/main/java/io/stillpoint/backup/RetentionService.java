@@ -25,7 +25,8 @@ public class RetentionService {
     public List<Retention.Decision> apply(UUID vmId, UUID repositoryId, RetentionPolicy policy, ZoneId zone, boolean dryRun) {
         List<Retention.Candidate> points = QuarkusTransaction.requiringNew().call(() -> RestorePoint
                 .<RestorePoint>list("vmId = ?1 and repositoryId = ?2", vmId, repositoryId).stream()
-                .map(p -> new Retention.Candidate(p.id, p.createdAt, p.isProtected))
+                .map(p -> new Retention.Candidate(p.id, p.createdAt, p.isProtected,
+                        Retention.Verification.of(p.verifyStatus)))
                 .toList());
         List<Retention.Decision> decisions = Retention.decide(points, policy, zone);
         if (!dryRun) {

@@ -35,9 +35,17 @@ public class BackupJob extends PanacheEntityBase {
     @Column(name = "vm_ids", columnDefinition = "jsonb")
     public List<UUID> vmIds = new ArrayList<>();
 
-    /** A regular expression matched against whole VM names, or null. */
+    /** A glob matched against whole VM names ({@code io.stillpoint.schedule.VmNameGlob}), or null. */
     @Column(name = "vm_name_pattern")
     public String vmNamePattern;
+
+    /**
+     * The regular expression an older version kept as {@code vmNamePattern}, when it had no glob that picks
+     * the same names; null otherwise. Such a job was disabled by the upgrade and stays so until it is given
+     * a glob.
+     */
+    @Column(name = "legacy_vm_name_regex")
+    public String legacyVmNameRegex;
 
     public String mode;
 

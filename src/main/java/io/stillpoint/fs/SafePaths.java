@@ -52,6 +52,22 @@ public final class SafePaths {
         throw new UnsafePathException("is outside the restore roots " + roots);
     }
 
+    /**
+     * The real path of the root that holds {@code confined}, a path {@link #confine} returned: where a walk
+     * that follows no link ({@link ConfinedDirectory}) starts.
+     *
+     * @throws UnsafePathException when no root holds it (any more)
+     */
+    public static Path rootOf(Path confined, List<Path> roots) {
+        for (Path root : roots) {
+            Path realRoot = realPathOfExistingPrefix(root.toAbsolutePath().normalize());
+            if (confined.startsWith(realRoot) && !confined.equals(realRoot)) {
+                return realRoot;
+            }
+        }
+        throw new UnsafePathException("is outside the restore roots " + roots);
+    }
+
     /** Resolves links in the longest existing prefix of {@code path} and appends the rest unchanged. */
     public static Path realPathOfExistingPrefix(Path path) {
         Path existing = path;

@@ -17,8 +17,12 @@ import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.CopyProgress;
 import io.stillpoint.copy.CopyResult;
 import io.stillpoint.copy.EntryType;
+import io.stillpoint.copy.SkippedEntry;
 import io.stillpoint.copy.TreeCopier;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.SafePaths;
+import io.stillpoint.fs.UnsafePathException;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.Hypervisor;
@@ -30,7 +34,6 @@ import io.stillpoint.repository.ManifestEntry;
 import io.stillpoint.repository.RepositoryLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -91,22 +94,25 @@ public class RestorePipeline {
                 Host host = Host.byId(vm.hostId).orElseThrow();
                 return new Work(restore, point, vm, host, BackupRepository.byId(point.repositoryId).orElseThrow());
             });
-            Path target = Path.of(work.restore().targetPath);
-            staging = Staging.beside(target, restoreId);
-            Staging planned = staging;
-            update(restoreId, r -> r.stagingPath = planned.staging().toString());
-
+            RestoreTarget kind = RestoreTarget.parse(work.restore().target).orElseThrow();
             Path pointDir = new RepositoryLayout(work.repository().root()).resolve(work.point().relativePath);
             Manifest manifest = ManifestCodec.read(pointDir.resolve(RepositoryLayout.MANIFEST));
-            Durable.createDirectories(staging.staging().getParent());
-            CopyResult copied = copy(restoreId, pointDir.resolve(RepositoryLayout.FILES), staging.staging(), cancel);
+
+            staging = stagingFor(kind, Path.of(work.restore().targetPath), restoreId);
+            Staging planned = staging;
+            update(restoreId, r -> r.stagingPath = planned.staging().toString());
+            Path stagingFolder = staging.createStagingFolder();
+            CopyResult copied = copy(restoreId, pointDir.resolve(RepositoryLayout.FILES), stagingFolder, cancel);
             verify(manifest, copied);
             cancel.throwIfCancelled();
 
             UUID newVmId = null;
-            switch (RestoreTarget.parse(work.restore().target).orElseThrow()) {
+            switch (kind) {
                 case ORIGINAL -> swapIntoGuest(work, staging);
-                case PATH -> Durable.rename(staging.staging(), target);
+                case PATH -> {
+                    staging.placeAsTarget(true);
+                    staging.unmarkTarget();
+                }
                 case NEW_VM -> newVmId = createGuest(work, staging);
             }
             UUID createdVm = newVmId;
@@ -123,7 +129,7 @@ public class RestorePipeline {
             });
         } catch (Throwable failure) {
             if (staging != null) {
-                removeQuietly(staging.staging());
+                discardQuietly(staging);
             }
             boolean cancelled = failure instanceof java.util.concurrent.CancellationException;
             String error = (cancelled ? "cancelled: " : "restore failed: ") + message(failure);
@@ -141,15 +147,40 @@ public class RestorePipeline {
                 LOG.errorf(e, "restore %s could not be marked failed; recovery will do it at the next start", restoreId);
             }
         } finally {
+            closeQuietly(staging);
             cancellations.remove(restoreId);
             progress.finish(restoreId);
         }
     }
 
     /**
-     * Puts the staged files in place of the guest's folder. The old folder is moved aside first and
-     * removed only once the new one is in place, so a crash between the two renames leaves both on disk
-     * for {@link RestoreRecovery} to put back.
+     * Where the restore stages its copy. A path was confined to the restore roots when the request came; it
+     * is confined again now, since the restore may have waited in the queue while someone planted a link,
+     * and its folders are then reached from the root without following any link.
+     */
+    private Staging stagingFor(RestoreTarget kind, Path target, UUID restoreId) throws IOException {
+        if (kind != RestoreTarget.PATH) {
+            return Staging.beside(target, restoreId);
+        }
+        List<Path> roots = config.restore().roots();
+        Path root;
+        try {
+            Path confined = SafePaths.confine(target.toString(), roots);
+            if (!confined.equals(target)) {
+                throw new UnsafePathException("leads to " + confined + " now, through a link made after the request");
+            }
+            root = SafePaths.rootOf(confined, roots);
+        } catch (UnsafePathException e) {
+            throw new IOException("the restore path " + target + " " + e.getMessage(), e);
+        }
+        Durable.createDirectories(root);
+        return Staging.within(root, target, restoreId);
+    }
+
+    /**
+     * Puts the staged files in place of the guest's folder, which keeps its own owner, group, mode and ACLs.
+     * The old folder is set aside first and deleted only once the new one is in place, so a crash between
+     * the two renames leaves both on disk for {@link RestoreRecovery} to put back.
      */
     private void swapIntoGuest(Work work, Staging staging) throws IOException {
         Hypervisor host = hosts.of(work.hostRow());
@@ -159,13 +190,21 @@ public class RestorePipeline {
             }
             host.stop(work.vm().ref);
         }
-        Durable.rename(staging.target(), staging.aside());
-        Durable.rename(staging.staging(), staging.target());
+        for (SkippedEntry lost : staging.swapIn()) {
+            LOG.warnf("restore %s: the folder of VM '%s' could not keep all it had: %s", work.restore().id,
+                    work.vm().name, lost.reason());
+        }
+        staging.unmarkTarget();
         host.reload(work.vm().ref);
         if (work.restore().keepPrevious) {
-            Durable.rename(staging.aside(), staging.kept(Instant.now()));
+            staging.keepAside(Instant.now());
         } else {
-            Durable.deleteTree(staging.aside());
+            try {
+                staging.deleteAside();
+            } catch (IOException | NotOwnedException e) {
+                LOG.warnf("restore %s of VM '%s' succeeded, but the replaced folder %s was not deleted: %s",
+                        work.restore().id, work.vm().name, staging.aside(), e.getMessage());
+            }
         }
         if (work.restore().startAfter) {
             host.start(work.vm().ref);
@@ -176,14 +215,19 @@ public class RestorePipeline {
     private UUID createGuest(Work work, Staging staging) throws IOException {
         Host hostRow = QuarkusTransaction.requiringNew().call(() -> Host.byId(work.restore().hostId).orElseThrow());
         Hypervisor host = hosts.of(hostRow);
-        Durable.rename(staging.staging(), staging.target());
+        staging.placeAsTarget(false);
         GuestInfo guest;
         try {
             guest = host.importGuest(staging.target(), work.restore().newVmName);
         } catch (RuntimeException e) {
-            Durable.deleteTree(staging.target());
+            try {
+                staging.discardPlacedTarget();
+            } catch (IOException | NotOwnedException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
+        staging.unmarkTarget();
         Vm vm = inventory.catalog(hostRow, guest);
         if (work.restore().startAfter) {
             host.start(guest.ref());
@@ -229,13 +273,22 @@ public class RestorePipeline {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    private static void removeQuietly(Path path) {
+    private static void discardQuietly(Staging staging) {
         try {
-            if (Files.exists(path)) {
-                Durable.deleteTree(path);
-            }
+            staging.discard();
+        } catch (IOException | NotOwnedException e) {
+            LOG.warnf("the staging folder %s was left: %s", staging.staging(), e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(Staging staging) {
+        if (staging == null) {
+            return;
+        }
+        try {
+            staging.close();
         } catch (IOException e) {
-            LOG.warnf(e, "could not remove %s", path);
+            LOG.debugf(e, "closing the folder of %s", staging.target());
         }
     }
 }

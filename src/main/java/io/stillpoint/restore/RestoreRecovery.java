@@ -5,7 +5,6 @@ import io.stillpoint.catalog.Restore;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.VmLock;
 import io.stillpoint.config.NodeName;
-import io.stillpoint.fs.Durable;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,8 +14,10 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Rolls back restores a crash interrupted: the staging directory goes, and a target folder moved
- * aside for an in-place swap that did not finish is put back, so the original files are intact.
+ * Rolls back restores a crash interrupted: the staging folder goes if it is marked as the interrupted
+ * restore's own, and a guest's folder set aside for an in-place swap that did not finish is put back, so the
+ * original files are intact. Nothing else is deleted: a replaced folder whose successor is already in place is
+ * kept under a visible name, and anything not marked as the restore's is left and named in its error.
  */
 @ApplicationScoped
 public class RestoreRecovery {
@@ -32,28 +33,29 @@ public class RestoreRecovery {
     public void recover() {
         List<Restore> interrupted = QuarkusTransaction.requiringNew().call(() -> Restore.unfinishedOn(node));
         for (Restore restore : interrupted) {
-            Staging staging = Staging.beside(Path.of(restore.targetPath), restore.id);
+            String outcome = "the target was left as it was";
+            Path target = Path.of(restore.targetPath);
             try {
-                if (Files.exists(staging.aside())) {
-                    if (Files.exists(staging.target())) {
-                        Durable.deleteTree(staging.aside());
-                    } else {
-                        Durable.rename(staging.aside(), staging.target());
+                // Recovery creates nothing: without the target's folder there is nothing to roll back.
+                if (Files.isDirectory(target.toAbsolutePath().getParent())) {
+                    try (Staging staging = Staging.beside(target, restore.id)) {
+                        outcome = staging.rollBack(Instant.now());
                     }
                 }
-                Durable.deleteTree(staging.staging());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.errorf(e, "could not roll back restore %s", restore.id);
+                outcome = "rolling back failed: " + e.getMessage();
             }
+            String error = "interrupted: the server stopped during the restore; " + outcome;
             QuarkusTransaction.requiringNew().run(() -> {
                 Restore r = Restore.byId(restore.id).orElseThrow();
                 r.status = RunStatus.FAILED;
-                r.error = "interrupted: the server stopped during the restore; the target was left as it was";
+                r.error = error;
                 r.finishedAt = Instant.now();
                 r.stagingPath = null;
                 VmLock.release(r.vmId, r.id);
             });
-            LOG.warnf("restore %s was interrupted and has been rolled back", restore.id);
+            LOG.warnf("restore %s was interrupted: %s", restore.id, outcome);
         }
     }
 }

@@ -29,13 +29,12 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
  * Executes a backup job: one run per VM, several at once up to the job's limit, then verify (if asked)
- * and retention for each VM whose run succeeded. A VM that is busy is recorded as SKIPPED with the
- * reason; a fire is never dropped silently.
+ * and retention for each VM whose run succeeded and whose verify, if asked, passed. A VM that is busy is
+ * recorded as SKIPPED with the reason; a fire is never dropped silently.
  */
 @ApplicationScoped
 public class JobRunner {
@@ -68,21 +67,22 @@ public class JobRunner {
     public List<BackupRun> runNow(UUID jobId) {
         BackupJob job = QuarkusTransaction.requiringNew().call(
                 () -> BackupJob.byId(jobId).orElseThrow(() -> new NotFoundException("job", jobId)));
+        JobService.refuseLegacyPattern(job);
         List<BackupRun> runs = start(job, null);
         manual.execute(() -> execute(job, runs));
         return runs;
     }
 
-    /** The VMs a job covers now: those it names and those whose whole name matches its pattern. */
+    /** The VMs a job covers now: those it names and those whose whole name matches its glob. */
     public static List<Vm> vmsOf(BackupJob job) {
         Map<UUID, Vm> vms = new LinkedHashMap<>();
         for (UUID id : job.vmIds) {
             Vm.byId(id).ifPresent(vm -> vms.put(vm.id, vm));
         }
         if (job.vmNamePattern != null) {
-            Pattern pattern = Pattern.compile(job.vmNamePattern);
+            VmNameGlob glob = VmNameGlob.of(job.vmNamePattern);
             for (Vm vm : Vm.<Vm>list("order by name")) {
-                if (pattern.matcher(vm.name).matches()) {
+                if (glob.matches(vm.name)) {
                     vms.putIfAbsent(vm.id, vm);
                 }
             }
@@ -140,8 +140,10 @@ public class JobRunner {
         if (run.status != RunStatus.SUCCEEDED || run.restorePointId == null) {
             return;
         }
-        if (job.verifyAfter) {
-            verifier.verify(run.restorePointId);
+        if (job.verifyAfter && !verifier.verify(run.restorePointId).isEmpty()) {
+            LOG.warnf("job '%s': restore point %s of VM %s failed its verify, so retention is not applied after this run",
+                    job.name, run.restorePointId, run.vmId);
+            return;
         }
         RetentionPolicy policy = RetentionPolicy.of(job.retention);
         if (!policy.keepsNothing()) {

@@ -2,8 +2,10 @@ package io.stillpoint.schedule;
 
 import io.stillpoint.catalog.BackupJob;
 import java.text.ParseException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -76,6 +78,26 @@ public class JobScheduler {
         } catch (SchedulerException e) {
             throw new IllegalStateException("job " + jobId + " could not be unscheduled: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The id to store for a requested time zone, so that retention ({@code java.time}) and Quartz ({@code
+     * java.util.TimeZone}, whose own id its JDBC store keeps and reads back) follow the same rules:
+     * normalized, a fixed offset as {@code +05:00} and UTC as {@code UTC}. {@code TimeZone} reads an id it
+     * does not know as GMT without a word, so the round trip is checked.
+     *
+     * @throws DateTimeException when {@code java.time} does not know the zone, or Quartz would not read it
+     *     back with the same rules (e.g. an offset with seconds)
+     */
+    public static String storableZone(String requested) {
+        ZoneId normalized = ZoneId.of(requested).normalized();
+        String id = normalized.equals(ZoneOffset.UTC) ? "UTC" : normalized.getId();
+        ZoneId stored = ZoneId.of(id);
+        TimeZone readBack = TimeZone.getTimeZone(TimeZone.getTimeZone(stored).getID());
+        if (!readBack.toZoneId().getRules().equals(stored.getRules())) {
+            throw new DateTimeException("the scheduler would read '" + requested + "' as " + readBack.getID());
+        }
+        return id;
     }
 
     /** The next {@code count} fire times of a cron expression in a time zone, from now. */

@@ -1,6 +1,7 @@
 package io.stillpoint.schedule;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import io.stillpoint.backup.BackupMode;
 import io.stillpoint.backup.Consistency;
 import io.stillpoint.backup.Retention;
@@ -10,13 +11,16 @@ import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
+import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.inventory.WriterRegistry;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -25,13 +29,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import org.jboss.logging.Logger;
 import org.quartz.CronExpression;
 
 /** Creates, changes and removes backup jobs, validating everything first and keeping Quartz in step. */
 @ApplicationScoped
 public class JobService {
+
+    private static final Logger LOG = Logger.getLogger(JobService.class);
 
     /** What a job is made of, as a request gives it. */
     public record JobSpec(
@@ -91,6 +96,9 @@ public class JobService {
     public BackupJob setEnabled(UUID id, boolean enabled) {
         return QuarkusTransaction.requiringNew().call(() -> {
             BackupJob job = BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id));
+            if (enabled) {
+                refuseLegacyPattern(job);
+            }
             job.enabled = enabled;
             job.updatedAt = Instant.now();
             scheduler.sync(job);
@@ -104,6 +112,53 @@ public class JobService {
             scheduler.remove(job.id);
             job.delete();
         });
+    }
+
+    void onStart(@Observes @Priority(40) StartupEvent start) {
+        normalizeStoredZones();
+    }
+
+    /**
+     * Jobs stored before zones were normalized may hold an id such as {@code UTC+05:00}, which retention
+     * reads as +05:00 and Quartz as GMT: each is stored normalized and rescheduled. One Quartz can still not
+     * read is left as it is and named in the log.
+     */
+    public void normalizeStoredZones() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (BackupJob job : BackupJob.<BackupJob>listAll()) {
+                String stored;
+                try {
+                    stored = JobScheduler.storableZone(job.timeZone);
+                } catch (DateTimeException e) {
+                    LOG.warnf("job '%s' has the time zone '%s', which the scheduler does not read as it is (%s);"
+                            + " give it another", job.name, job.timeZone, e.getMessage());
+                    continue;
+                }
+                if (!stored.equals(job.timeZone)) {
+                    LOG.infof("job '%s': time zone '%s' is stored as '%s' from now on", job.name, job.timeZone, stored);
+                    job.timeZone = stored;
+                    job.updatedAt = Instant.now();
+                    scheduler.sync(job);
+                }
+            }
+        });
+    }
+
+    /**
+     * A job whose regular expression had no glob equivalent would, run now, silently leave out the VMs that
+     * expression picked; it runs again only once someone has chosen its VMs anew.
+     */
+    static void refuseLegacyPattern(BackupJob job) {
+        if (job.legacyVmNameRegex != null) {
+            throw new ConflictException("job '" + job.name + "' picked VMs by the regular expression '"
+                    + excerpt(job.legacyVmNameRegex) + "', which has no glob equivalent; it was disabled"
+                    + " on upgrade: give it a vmNamePattern glob (or vmIds) with PUT /api/jobs/" + job.id + " first");
+        }
+    }
+
+    /** The start of a kept regular expression, enough to recognise it: some were megabytes long. */
+    public static String excerpt(String legacyRegex) {
+        return legacyRegex.length() <= 200 ? legacyRegex : legacyRegex.substring(0, 200) + "…";
     }
 
     /** Per VM of the job, what its retention keeps and removes, and which rule keeps each. */
@@ -129,11 +184,13 @@ public class JobService {
                     + "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week [year],"
                     + " e.g. '0 0 2 * * ?')");
         }
-        String timeZone = spec.timeZone() == null ? "UTC" : spec.timeZone();
+        String requestedZone = spec.timeZone() == null ? "UTC" : spec.timeZone();
+        String timeZone;
         try {
-            ZoneId.of(timeZone);
+            timeZone = JobScheduler.storableZone(requestedZone);
         } catch (DateTimeException e) {
-            throw new InvalidRequestException("timeZone", "'" + timeZone + "' is not a time zone (e.g. 'Europe/Berlin')");
+            throw new InvalidRequestException("timeZone", "'" + requestedZone + "' is not a time zone the scheduler"
+                    + " reads back as it is (e.g. 'Europe/Berlin', 'UTC' or '+05:30'): " + e.getMessage());
         }
         if (JobScheduler.nextFireTimes(spec.schedule(), timeZone, 1).isEmpty()) {
             throw new InvalidRequestException("schedule", "never fires again");
@@ -149,9 +206,11 @@ public class JobService {
         }
         if (spec.vmNamePattern() != null && !spec.vmNamePattern().isBlank()) {
             try {
-                Pattern.compile(spec.vmNamePattern());
-            } catch (PatternSyntaxException e) {
-                throw new InvalidRequestException("vmNamePattern", "is not a regular expression: " + e.getDescription());
+                VmNameGlob.of(spec.vmNamePattern());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("vmNamePattern", "is not a glob (* any run of characters, ? one"
+                        + " character, [abc] or [a-z] one of a set, [!abc] one not in it, \\ escapes): "
+                        + e.getMessage());
             }
         }
         String mode = spec.mode() == null ? BackupMode.AUTO.id() : spec.mode();
@@ -210,6 +269,8 @@ public class JobService {
         job.timeZone = timeZone;
         job.vmIds = new ArrayList<>(vmIds);
         job.vmNamePattern = spec.vmNamePattern() == null || spec.vmNamePattern().isBlank() ? null : spec.vmNamePattern();
+        // The whole selection is given anew, so a regular expression kept from before the upgrade is settled.
+        job.legacyVmNameRegex = null;
         job.mode = mode;
         job.writer = spec.writer();
         job.repositoryId = spec.repositoryId();

@@ -2,6 +2,7 @@ package io.stillpoint.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stillpoint.backup.Retention.Verification;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ class RetentionTest {
     void keepsWhatThePolicySays(String name, String[] instants, Map<String, Integer> policy, String zone, String kept) {
         List<Retention.Candidate> points = new ArrayList<>();
         for (String instant : instants) {
-            points.add(new Retention.Candidate(UUID.randomUUID(), Instant.parse(instant), false));
+            points.add(new Retention.Candidate(UUID.randomUUID(), Instant.parse(instant), false, Verification.UNVERIFIED));
         }
         List<Retention.Decision> decisions = Retention.decide(points, RetentionPolicy.of(policy), ZoneId.of(zone));
 
@@ -77,7 +78,7 @@ class RetentionTest {
     void protectedPointsAreAlwaysKept(String name, String[] instants, Map<String, Integer> policy, String zone, String kept) {
         List<Retention.Candidate> points = new ArrayList<>();
         for (String instant : instants) {
-            points.add(new Retention.Candidate(UUID.randomUUID(), Instant.parse(instant), true));
+            points.add(new Retention.Candidate(UUID.randomUUID(), Instant.parse(instant), true, Verification.UNVERIFIED));
         }
         List<Retention.Decision> decisions = Retention.decide(points, RetentionPolicy.of(policy), ZoneId.of(zone));
 
@@ -87,10 +88,75 @@ class RetentionTest {
 
     @org.junit.jupiter.api.Test
     void theRuleThatKeepsAPointIsNamed() {
-        Retention.Candidate only = new Retention.Candidate(UUID.randomUUID(), Instant.parse("2026-05-05T05:05:05Z"), false);
+        Retention.Candidate only = new Retention.Candidate(UUID.randomUUID(), Instant.parse("2026-05-05T05:05:05Z"), false,
+                Verification.UNVERIFIED);
         List<Retention.Decision> decisions = Retention.decide(List.of(only),
                 RetentionPolicy.of(Map.of("keepLast", 1, "keepDaily", 1, "keepYearly", 1)), ZoneId.of("UTC"));
         assertThat(decisions.get(0).reasons()).containsExactly("last", "daily", "yearly");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNewestPointThatFailedItsVerifyDoesNotPushOutTheVerifiedOne() {
+        Retention.Candidate good = point("2026-05-01T02:00:00Z", Verification.PASSED);
+        Retention.Candidate broken = point("2026-05-02T02:00:00Z", Verification.FAILED);
+        Map<UUID, List<String>> kept = reasons(Retention.decide(List.of(good, broken),
+                RetentionPolicy.of(Map.of("keepLast", 1)), ZoneId.of("UTC")));
+
+        assertThat(kept.get(good.id())).containsExactly("last");
+        assertThat(kept.get(broken.id())).containsExactly(Retention.VERIFY_FAILED);
+    }
+
+    @org.junit.jupiter.api.Test
+    void failedPointsAreNotCountedByPeriodRulesNorPruned() {
+        Retention.Candidate first = point("2026-05-01T02:00:00Z", Verification.PASSED);
+        Retention.Candidate second = point("2026-05-02T02:00:00Z", Verification.UNVERIFIED);
+        Retention.Candidate third = point("2026-05-03T02:00:00Z", Verification.FAILED);
+        Map<UUID, List<String>> kept = reasons(Retention.decide(List.of(first, second, third),
+                RetentionPolicy.of(Map.of("keepDaily", 2)), ZoneId.of("UTC")));
+
+        assertThat(kept.get(second.id())).containsExactly("daily");
+        assertThat(kept.get(first.id())).containsExactly("daily");
+        assertThat(kept.get(third.id())).containsExactly(Retention.VERIFY_FAILED);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theNewestVerifiedPointIsKeptBesidesNewerUnverifiedOnes() {
+        Retention.Candidate older = point("2026-05-01T02:00:00Z", Verification.PASSED);
+        Retention.Candidate verified = point("2026-05-02T02:00:00Z", Verification.PASSED);
+        Retention.Candidate unverified = point("2026-05-03T02:00:00Z", Verification.UNVERIFIED);
+        List<Retention.Decision> decisions = Retention.decide(List.of(older, verified, unverified),
+                RetentionPolicy.of(Map.of("keepLast", 1)), ZoneId.of("UTC"));
+        Map<UUID, List<String>> kept = reasons(decisions);
+
+        assertThat(kept.get(unverified.id())).containsExactly("last");
+        assertThat(kept.get(verified.id())).containsExactly(Retention.NEWEST_VERIFIED);
+        assertThat(kept.get(older.id())).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    void theNewestVerifiedPointNeedsNoExtraReasonWhenARuleKeepsIt() {
+        Retention.Candidate verified = point("2026-05-02T02:00:00Z", Verification.PASSED);
+        Retention.Candidate unverified = point("2026-05-03T02:00:00Z", Verification.UNVERIFIED);
+        Map<UUID, List<String>> kept = reasons(Retention.decide(List.of(verified, unverified),
+                RetentionPolicy.of(Map.of("keepLast", 2)), ZoneId.of("UTC")));
+
+        assertThat(kept.get(verified.id())).containsExactly("last");
+    }
+
+    @org.junit.jupiter.api.Test
+    void verifyStatusesOfTheCatalogReadAsVerifications() {
+        assertThat(Verification.of("OK")).isEqualTo(Verification.PASSED);
+        assertThat(Verification.of("FAILED")).isEqualTo(Verification.FAILED);
+        assertThat(Verification.of("RUNNING")).isEqualTo(Verification.UNVERIFIED);
+        assertThat(Verification.of(null)).isEqualTo(Verification.UNVERIFIED);
+    }
+
+    private static Retention.Candidate point(String instant, Verification verification) {
+        return new Retention.Candidate(UUID.randomUUID(), Instant.parse(instant), false, verification);
+    }
+
+    private static Map<UUID, List<String>> reasons(List<Retention.Decision> decisions) {
+        return decisions.stream().collect(Collectors.toMap(Retention.Decision::id, Retention.Decision::reasons));
     }
 
     @org.junit.jupiter.api.Test

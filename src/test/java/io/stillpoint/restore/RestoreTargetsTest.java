@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -25,6 +28,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,7 +131,10 @@ class RestoreTargetsTest {
         json().queryParam("prefix", "Virtual Hard").queryParam("limit", 5).get("/api/restore-points/{id}/files", pointId).then().statusCode(200)
                 .body("size()", equalTo(2))
                 .body("[0].path", equalTo("Virtual Hard Disks"))
-                .body("[1].sha256", equalTo(disk.sha256()));
+                .body("[0].digest", equalTo(null))
+                .body("[1].digest", equalTo(disk.sha256()))
+                .body("[1].digestAlgorithm", equalTo("sha256-chunked-1MiB"))
+                .body("[1]", not(hasKey("sha256")));
         json().get("/api/restore-points/{id}/files?limit=1&offset=1", pointId).then().body("size()", equalTo(1));
         json().get("/api/restore-points/{id}/files?limit=0", pointId).then().statusCode(400).body("detail", containsString("limit"));
 
@@ -169,6 +180,14 @@ class RestoreTargetsTest {
         JsonPath point = awaitVerify("FAILED");
         assertThat(point.getString("verifyProblems")).contains("Virtual Hard Disks/source.vhdx");
 
+        // Its digest names other bytes now: the file is refused, or served without it when forced.
+        io.restassured.RestAssured.given().get("/api/restore-points/{id}/files/Virtual Hard Disks/source.vhdx", pointId)
+                .then().statusCode(409).contentType("application/problem+json").body("detail", containsString("force"));
+        io.restassured.RestAssured.given().header("If-None-Match", "\"" + disk.sha256() + "\"")
+                .get("/api/restore-points/{id}/files/Virtual Hard Disks/source.vhdx?force=true", pointId)
+                .then().statusCode(200).header("ETag", nullValue())
+                .header("Content-Length", String.valueOf(disk.size()));
+
         Path target = home.resolve("restores").resolve("forced-" + UUID.randomUUID());
         json().body(Map.of("target", "path", "path", target.toString())).post("/api/restore-points/{id}/restore", pointId)
                 .then().statusCode(409).contentType("application/problem+json").body("detail", containsString("force"));
@@ -199,6 +218,48 @@ class RestoreTargetsTest {
                 .post("/api/restore-points/{id}/restore", pointId)
                 .then().statusCode(422).contentType("application/problem+json").body("detail", containsString(key));
         assertThat(Path.of(target + "-other")).doesNotExist();
+    }
+
+    @Test
+    void aMissingOrBrokenManifestIsALoggedServerErrorNamingTheRestorePoint() throws IOException {
+        Path manifestFile = pointDir.resolve("manifest.json");
+        byte[] whole = Files.readAllBytes(manifestFile);
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger problems = Logger.getLogger(io.stillpoint.api.ProblemMapper.class.getName());
+        problems.addHandler(capture);
+        try {
+            Files.delete(manifestFile);
+            assertUnreadable("/api/restore-points/{id}/files", "is missing", logged);
+            assertUnreadable("/api/restore-points/{id}/files/Virtual Hard Disks/source.vhdx", "is missing", logged);
+
+            Files.write(manifestFile, java.util.Arrays.copyOf(whole, whole.length / 2));
+            assertUnreadable("/api/restore-points/{id}/files", "not a valid manifest", logged);
+        } finally {
+            problems.removeHandler(capture);
+            Files.write(manifestFile, whole);
+        }
+    }
+
+    private void assertUnreadable(String path, String why, List<LogRecord> logged) {
+        String detail = json().get(path, pointId).then().statusCode(500).contentType("application/problem+json")
+                .body("detail", containsString("restore point " + pointId))
+                .body("detail", containsString(why))
+                .extract().path("detail");
+        String incident = detail.substring(detail.lastIndexOf("incident ") + "incident ".length());
+        assertThat(logged).anyMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue()
+                && (r.getMessage() + java.util.Arrays.toString(r.getParameters())).contains(incident));
     }
 
     private JsonPath awaitVerify(String status) {

@@ -7,9 +7,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.testing.Api;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +20,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.quartz.CronTrigger;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.TriggerKey;
 
 /** Jobs on Quartz: they fire on schedule, prune by policy, stop when disabled, and refuse bad input. */
 @QuarkusTest
@@ -30,6 +38,12 @@ class JobsTest {
 
     @ConfigProperty(name = "stillpoint.home")
     Path home;
+
+    @Inject
+    Scheduler quartz;
+
+    @Inject
+    JobService jobService;
 
     String hostId;
     String repositoryId;
@@ -139,8 +153,140 @@ class JobsTest {
         refused(with(good, "writer", "hyperv-vss"), "writer");
         refused(with(good, "maxParallel", 0), "maxParallel");
         refused(with(good, "minimumConsistency", "perfect"), "minimumConsistency");
-        refused(with(good, "vmNamePattern", "(unclosed"), "vmNamePattern");
+        refused(with(good, "vmNamePattern", "db[0-9"), "vmNamePattern");
+        refused(with(good, "vmNamePattern", "(a|aa)*".repeat(28) + "b"), "vmNamePattern");
+        refused(with(good, "timeZone", "+05:00:30"), "timeZone");
         assertThat(json().get("/api/jobs").then().extract().jsonPath().getList("$")).hasSize(jobs);
+    }
+
+    @Test
+    void aNamePatternIsAGlobOverWholeNames() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String web = Api.createVm(hostId, "g" + tag + "-web01", 16 * MIB, 16 * MIB, false);
+        Api.createVm(hostId, "g" + tag + "-db01", 16 * MIB, 16 * MIB, false);
+        Api.createVm(hostId, "G" + tag + "-web02", 16 * MIB, 16 * MIB, false);
+        String jobId = createJob(Map.of("name", "glob-" + tag, "schedule", "0 0 2 * * ?", "vmNamePattern",
+                "g" + tag + "-web*", "repositoryId", repositoryId, "retention", Map.of("keepLast", 3)));
+
+        json().get("/api/jobs/{id}", jobId).then().statusCode(200)
+                .body("vmNamePattern", equalTo("g" + tag + "-web*"))
+                .body("legacyVmNameRegex", equalTo(null))
+                .body("lastRuns.vmId", org.hamcrest.Matchers.contains(web));
+    }
+
+    @Test
+    void aJobWhoseRegularExpressionHadNoGlobStaysOffUntilItIsGivenOne() {
+        String jobId = createJob(Map.of("name", "legacy-" + vmId, "schedule", "0 0 2 * * ?", "vmIds", List.of(vmId),
+                "repositoryId", repositoryId, "retention", Map.of("keepLast", 3)));
+        // What V7 leaves of a job whose expression had no glob equivalent.
+        QuarkusTransaction.requiringNew().run(() -> {
+            BackupJob job = BackupJob.byId(UUID.fromString(jobId)).orElseThrow();
+            job.legacyVmNameRegex = "(web|db)[0-9]+";
+            job.vmNamePattern = null;
+            job.enabled = false;
+        });
+
+        json().get("/api/jobs/{id}", jobId).then().statusCode(200)
+                .body("legacyVmNameRegex", equalTo("(web|db)[0-9]+")).body("enabled", equalTo(false));
+        json().post("/api/jobs/{id}/enable", jobId).then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("(web|db)[0-9]+"));
+        json().post("/api/jobs/{id}/run", jobId).then().statusCode(409).body("detail", containsString("glob"));
+        assertThat(runsOf(jobId)).isEmpty();
+
+        Map<String, Object> replaced = new HashMap<>(Map.of("name", "legacy-" + vmId, "schedule", "0 0 2 * * ?",
+                "vmIds", List.of(vmId), "vmNamePattern", "web*", "repositoryId", repositoryId,
+                "retention", Map.of("keepLast", 3)));
+        json().body(replaced).put("/api/jobs/{id}", jobId).then().statusCode(200)
+                .body("legacyVmNameRegex", equalTo(null)).body("enabled", equalTo(true))
+                .body("vmNamePattern", equalTo("web*"));
+    }
+
+    @Test
+    void aTimeZoneIsStoredNormalizedAsQuartzReadsIt() throws SchedulerException {
+        String jobId = createJob(Map.of("name", "offset-" + vmId, "schedule", "0 0 2 * * ?", "timeZone", "UTC+05:00",
+                "vmIds", List.of(vmId), "repositoryId", repositoryId, "retention", Map.of("keepLast", 3)));
+        json().get("/api/jobs/{id}", jobId).then().statusCode(200)
+                .body("timeZone", equalTo("+05:00"))
+                .body("nextFireTimes[0]", containsString("T21:00:00Z"));
+        assertThat(triggerZone(jobId).getRawOffset()).isEqualTo(5 * 3600 * 1000);
+    }
+
+    @Test
+    void zonesStoredBeforeNormalizationAreNormalizedAndRescheduled() throws SchedulerException {
+        String jobId = createJob(Map.of("name", "old-zone-" + vmId, "schedule", "0 0 2 * * ?", "timeZone", "UTC",
+                "vmIds", List.of(vmId), "repositoryId", repositoryId, "retention", Map.of("keepLast", 3)));
+        QuarkusTransaction.requiringNew().run(() -> BackupJob.byId(UUID.fromString(jobId)).orElseThrow().timeZone = "UTC+05:00");
+
+        jobService.normalizeStoredZones();
+
+        json().get("/api/jobs/{id}", jobId).then().body("timeZone", equalTo("+05:00"));
+        assertThat(triggerZone(jobId).getRawOffset()).isEqualTo(5 * 3600 * 1000);
+    }
+
+    /**
+     * keepLast 1 keeps the newest point; but a newer unverified point does not push out the newest verified
+     * one, and a point whose verify failed is not counted, nor pruned. The decisions are read from dry runs,
+     * which do not depend on when the job's own retention ran.
+     */
+    @Test
+    void aPointThatFailedOrWasNotVerifiedIsNeverTheReasonAVerifiedOneIsPruned() throws IOException {
+        String jobId = createJob(Map.of("name", "verified-" + vmId, "schedule", "0 0 2 * * ?", "vmIds", List.of(vmId),
+                "mode", "pause", "repositoryId", repositoryId, "retention", Map.of("keepLast", 1)));
+        String first = runJob(jobId);
+        verify(first, "OK");
+
+        String second = runJob(jobId);
+        assertThat(keptBy(jobId)).containsOnly(Map.entry(first, List.of("newest-verified")),
+                Map.entry(second, List.of("last")));
+
+        corrupt(second);
+        verify(second, "FAILED");
+        assertThat(keptBy(jobId)).containsOnly(Map.entry(first, List.of("last")),
+                Map.entry(second, List.of("verify-failed")));
+
+        String third = runJob(jobId);
+        verify(third, "OK");
+        String fourth = runJob(jobId);
+        await().atMost(Duration.ofSeconds(20)).until(() -> restorePoints().size() == 3);
+        assertThat(restorePoints()).containsExactlyInAnyOrder(second, third, fourth);
+    }
+
+    private Map<String, List<String>> keptBy(String jobId) {
+        JsonPath prune = json().post("/api/jobs/{id}/prune?dryRun=true", jobId).then().statusCode(200).extract().jsonPath();
+        Map<String, List<String>> kept = new HashMap<>();
+        List<String> ids = prune.getList("[0].points.restorePointId");
+        List<List<String>> reasons = prune.getList("[0].points.keptBy");
+        for (int i = 0; i < ids.size(); i++) {
+            kept.put(ids.get(i), reasons.get(i));
+        }
+        return kept;
+    }
+
+    private String runJob(String jobId) {
+        String run = json().post("/api/jobs/{id}/run", jobId).then().statusCode(202).extract().path("[0].id");
+        JsonPath finished = Api.awaitFinished("runs", run);
+        assertThat(finished.getString("status")).as(finished.getString("error")).isEqualTo("SUCCEEDED");
+        return finished.getString("restorePointId");
+    }
+
+    private void verify(String pointId, String expected) {
+        json().post("/api/restore-points/{id}/verify", pointId).then().statusCode(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> expected.equals(
+                json().get("/api/restore-points/{id}", pointId).then().extract().path("verifyStatus")));
+    }
+
+    private void corrupt(String pointId) throws IOException {
+        Path disk = repository.resolve(vmId).resolve(pointId).resolve("files/Virtual Hard Disks/jobvm.vhdx");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            file.seek(MIB + 7);
+            int b = file.read();
+            file.seek(MIB + 7);
+            file.write(b ^ 0xFF);
+        }
+    }
+
+    private TimeZone triggerZone(String jobId) throws SchedulerException {
+        return ((CronTrigger) quartz.getTrigger(TriggerKey.triggerKey(jobId, "backup-jobs"))).getTimeZone();
     }
 
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

@@ -9,7 +9,9 @@ import java.util.UUID;
  *
  * @param schedule a Quartz cron expression, e.g. {@code "0 0 2 * * ?"} (02:00 every day)
  * @param timeZone the zone the schedule and the retention periods are read in; default UTC
- * @param vmNamePattern a regular expression matched against whole VM names
+ * @param vmNamePattern a glob matched against whole VM names, case-sensitively: {@code *} any run of
+ *     characters, {@code ?} one, {@code [abc]}/{@code [a-z]} one of a set, {@code [!abc]} one not in it, a
+ *     backslash escapes; at most 128 characters
  * @param retention {@code keepLast}, {@code keepHourly}, {@code keepDaily}, {@code keepWeekly},
  *     {@code keepMonthly}, {@code keepYearly}
  * @param minimumConsistency fail a run rather than record less: {@code crash}, {@code saved-state},

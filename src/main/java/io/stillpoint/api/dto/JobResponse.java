@@ -1,12 +1,16 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.BackupJob;
+import io.stillpoint.schedule.JobService;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
+ * @param vmNamePattern a glob matched against whole VM names
+ * @param legacyVmNameRegex set only on a job an upgrade disabled: the start of the regular expression it
+ *     picked VMs by, which has no glob equivalent; the job runs again once it is given a glob (or vmIds)
  * @param nextFireTimes the next five fires (none while disabled)
  * @param lastRuns the newest run of each VM the job covers
  */
@@ -17,6 +21,7 @@ public record JobResponse(
         String timeZone,
         List<UUID> vmIds,
         String vmNamePattern,
+        String legacyVmNameRegex,
         String mode,
         String writer,
         UUID repositoryId,
@@ -33,7 +38,8 @@ public record JobResponse(
     public record LastRun(UUID vmId, String vmName, UUID runId, String status, Instant createdAt, String error) {}
 
     public static JobResponse of(BackupJob j, List<Instant> nextFireTimes, List<LastRun> lastRuns) {
-        return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern, j.mode, j.writer,
+        return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern,
+                j.legacyVmNameRegex == null ? null : JobService.excerpt(j.legacyVmNameRegex), j.mode, j.writer,
                 j.repositoryId, j.retention, j.enabled, j.verifyAfter, j.maxParallel, j.minimumConsistency, j.createdAt,
                 j.updatedAt, nextFireTimes, lastRuns);
     }

@@ -189,7 +189,11 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    /** Hard-links every file of the guest's folder except differencing disks, keeping the tree layout. */
+    /**
+     * Hard-links every file of the guest's folder except differencing disks, keeping the tree layout, and
+     * makes each symbolic link again with the same target: a link is part of the folder as it is, and it is
+     * never followed (a link to a directory stays a link, its target is not copied into the view).
+     */
     private static void linkTree(Path source, Path target) throws IOException {
         Files.createDirectories(target);
         Files.walkFileTree(source, new SimpleFileVisitor<>() {
@@ -201,8 +205,12 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (attrs.isRegularFile() && !file.getFileName().toString().endsWith(SimulatedHypervisor.DIFFERENCING_DISK_EXTENSION)) {
-                    Files.createLink(target.resolve(source.relativize(file).toString()), file);
+                Path copy = target.resolve(source.relativize(file).toString());
+                if (attrs.isSymbolicLink()) {
+                    Files.createSymbolicLink(copy, Files.readSymbolicLink(file));
+                } else if (attrs.isRegularFile()
+                        && !file.getFileName().toString().endsWith(SimulatedHypervisor.DIFFERENCING_DISK_EXTENSION)) {
+                    Files.createLink(copy, file);
                 }
                 return FileVisitResult.CONTINUE;
             }

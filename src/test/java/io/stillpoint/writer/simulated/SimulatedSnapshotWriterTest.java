@@ -120,6 +120,25 @@ class SimulatedSnapshotWriterTest extends SnapshotWriterContract {
     }
 
     @Test
+    void viewKeepsSymbolicLinksAsLinksWithoutFollowingThem() throws IOException {
+        Path folder = guest.directory();
+        Files.createDirectories(folder.resolve("x/sub/deeper"));
+        Files.writeString(folder.resolve("x/sub/deeper/file.txt"), "linked");
+        Files.createSymbolicLink(folder.resolve("x/link"), Path.of("sub/deeper/file.txt"));
+        Files.createSymbolicLink(folder.resolve("x/to-a-folder"), Path.of("sub"));
+        Files.createSymbolicLink(folder.resolve("dangling"), Path.of("/nowhere/at/all"));
+
+        try (Snapshot snapshot = snapshot(HoldMode.PAUSE)) {
+            Path view = snapshot.view().root();
+            assertThat(Files.isSymbolicLink(view.resolve("x/link"))).isTrue();
+            assertThat(Files.readSymbolicLink(view.resolve("x/link"))).isEqualTo(Path.of("sub/deeper/file.txt"));
+            assertThat(Files.readString(view.resolve("x/link"))).isEqualTo("linked");
+            assertThat(Files.isSymbolicLink(view.resolve("x/to-a-folder"))).isTrue();
+            assertThat(Files.readSymbolicLink(view.resolve("dangling"))).isEqualTo(Path.of("/nowhere/at/all"));
+        }
+    }
+
+    @Test
     void oneSnapshotAtATimePerGuest() {
         try (Snapshot first = snapshot(HoldMode.PAUSE)) {
             assertThatThrownBy(() -> snapshot(HoldMode.PAUSE)).isInstanceOf(SnapshotException.class)
