@@ -31,6 +31,10 @@ class FirstAdmin {
             if (AppUser.count() > 0) {
                 return;
             }
+            if (config.admin().password().filter(Passwords::tooLong).isPresent()) {
+                throw new IllegalStateException("STILLPOINT_ADMIN_PASSWORD is longer than " + Passwords.MAX_BYTES
+                        + " bytes in UTF-8; bcrypt would ignore the rest, so choose a shorter one");
+            }
             boolean generated = config.admin().password().isEmpty();
             String password = config.admin().password().orElseGet(FirstAdmin::generate);
             AppUser admin = new AppUser();
