@@ -89,6 +89,9 @@ public final class EmbeddedCatalog implements AutoCloseable {
                 .setConnectConfig("password", password)
                 .setDataDirectoryCustomizer(data -> secure(data.toPath(), binaries, password))
                 .start();
+        // zonky makes its working folder writable by all; without search permission for them that
+        // gives nothing, but the folder is ours and goes back to 0700
+        SecretFile.privateFolder(binaries);
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
                 Statement statement = connection.createStatement();
                 ResultSet exists = statement.executeQuery(

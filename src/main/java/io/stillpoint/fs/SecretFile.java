@@ -77,7 +77,8 @@ public final class SecretFile {
 
     /**
      * A folder only this process's user may enter: made with mode 0700, or, if it exists, checked to be
-     * that user's and closed to others. What Stillpoint runs from there nobody else can have put there.
+     * that user's and set to 0700 again (a library that unpacks there may have loosened it). What
+     * Stillpoint runs from there nobody else can have put there.
      */
     public static void privateFolder(Path folder) throws IOException {
         if (!Files.getFileStore(existingAncestor(folder)).supportsFileAttributeView("posix")) {
@@ -87,7 +88,8 @@ public final class SecretFile {
         if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FOLDER));
         }
-        checkOwnedAndClosed(folder, OTHERS_MAY_READ, "folder");
+        checkOwnedAndClosed(folder, Set.of(), "folder");
+        Files.setPosixFilePermissions(folder, OWNER_ONLY_FOLDER);
     }
 
     /**
@@ -120,17 +122,16 @@ public final class SecretFile {
             throws IOException {
         PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!ownedByThisProcess(path, attributes)) {
-            throw new IOException("the secret's " + what + " " + path + " belongs to another user ("
-                    + attributes.owner().getName() + "); Stillpoint uses only secrets its own user keeps");
+            throw new IOException(path + " belongs to another user (" + attributes.owner().getName()
+                    + "); Stillpoint keeps its secrets and programs only where its own user does");
         }
         Set<PosixFilePermission> open = attributes.permissions();
         open.retainAll(forbidden);
         if (!open.isEmpty()) {
-            throw new IOException("the secret's " + what + " " + path + " is open to other users ("
+            throw new IOException(path + " is open to other users ("
                     + PosixFilePermissions.toString(attributes.permissions()) + "); make it "
-                    + (forbidden == OTHERS_MAY_CHANGE ? "writable by its owner only (chmod go-w)"
-                            : what.equals("file") ? "rw------- (chmod 600), or remove it to get a new secret"
-                            : "rwx------ (chmod 700)"));
+                    + (what.equals("file") ? "rw------- (chmod 600), or remove it to get a new secret"
+                            : "writable by its owner only (chmod go-w)"));
         }
     }
 

@@ -28,6 +28,10 @@ class FirstAdmin {
 
     void onStart(@Observes @Priority(5) StartupEvent start) {
         QuarkusTransaction.requiringNew().run(() -> {
+            // Nodes of a cluster starting together on an empty catalog take turns here: the first makes
+            // the admin, the others then find it (and do not print a password that is not the one kept).
+            AppUser.getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('stillpoint.first-admin'))")
+                    .getSingleResult();
             if (AppUser.count() > 0) {
                 return;
             }

@@ -57,7 +57,7 @@ class BrowserSecurityIT {
 
         try (ServerProcess server = ServerProcess.startUnprivileged(home, log, Map.of())) {
             assertThat(me(server, session).statusCode()).isEqualTo(200);
-            String sealedWithAnotherKey = SessionCookies.forge(SecretFile.randomSecret(), "admin", SESSION_TIMEOUT);
+            String sealedWithAnotherKey = SessionCookies.forge(SessionCookies.anotherKey(), "admin", SESSION_TIMEOUT);
             assertThat(me(server, sealedWithAnotherKey).statusCode()).isEqualTo(401);
             assertThat(server.stop()).isIn(0, 143);
         }

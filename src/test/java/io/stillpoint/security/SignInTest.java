@@ -12,7 +12,6 @@ import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import io.stillpoint.fs.SecretFile;
 import io.stillpoint.testing.CatalogTestResource;
 import io.stillpoint.testing.SessionCookies;
 import java.nio.file.Files;
@@ -56,7 +55,7 @@ class SignInTest {
 
         String sealedWithOurKey = SessionCookies.forge(Files.readString(keyFile).trim(), user, timeout);
         me(sealedWithOurKey).then().statusCode(200).body("username", equalTo(user));
-        String sealedWithAnotherKey = SessionCookies.forge(SecretFile.randomSecret(), user, timeout);
+        String sealedWithAnotherKey = SessionCookies.forge(SessionCookies.anotherKey(), user, timeout);
         me(sealedWithAnotherKey).then().statusCode(401);
     }
 

@@ -32,6 +32,13 @@ public final class SessionCookies {
                 .put((byte) iv.length).put(iv).put(sealed).array());
     }
 
+    /** A key Stillpoint never had: what Quarkus made up and logged at each start before it kept one. */
+    public static String anotherKey() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return Base64.getEncoder().encodeToString(random);
+    }
+
     /**
      * The status of {@code GET path} with HTTP Basic credentials sent from another local address
      * ({@code from}, e.g. 127.0.0.2), for what depends on the client's address.
