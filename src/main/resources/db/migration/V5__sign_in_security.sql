@@ -5,13 +5,15 @@
 -- logging out or changing the password ends every session of the user on every node.
 ALTER TABLE app_user ADD COLUMN sessions_since timestamp(6) with time zone;
 
--- Failed sign-ins, one row per key ('user:<name>' and 'address:<ip>') of each attempt. An attempt is
--- written before its password is checked (and removed again if it succeeds), so that concurrent
--- attempts count against each other; rows older than the throttling window are pruned.
+-- Sign-in attempts, one row per key ('user:<name>' and 'address:<ip>') of each: written as pending
+-- before the password is checked, kept as a failure if it was wrong, removed if it was right. Pending
+-- attempts count too (up to a margin), so that guesses sent in parallel cannot outrun the limit. Rows
+-- older than the throttling window are pruned.
 CREATE TABLE sign_in_failure (
     attempt  uuid NOT NULL,
     key      text NOT NULL,
-    at       timestamp(6) with time zone NOT NULL
+    at       timestamp(6) with time zone NOT NULL,
+    pending  boolean NOT NULL
 );
 CREATE INDEX sign_in_failure_key_at ON sign_in_failure (key, at);
 CREATE INDEX sign_in_failure_attempt ON sign_in_failure (attempt);

@@ -127,11 +127,12 @@ public final class EmbeddedCatalog implements AutoCloseable {
                 in.write(statement.getBytes(StandardCharsets.UTF_8));
             }
             String output = new String(single.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!single.waitFor(120, TimeUnit.SECONDS) || single.exitValue() != 0 || output.contains("ERROR:")) {
+            boolean exited = single.waitFor(120, TimeUnit.SECONDS);
+            if (!exited || single.exitValue() != 0 || output.contains("ERROR:")) {
                 single.destroyForcibly();
                 // the output repeats a failed statement, and with it the verifier: say only that it failed
-                throw new IOException("setting the catalog password in single-user mode failed (exit "
-                        + (single.isAlive() ? "none" : single.exitValue()) + ")");
+                throw new IOException("setting the catalog password in single-user mode failed ("
+                        + (exited ? "exit " + single.exitValue() : "no exit within 120 s") + ")");
             }
             Durable.write(dataDir.resolve("pg_hba.conf"), HBA.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -57,9 +57,9 @@ public class PasswordSignIn implements IdentityProvider<UsernamePasswordAuthenti
     private SecurityIdentity signIn(String user, String password, String address, String path) {
         boolean form = path.endsWith(FORM_PATH);
         String mechanism = form ? "form" : "basic";
-        UUID attempt = throttle.begin(user, address);
+        UUID attempt;
         try {
-            throttle.checkAllowed(attempt, user, address);
+            attempt = throttle.begin(user, address);
         } catch (SignInThrottledException refused) {
             audit(user, address, mechanism, path, 429);
             throw refused;
@@ -67,6 +67,7 @@ public class PasswordSignIn implements IdentityProvider<UsernamePasswordAuthenti
         Optional<AppUser> found = QuarkusTransaction.requiringNew().call(() -> AppUser.byName(user));
         boolean matches = Passwords.matches(password, found.map(u -> u.password).orElse(NO_SUCH_USER));
         if (found.isEmpty() || !matches) {
+            throttle.failed(attempt);
             audit(user, address, mechanism, path, 401);
             throw new AuthenticationFailedException("wrong user name or password");
         }

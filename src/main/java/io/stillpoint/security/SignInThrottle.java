@@ -13,15 +13,22 @@ import java.util.UUID;
 
 /**
  * Counts failed sign-ins per user name and per client address in the catalog, so that every node of
- * a cluster sees the same counts. An attempt is written before its password is checked and removed
- * if it succeeds: attempts made in parallel count against each other, so that no burst gets more
- * tries than the limit.
+ * a cluster sees the same counts.
+ *
+ * <p>An attempt is written as pending before its password is checked, then kept as a failure or
+ * removed. A key is refused once it has its limit of failures within the window, and also once its
+ * failures and pending attempts together reach twice the limit: guesses sent in parallel, which all
+ * pass before any of them has failed, get at most that many tries, while a client that signs in with
+ * several requests at once is not refused for them.
  */
 @ApplicationScoped
 public class SignInThrottle {
 
     /** Longer user names than any valid one are cut, so that a caller cannot fill the table with text. */
     private static final int MAX_KEY = 200;
+
+    /** When only attempts in progress hold a key back: they end within a bcrypt check or so. */
+    private static final Duration WHILE_PENDING = Duration.ofSeconds(1);
 
     private final SignInConfig config;
     private final EntityManager entities;
@@ -31,7 +38,10 @@ public class SignInThrottle {
         this.entities = entities;
     }
 
-    /** Writes the attempt as a failure for now; {@link #succeeded} takes it back. */
+    /**
+     * Writes the attempt as pending, then refuses it (and takes it back) when its user or its address
+     * is held back; returns the attempt to settle with {@link #failed} or {@link #succeeded}.
+     */
     public UUID begin(String user, String address) {
         UUID attempt = UUID.randomUUID();
         Instant now = Instant.now();
@@ -39,58 +49,56 @@ public class SignInThrottle {
             entities.createNativeQuery("DELETE FROM sign_in_failure WHERE at <= ?1")
                     .setParameter(1, now.minus(config.window())).executeUpdate();
             for (String key : List.of(userKey(user), addressKey(address))) {
-                entities.createNativeQuery("INSERT INTO sign_in_failure (attempt, key, at) VALUES (?1, ?2, ?3)")
+                entities.createNativeQuery("INSERT INTO sign_in_failure (attempt, key, at, pending) VALUES (?1, ?2, ?3, true)")
                         .setParameter(1, attempt).setParameter(2, key).setParameter(3, now).executeUpdate();
             }
         });
-        return attempt;
-    }
-
-    /**
-     * Refuses the attempt, and takes it back, when its user or its address already has the maximum
-     * of failures within the window (attempts still being checked count as failures).
-     */
-    public void checkAllowed(UUID attempt, String user, String address) {
-        Instant now = Instant.now();
         Optional<SignInThrottledException> refusal = QuarkusTransaction.requiringNew().call(() ->
                 refusal(attempt, userKey(user), config.maxFailuresPerUser(), "user '" + cut(user) + "'", now)
                         .or(() -> refusal(attempt, addressKey(address), config.maxFailuresPerAddress(),
                                 "address " + address, now)));
         if (refusal.isPresent()) {
-            forget(attempt);
+            QuarkusTransaction.requiringNew().run(() -> entities
+                    .createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1").setParameter(1, attempt)
+                    .executeUpdate());
             throw refusal.get();
         }
+        return attempt;
+    }
+
+    /** A wrong password: the attempt counts as a failure for the window. */
+    public void failed(UUID attempt) {
+        QuarkusTransaction.requiringNew().run(() -> entities
+                .createNativeQuery("UPDATE sign_in_failure SET pending = false WHERE attempt = ?1")
+                .setParameter(1, attempt).executeUpdate());
     }
 
     /** A good password: the attempt does not count, nor do the user's earlier failures. */
     public void succeeded(UUID attempt, String user) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            entities.createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1 OR key = ?2")
-                    .setParameter(1, attempt).setParameter(2, userKey(user)).executeUpdate();
-        });
-    }
-
-    private void forget(UUID attempt) {
         QuarkusTransaction.requiringNew().run(() -> entities
-                .createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1").setParameter(1, attempt)
-                .executeUpdate());
+                .createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1 OR key = ?2")
+                .setParameter(1, attempt).setParameter(2, userKey(user)).executeUpdate());
     }
 
     /**
      * With {@code limit} failures before this attempt, it is refused until the newest {@code limit}-th
-     * of them leaves the window.
+     * of them leaves the window; with twice {@code limit} failures and pending attempts, for a moment.
      */
     private Optional<SignInThrottledException> refusal(UUID attempt, String key, int limit, String who, Instant now) {
         @SuppressWarnings("unchecked")
-        List<Object> limiting = entities.createNativeQuery("SELECT at FROM sign_in_failure"
-                        + " WHERE key = ?1 AND at > ?2 AND attempt <> ?3 ORDER BY at DESC OFFSET ?4 LIMIT 1")
+        List<Object[]> others = entities.createNativeQuery("SELECT at, pending FROM sign_in_failure"
+                        + " WHERE key = ?1 AND at > ?2 AND attempt <> ?3 ORDER BY at DESC")
                 .setParameter(1, key).setParameter(2, now.minus(config.window())).setParameter(3, attempt)
-                .setParameter(4, limit - 1).getResultList();
-        if (limiting.isEmpty()) {
-            return Optional.empty();
+                .setMaxResults(2 * limit).getResultList();
+        List<Instant> failures = others.stream().filter(row -> !((Boolean) row[1])).map(row -> instant(row[0])).toList();
+        if (failures.size() >= limit) {
+            Instant allowedAt = failures.get(limit - 1).plus(config.window());
+            return Optional.of(new SignInThrottledException(who, Duration.between(now, allowedAt)));
         }
-        Instant allowedAt = instant(limiting.get(0)).plus(config.window());
-        return Optional.of(new SignInThrottledException(who, Duration.between(now, allowedAt)));
+        if (others.size() >= 2 * limit) {
+            return Optional.of(new SignInThrottledException(who, WHILE_PENDING));
+        }
+        return Optional.empty();
     }
 
     private static Instant instant(Object column) {
