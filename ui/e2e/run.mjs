@@ -139,6 +139,8 @@ async function scenario(browser, base) {
   const admin = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const page = await admin.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  const cspViolations = [];
+  page.on('console', (m) => m.text().includes('Content Security Policy') && cspViolations.push(m.text()));
 
   await signIn(page, base, 'admin', 'not-the-password');
   await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
@@ -270,6 +272,13 @@ async function scenario(browser, base) {
   const form = await fetch(`${base}/j_security_check`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ j_username: 'admin', j_password: 'wrong' }) });
   check(form.status === 401, 'the sign-in endpoint answers 401 to a wrong password');
+
+  const session = (await admin.cookies()).find((c) => c.name === 'stillpoint-session');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const replayed = await fetch(`${base}/api/me`, { headers: { Cookie: `stillpoint-session=${session.value}` } });
+  check(replayed.status === 401, 'after "Sign out" the old session cookie no longer signs in');
+  check(cspViolations.length === 0, `the console runs under its Content-Security-Policy (${cspViolations.join('; ')})`);
 
   await admin.close();
   await viewer.close();

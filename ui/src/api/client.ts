@@ -104,8 +104,7 @@ export const post = <T>(path: string, body?: unknown, query?: Query) => request<
 export const put = <T>(path: string, body?: unknown) => request<T>('PUT', path, body);
 export const del = (path: string) => request<void>('DELETE', path);
 
-/** A form post (the sign-in); answers the status instead of throwing, since 401 is an expected answer. */
-export async function postForm(path: string, fields: Record<string, string>): Promise<number> {
-  const response = await send('POST', path, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
-  return response.status;
+/** A form post (the sign-in); answers the response instead of throwing, since 401 and 429 are expected answers. */
+export async function postForm(path: string, fields: Record<string, string>): Promise<Response> {
+  return send('POST', path, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
 }

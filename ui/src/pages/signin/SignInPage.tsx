@@ -12,8 +12,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      if (await signIn(username, password)) {
+      const result = await signIn(username, password);
+      if (result.outcome === 'signedIn') {
         onSignedIn();
+      } else if (result.outcome === 'throttled') {
+        setError(`Too many failed sign-ins. Try again in ${result.retryAfterSeconds} seconds.`);
       } else {
         setError('Wrong user name or password.');
       }

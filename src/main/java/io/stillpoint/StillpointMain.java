@@ -25,9 +25,10 @@ public final class StillpointMain {
                     + " (and QUARKUS_DATASOURCE_USERNAME, QUARKUS_DATASOURCE_PASSWORD) to a PostgreSQL server.");
             System.exit(2);
         }
-        EmbeddedCatalog catalog = EmbeddedCatalog.start(home().resolve("pg"));
+        EmbeddedCatalog catalog = EmbeddedCatalog.start(home());
         System.setProperty("quarkus.datasource.jdbc.url", catalog.jdbcUrl());
         System.setProperty("quarkus.datasource.username", "postgres");
+        System.setProperty("quarkus.datasource.password", catalog.password());
         if (System.getenv("STILLPOINT_DEMO_ENABLED") == null && System.getProperty("stillpoint.demo.enabled") == null) {
             System.setProperty("stillpoint.demo.enabled", "true");
         }

@@ -18,7 +18,9 @@ import java.util.UUID;
 @RolesAllowed(Role.ADMIN)
 public class AuditResource {
 
-    public record AuditEntry(UUID id, Instant at, String username, String action, String target, int status) {}
+    /** @param address the client's address, given for sign-in events */
+    public record AuditEntry(UUID id, Instant at, String username, String action, String target, int status,
+            String address) {}
 
     @GET
     public List<AuditEntry> list(@QueryParam("limit") @DefaultValue("500") int limit) {
@@ -26,6 +28,6 @@ public class AuditResource {
             throw new InvalidRequestException("limit", "must be between 1 and 10000");
         }
         return QuarkusTransaction.requiringNew().call(() -> AuditEvent.newest(limit).stream()
-                .map(e -> new AuditEntry(e.id, e.at, e.username, e.action, e.target, e.status)).toList());
+                .map(e -> new AuditEntry(e.id, e.at, e.username, e.action, e.target, e.status, e.address)).toList());
     }
 }

@@ -1,7 +1,9 @@
 package io.stillpoint.api;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.stillpoint.security.AppUser;
 import io.stillpoint.security.CsrfCheck;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
@@ -41,9 +43,15 @@ public class SessionResource {
         return answer.build();
     }
 
+    /**
+     * Signs out: ends every console session of the user, on every node (a stolen or kept cookie stops
+     * working too), and clears the cookies in this browser.
+     */
     @POST
     @Path("session/logout")
     public Response logout() {
+        String user = identity.getPrincipal().getName();
+        QuarkusTransaction.requiringNew().run(() -> AppUser.update("sessionsSince = null where username = ?1", user));
         return Response.noContent()
                 .cookie(new NewCookie.Builder(CsrfCheck.SESSION_COOKIE).value("").path("/").maxAge(0).build())
                 .cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value("").path("/").maxAge(0).build())

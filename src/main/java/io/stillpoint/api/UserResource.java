@@ -7,6 +7,7 @@ import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.AppUser;
+import io.stillpoint.security.Passwords;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
@@ -19,13 +20,12 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import org.hibernate.exception.ConstraintViolationException;
 
 /** Users and their roles; admins only. Passwords are stored as bcrypt hashes and never returned. */
 @Path("/api/users")
 @RolesAllowed(Role.ADMIN)
 public class UserResource {
-
-    private static final int MIN_PASSWORD = 12;
 
     @GET
     public List<UserResponse> list() {
@@ -41,15 +41,18 @@ public class UserResource {
         String role = role(body.role());
         String password = password(body.password());
         AppUser user = QuarkusTransaction.requiringNew().call(() -> {
-            if (AppUser.byName(body.username()).isPresent()) {
-                throw new InvalidRequestException("username", "user '" + body.username() + "' exists already");
-            }
             AppUser created = new AppUser();
             created.username = body.username();
             created.role = role;
             created.setPassword(password);
             created.createdAt = Instant.now();
-            created.persist();
+            try {
+                // The primary key decides, not an earlier look-up: two concurrent creates of one name
+                // both find it free, and only the insert tells them apart.
+                created.persistAndFlush();
+            } catch (ConstraintViolationException exists) {
+                throw new InvalidRequestException("username", "user '" + body.username() + "' exists already");
+            }
             return created;
         });
         return Response.created(URI.create("/api/users/" + user.username)).entity(UserResponse.of(user)).build();
@@ -65,8 +68,10 @@ public class UserResource {
         String role = body.role() == null ? null : role(body.role());
         String password = body.password() == null ? null : password(body.password());
         return QuarkusTransaction.requiringNew().call(() -> {
-            AppUser user = AppUser.byName(username).orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
-            if (role != null && !role.equals(Role.ADMIN) && user.role.equals(Role.ADMIN) && lastAdmin()) {
+            List<AppUser> admins = AppUser.lockedAdmins();
+            AppUser user = AppUser.lockedByName(username)
+                    .orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
+            if (role != null && !role.equals(Role.ADMIN) && user.role.equals(Role.ADMIN) && admins.size() <= 1) {
                 throw new ConflictException("user '" + username + "' is the last admin");
             }
             if (role != null) {
@@ -83,8 +88,10 @@ public class UserResource {
     @Path("{username}")
     public Response delete(@PathParam("username") String username) {
         QuarkusTransaction.requiringNew().run(() -> {
-            AppUser user = AppUser.byName(username).orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
-            if (user.role.equals(Role.ADMIN) && lastAdmin()) {
+            List<AppUser> admins = AppUser.lockedAdmins();
+            AppUser user = AppUser.lockedByName(username)
+                    .orElseThrow(() -> new NotFoundException("user '" + username + "' does not exist"));
+            if (user.role.equals(Role.ADMIN) && admins.size() <= 1) {
                 throw new ConflictException("user '" + username + "' is the last admin");
             }
             user.delete();
@@ -92,18 +99,14 @@ public class UserResource {
         return Response.noContent().build();
     }
 
-    private static boolean lastAdmin() {
-        return AppUser.count("role", Role.ADMIN) <= 1;
-    }
-
     private static String role(String role) {
         return Role.parse(role).orElseThrow(() -> new InvalidRequestException("role", "must be one of " + Role.all()));
     }
 
     private static String password(String password) {
-        if (password == null || password.length() < MIN_PASSWORD) {
-            throw new InvalidRequestException("password", "must be at least " + MIN_PASSWORD + " characters");
-        }
+        Passwords.problemWith(password).ifPresent(problem -> {
+            throw new InvalidRequestException("password", problem);
+        });
         return password;
     }
 }

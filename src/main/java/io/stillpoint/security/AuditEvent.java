@@ -28,6 +28,22 @@ public class AuditEvent extends PanacheEntityBase {
 
     public int status;
 
+    /** The client's address, for sign-in events. */
+    public String address;
+
+    /** A failed or refused sign-in: the user name tried, from where, on which path, and the answer. */
+    public static void signIn(String username, String address, String mechanism, String path, int status) {
+        AuditEvent event = new AuditEvent();
+        event.id = UUID.randomUUID();
+        event.at = Instant.now();
+        event.username = username;
+        event.address = address;
+        event.action = "SIGN-IN " + mechanism;
+        event.target = path;
+        event.status = status;
+        event.persist();
+    }
+
     public static List<AuditEvent> newest(int limit) {
         return find("order by at desc").page(0, limit).list();
     }

@@ -28,8 +28,16 @@ class FirstAdmin {
 
     void onStart(@Observes @Priority(5) StartupEvent start) {
         QuarkusTransaction.requiringNew().run(() -> {
+            // Nodes of a cluster starting together on an empty catalog take turns here: the first makes
+            // the admin, the others then find it (and do not print a password that is not the one kept).
+            AppUser.getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('stillpoint.first-admin'))")
+                    .getSingleResult();
             if (AppUser.count() > 0) {
                 return;
+            }
+            if (config.admin().password().filter(Passwords::tooLong).isPresent()) {
+                throw new IllegalStateException("STILLPOINT_ADMIN_PASSWORD is longer than " + Passwords.MAX_BYTES
+                        + " bytes in UTF-8; bcrypt would ignore the rest, so choose a shorter one");
             }
             boolean generated = config.admin().password().isEmpty();
             String password = config.admin().password().orElseGet(FirstAdmin::generate);

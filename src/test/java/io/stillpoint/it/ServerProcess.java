@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.time.Duration;
@@ -40,12 +41,41 @@ final class ServerProcess implements AutoCloseable {
 
     /** As {@link #start(Path, Path)}, with extra environment variables (settings). */
     static ServerProcess start(Path home, Path log, Map<String, String> settings) throws Exception {
-        String jar = System.getProperty("stillpoint.app.jar", "target/quarkus-app/quarkus-run.jar");
+        return start(home, log, settings, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Map)}, as the unprivileged user {@link #UNPRIVILEGED} when the tests
+     * run as root (the embedded PostgreSQL refuses to run as root), its home given to that user.
+     */
+    static ServerProcess startUnprivileged(Path home, Path log, Map<String, String> settings) throws Exception {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return start(home, log, settings);
+        }
+        Files.createDirectories(home);
+        try (var tree = Files.walk(home)) {
+            for (Path path : (Iterable<Path>) tree::iterator) {
+                Files.setOwner(path, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(UNPRIVILEGED));
+            }
+        }
+        return start(home, log, settings, List.of("setpriv", "--reuid=" + UNPRIVILEGED, "--regid=" + UNPRIVILEGED_GROUP,
+                "--clear-groups"));
+    }
+
+    /** The user and group the server runs as in {@link #startUnprivileged}. */
+    static final String UNPRIVILEGED = "nobody";
+    static final String UNPRIVILEGED_GROUP = "nogroup";
+
+    private static ServerProcess start(Path home, Path log, Map<String, String> settings, List<String> prefix)
+            throws Exception {
+        String jar = Path.of(System.getProperty("stillpoint.app.jar", "target/quarkus-app/quarkus-run.jar"))
+                .toAbsolutePath().toString();
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port,
                 "-jar", jar));
@@ -106,6 +136,15 @@ final class ServerProcess implements AutoCloseable {
             throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
         }
         return JSON.readTree(response.body());
+    }
+
+    /** A request as a browser or another client sends it: no credentials unless {@code headers} carry them. */
+    HttpResponse<String> anonymous(String method, String path, Map<String, String> headers, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpRequest.Builder request(String path) {

@@ -31,7 +31,11 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
                     "quarkus.datasource.jdbc.url", database.url(),
                     "quarkus.datasource.username", database.user(),
                     "stillpoint.home", home.toString(),
-                    "stillpoint.restore.roots", home.resolve("restores").toString());
+                    "stillpoint.restore.roots", home.resolve("restores").toString(),
+                    // short and low, so that the throttling tests are quick and wait out their window
+                    "stillpoint.sign-in.window", "PT4S",
+                    "stillpoint.sign-in.max-failures-per-user", "3",
+                    "stillpoint.sign-in.max-failures-per-address", "10");
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("no PostgreSQL for the tests: " + e.getMessage(), e);
         }

@@ -1,4 +1,4 @@
 package io.stillpoint.api.dto;
 
-/** @param password at least 12 characters; never returned or logged */
+/** @param password 12 characters to 72 bytes (UTF-8); never returned or logged */
 public record UserRequest(String username, String password, String role) {}

@@ -1,0 +1,125 @@
+package io.stillpoint.security;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Counts failed sign-ins per user name and per client address in the catalog, so that every node of
+ * a cluster sees the same counts.
+ *
+ * <p>An attempt is written as pending before its password is checked, then kept as a failure or
+ * removed. A key is refused once it has its limit of failures within the window, and also once its
+ * failures and pending attempts together reach twice the limit: guesses sent in parallel, which all
+ * pass before any of them has failed, get at most that many tries, while a client that signs in with
+ * several requests at once is not refused for them.
+ */
+@ApplicationScoped
+public class SignInThrottle {
+
+    /** Longer user names than any valid one are cut, so that a caller cannot fill the table with text. */
+    private static final int MAX_KEY = 200;
+
+    /** When only attempts in progress hold a key back: they end within a bcrypt check or so. */
+    private static final Duration WHILE_PENDING = Duration.ofSeconds(1);
+
+    private final SignInConfig config;
+    private final EntityManager entities;
+
+    SignInThrottle(SignInConfig config, EntityManager entities) {
+        this.config = config;
+        this.entities = entities;
+    }
+
+    /**
+     * Writes the attempt as pending, then refuses it (and takes it back) when its user or its address
+     * is held back; returns the attempt to settle with {@link #failed} or {@link #succeeded}.
+     */
+    public UUID begin(String user, String address) {
+        UUID attempt = UUID.randomUUID();
+        Instant now = Instant.now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            entities.createNativeQuery("DELETE FROM sign_in_failure WHERE at <= ?1")
+                    .setParameter(1, now.minus(config.window())).executeUpdate();
+            for (String key : List.of(userKey(user), addressKey(address))) {
+                entities.createNativeQuery("INSERT INTO sign_in_failure (attempt, key, at, pending) VALUES (?1, ?2, ?3, true)")
+                        .setParameter(1, attempt).setParameter(2, key).setParameter(3, now).executeUpdate();
+            }
+        });
+        Optional<SignInThrottledException> refusal = QuarkusTransaction.requiringNew().call(() ->
+                refusal(attempt, userKey(user), config.maxFailuresPerUser(), "user '" + cut(user) + "'", now)
+                        .or(() -> refusal(attempt, addressKey(address), config.maxFailuresPerAddress(),
+                                "address " + address, now)));
+        if (refusal.isPresent()) {
+            QuarkusTransaction.requiringNew().run(() -> entities
+                    .createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1").setParameter(1, attempt)
+                    .executeUpdate());
+            throw refusal.get();
+        }
+        return attempt;
+    }
+
+    /** A wrong password: the attempt counts as a failure for the window. */
+    public void failed(UUID attempt) {
+        QuarkusTransaction.requiringNew().run(() -> entities
+                .createNativeQuery("UPDATE sign_in_failure SET pending = false WHERE attempt = ?1")
+                .setParameter(1, attempt).executeUpdate());
+    }
+
+    /** A good password: the attempt does not count, nor do the user's earlier failures. */
+    public void succeeded(UUID attempt, String user) {
+        QuarkusTransaction.requiringNew().run(() -> entities
+                .createNativeQuery("DELETE FROM sign_in_failure WHERE attempt = ?1 OR key = ?2")
+                .setParameter(1, attempt).setParameter(2, userKey(user)).executeUpdate());
+    }
+
+    /**
+     * With {@code limit} failures before this attempt, it is refused until the newest {@code limit}-th
+     * of them leaves the window; with twice {@code limit} failures and pending attempts, for a moment.
+     */
+    private Optional<SignInThrottledException> refusal(UUID attempt, String key, int limit, String who, Instant now) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> others = entities.createNativeQuery("SELECT at, pending FROM sign_in_failure"
+                        + " WHERE key = ?1 AND at > ?2 AND attempt <> ?3 ORDER BY at DESC")
+                .setParameter(1, key).setParameter(2, now.minus(config.window())).setParameter(3, attempt)
+                .setMaxResults(2 * limit).getResultList();
+        List<Instant> failures = others.stream().filter(row -> !((Boolean) row[1])).map(row -> instant(row[0])).toList();
+        if (failures.size() >= limit) {
+            Instant allowedAt = failures.get(limit - 1).plus(config.window());
+            return Optional.of(new SignInThrottledException(who, Duration.between(now, allowedAt)));
+        }
+        if (others.size() >= 2 * limit) {
+            return Optional.of(new SignInThrottledException(who, WHILE_PENDING));
+        }
+        return Optional.empty();
+    }
+
+    private static Instant instant(Object column) {
+        if (column instanceof Instant instant) {
+            return instant;
+        }
+        if (column instanceof OffsetDateTime offset) {
+            return offset.toInstant();
+        }
+        return ((Timestamp) column).toInstant();
+    }
+
+    static String userKey(String user) {
+        return "user:" + cut(user);
+    }
+
+    static String addressKey(String address) {
+        return "address:" + address;
+    }
+
+    static String cut(String text) {
+        return text.length() <= MAX_KEY ? text : text.substring(0, MAX_KEY);
+    }
+}
