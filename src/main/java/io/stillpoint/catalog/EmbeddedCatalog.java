@@ -3,6 +3,7 @@ package io.stillpoint.catalog;
 import io.stillpoint.fs.Durable;
 import io.stillpoint.fs.SecretFile;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -120,7 +122,14 @@ public final class EmbeddedCatalog implements AutoCloseable {
             Path postgresBinary = postgresBinary(binaries);
             String statement = "ALTER ROLE postgres WITH PASSWORD '"
                     + PasswordUtil.encodeScramSha256(password.toCharArray()) + "';\n";
-            Process single = new ProcessBuilder(postgresBinary.toString(), "--single", "-D", dataDir.toString(), "postgres")
+            List<String> command = new ArrayList<>();
+            if (LinuxUtils.isUnshareAvailable()) {
+                // PostgreSQL refuses to run as root; zonky starts the server itself in a user namespace of
+                // its own where it is not root (unshare -U), and single-user mode needs the same.
+                command.addAll(List.of("unshare", "-U"));
+            }
+            command.addAll(List.of(postgresBinary.toString(), "--single", "-D", dataDir.toString(), "postgres"));
+            Process single = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .start();
             try (OutputStream in = single.getOutputStream()) {
