@@ -173,6 +173,9 @@ class HyperVRecoveryTest {
 
     /** Every path under {@code folder}, relative to it, without following links. */
     private static List<String> tree(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return List.of();
+        }
         try (Stream<Path> entries = Files.walk(folder)) {
             return entries.filter(p -> !p.equals(folder)).map(p -> folder.relativize(p).toString()).toList();
         }
