@@ -188,7 +188,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
                         exposed = exposed(snapshot);
                     }
                     if (!exposed.isEmpty()) {
-                        runCleanup(settings, mountRoot, snapshot, List.of(), exposed.stream().map(mountRoot::host).toList());
+                        runCleanup(settings, mountRoot, snapshot, List.of(),
+                                exposed.stream().map(mountRoot::host).toList());
                     }
                     deleteFolder(root, snapshot.getFileName().toString());
                 } catch (IOException | SnapshotException e) {
@@ -203,7 +204,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
             throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' was interrupted", e);
         }
         if (!failures.isEmpty()) {
-            throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' failed for " + failures);
+            throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' failed for "
+                    + failures);
         }
     }
 
@@ -384,7 +386,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
                     Files.createDirectory(mount);
                 }
                 Path hold = folder.resolve(HOLD);
-                writeOwn(hold, DiskShadowScript.holdScript(mountRoot.host(folder.resolve(RELEASE)), settings.maxExposure()));
+                writeOwn(hold, DiskShadowScript.holdScript(mountRoot.host(folder.resolve(RELEASE)),
+                        settings.maxExposure()));
                 Path script = folder.resolve("snapshot.dsh");
                 writeOwn(script, DiskShadowScript.render(mountRoot.host(written), shadows, mountRoot.host(hold)));
                 session = DiskShadowSession.start(launcher(settings), mountRoot.host(script), output);

@@ -43,14 +43,14 @@ import java.util.function.Predicate;
  * makes the snapshot's folder {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/} with Stillpoint's
  * marker, then a qcow2 overlay {@code <disk>.sp-<overlay id>.qcow2} beside every disk (the overlay id is the
  * first eight hex digits of the snapshot id, short enough for QEMU's node names) and adds it to QEMU's block
- * graph; {@code create()}, while the
- * guest is held, is one QMP {@code transaction} of {@code blockdev-snapshot} that puts them on top of all
- * disks at once. From then on the guest writes only to the overlays and the disk images do not change.
- * The view, {@value #VIEW} in the snapshot's folder, is a folder of hard links to those images (and to the
- * guest's launch files and saved state), laid out as the guest's folder. Release commits each overlay back
- * into its disk (an active {@code block-commit}, then {@code job-complete}) and deletes it; with QEMU gone,
- * {@code qemu-img commit} does the same offline. The snapshot's folder goes last: its marker is what proves
- * to a recovery that overlays of its id are Stillpoint's.
+ * graph; {@code create()}, while the guest is held, is one QMP {@code transaction} of {@code
+ * blockdev-snapshot} that puts them on top of all disks at once. From then on the guest writes only to
+ * the overlays and the disk images do not change. The view, {@value #VIEW} in the snapshot's folder, is a
+ * folder of hard links to those images (and to the guest's launch files and saved state), laid out as the
+ * guest's folder. Release commits each overlay back into its disk (an active {@code block-commit}, then
+ * {@code job-complete}) and deletes it; with QEMU gone, {@code qemu-img commit} does the same offline. The
+ * snapshot's folder goes last: its marker is what proves to a recovery that overlays of its id are
+ * Stillpoint's.
  *
  * <p>Each disk keeps a persistent dirty bitmap named {@value #BITMAP}, on the disk's own node. Writes to
  * the overlay do not reach it while the snapshot exists, but the commit writes them into the disk node and
@@ -126,6 +126,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         String id = overlayId(snapshotId);
         Map<String, String> facts = new LinkedHashMap<>();
         OwnedFolder folder = null;
+        List<Path> created = new ArrayList<>();
         try {
             List<Path> leftovers = overlayFiles(registration, null);
             if (!leftovers.isEmpty()) {
@@ -158,6 +159,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 }
                 long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
                 // -u: QEMU holds the disk's write lock, and the size is known anyway.
+                created.add(overlay);
                 run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
                         overlay.toString(), Long.toString(size)), 60);
                 facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
@@ -170,13 +172,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     qemu.qmp(guest.ref()).execute("blockdev-add", add, deadline(qemu));
                 }
             }
-            return new Prepared(qemu, guest, registration, id, folder, facts);
+            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                     "preparing snapshot of guest '" + guest.name() + "' on host '" + host.name() + "' failed: "
                             + e.getMessage(), e);
             try {
-                release(qemu, registration, id, folder);
+                release(qemu, registration, new Made(id, folder, created));
             } catch (IOException | RuntimeException undo) {
                 failure.addSuppressed(undo);
             }
@@ -364,18 +366,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
-        private final String id;
-        private final OwnedFolder folder;
+        private final Made made;
         private final Map<String, String> facts;
         private boolean used;
 
-        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id, OwnedFolder folder,
+        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made,
                 Map<String, String> facts) {
             this.host = host;
             this.guest = guest;
             this.registration = registration;
-            this.id = id;
-            this.folder = folder;
+            this.made = made;
             this.facts = facts;
         }
 
@@ -389,7 +389,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 throw new IllegalStateException("snapshot of guest '" + guest.name() + "' already created or closed");
             }
             used = true;
-            Path view = folder.path().resolve(VIEW);
+            String id = made.id();
+            Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
             try {
                 if (online) {
@@ -407,13 +408,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 all.put(FACT_SNAPSHOT_ID, id);
                 all.put("method", online ? "overlay, taken online" : "overlay, taken while the guest was not running");
                 all.putAll(facts);
-                return new QemuSnapshot(host, guest, registration, id, folder, instant, view, all);
+                return new QemuSnapshot(host, guest, registration, made, instant, view, all);
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
                 try {
-                    NoFollowDelete.entry(folder.path(), VIEW);
-                    release(host, registration, id, folder);
+                    NoFollowDelete.entry(made.folder().path(), VIEW);
+                    release(host, registration, made);
                 } catch (IOException | RuntimeException undo) {
                     failure.addSuppressed(undo);
                 }
@@ -429,10 +430,10 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             used = true;
             try {
-                release(host, registration, id, folder);
+                release(host, registration, made);
             } catch (IOException | RuntimeException e) {
-                throw new SnapshotException("discarding the prepared snapshot " + id + " of guest '" + guest.name()
-                        + "' failed: " + e.getMessage(), e);
+                throw new SnapshotException("discarding the prepared snapshot " + made.id() + " of guest '"
+                        + guest.name() + "' failed: " + e.getMessage(), e);
             }
         }
 
@@ -457,18 +458,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
-        private final String id;
-        private final OwnedFolder folder;
+        private final Made made;
         private boolean released;
 
-        QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id,
-                OwnedFolder folder, Instant instant, Path view, Map<String, String> facts) {
+        QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made, Instant instant,
+                Path view, Map<String, String> facts) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.registration = registration;
-            this.id = id;
-            this.folder = folder;
+            this.made = made;
         }
 
         /**
@@ -481,33 +480,36 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 return;
             }
             try {
-                NoFollowDelete.entry(folder.path(), VIEW);
-                release(host, registration, id, folder);
+                NoFollowDelete.entry(made.folder().path(), VIEW);
+                release(host, registration, made);
             } catch (IOException | RuntimeException e) {
-                throw new SnapshotException("releasing snapshot " + id + " of guest '" + guest.name() + "' on host '"
-                        + host.name() + "' failed: " + e.getMessage(), e);
+                throw new SnapshotException("releasing snapshot " + made.id() + " of guest '" + guest.name()
+                        + "' on host '" + host.name() + "' failed: " + e.getMessage(), e);
             }
             released = true;
         }
     }
 
     /**
+     * What one snapshot made: its overlay id, its folder ({@code null} when preparing failed before it
+     * was made) and the overlay files it created, the only ones its release merges and deletes.
+     */
+    private record Made(String id, OwnedFolder folder, List<Path> overlays) {}
+
+    /**
      * Merges through QEMU while it runs, else offline; the guest may have stopped or died meanwhile. The
      * snapshot's folder goes only once its overlays are gone, as its marker proves they are Stillpoint's.
-     *
-     * @param folder the snapshot's folder, or {@code null} when preparing failed before it was made
      */
-    private void release(QemuHypervisor host, GuestRegistration registration, String id, OwnedFolder folder)
-            throws IOException {
-        Predicate<Path> ofThisSnapshot = overlay -> idOf(overlay).equals(id);
+    private void release(QemuHypervisor host, GuestRegistration registration, Made made) throws IOException {
+        Predicate<Path> ours = made.overlays()::contains;
         if (host.isAlive(registration.name())) {
-            commitOnline(host, registration, id);
-            deleteUnattached(host, registration, ofThisSnapshot);
+            commitOnline(host, registration, made.id());
+            deleteUnattached(host, registration, ours);
         } else {
-            commitOffline(registration, ofThisSnapshot);
+            commitOffline(registration, ours);
         }
-        if (folder != null) {
-            folder.delete();
+        if (made.folder() != null) {
+            made.folder().delete();
         }
         removeViewsIfEmpty(registration);
     }
@@ -619,7 +621,10 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    /** Stillpoint's overlay files beside the guest's disks (regular files, not links), of snapshot {@code id} or of any. */
+    /**
+     * Stillpoint's overlay files beside the guest's disks (regular files, not links), of snapshot {@code id},
+     * or of any when it is {@code null}.
+     */
     static List<Path> overlayFiles(GuestRegistration registration, String id) throws IOException {
         List<Path> overlays = new ArrayList<>();
         for (Path disk : registration.diskPaths()) {

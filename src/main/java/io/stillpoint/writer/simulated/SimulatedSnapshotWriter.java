@@ -102,8 +102,9 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                     if (entry.owned().isPresent()) {
                         entry.owned().get().delete();
                     } else {
-                        LOG.log(System.Logger.Level.WARNING, "simulated host '" + host.name() + "': left " + entry.path()
-                                + " as it is: it " + entry.why() + ", and Stillpoint deletes only what it provably made");
+                        LOG.log(System.Logger.Level.WARNING, "simulated host '" + host.name() + "': left "
+                                + entry.path() + " as it is: it " + entry.why()
+                                + ", and Stillpoint deletes only what it provably made");
                     }
                 }
             } else if (Files.exists(views, LinkOption.NOFOLLOW_LINKS)) {

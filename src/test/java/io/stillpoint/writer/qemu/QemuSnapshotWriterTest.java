@@ -353,7 +353,8 @@ class QemuSnapshotWriterTest extends SnapshotWriterContract {
         }
         assertThat(ours).doesNotExist();
         assertThat(overlayFiles(quiet)).containsExactly(quietOverlayLink);
-        assertThat(QemuLab.holds(quiet.disks().get(0), B, 0, MIB)).as("the write after the snapshot was merged").isTrue();
+        assertThat(QemuLab.holds(quiet.disks().get(0), B, 0, MIB)).as("the write after the snapshot was merged")
+                .isTrue();
         for (Path named : List.of(quietOverlayLink, busyOverlayLink, views.resolve("family-photos"), viewLink, unmarked,
                 busyViews)) {
             assertThat(logged).as(named.toString())
