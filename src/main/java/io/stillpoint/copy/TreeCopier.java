@@ -1,13 +1,12 @@
 package io.stillpoint.copy;
 
+import io.stillpoint.fs.NoFollowDelete;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
@@ -389,7 +388,9 @@ public final class TreeCopier {
                 return;
             }
             if (existing.isDirectory()) {
-                deleteTree(dst);
+                // Through openat, never following a link: a directory swapped for a link while it is deleted, or
+                // a junction in it, must not lead the delete out of the target.
+                NoFollowDelete.entry(dst.getParent(), dst.getFileName().toString());
             } else {
                 attributes.delete(dst);
             }
@@ -406,25 +407,6 @@ public final class TreeCopier {
                     kept == null || kept.created() == null ? null : kept.created().toInstant(),
                     kept == null ? null : kept.dos(),
                     kept == null || kept.acl() == null ? null : AccessEntry.of(kept.acl()));
-        }
-
-        private void deleteTree(Path root) throws IOException {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    attributes.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
         }
 
         @Override

@@ -3,13 +3,11 @@ package io.stillpoint.fs;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.DosFileAttributeView;
@@ -142,9 +140,10 @@ public final class NoFollowDelete {
 
     /**
      * Where the platform has no {@code openat} (Windows): a walk that removes links, junctions and mount
-     * points as entries instead of descending into them.
+     * points as entries instead of descending into them. Each entry is looked at without following it just
+     * before it is removed or entered, so an exposed shadow copy mounted in a tree loses nothing.
      */
-    private static boolean walkBelow(Path root, List<String> segments, boolean onlyIfEmpty) throws IOException {
+    static boolean walkBelow(Path root, List<String> segments, boolean onlyIfEmpty) throws IOException {
         Path target = root;
         for (String segment : segments) {
             Path next = target.resolve(segment);
@@ -168,32 +167,28 @@ public final class NoFollowDelete {
             Files.delete(target);
             return true;
         }
-        Files.walkFileTree(target, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                if (attrs.isOther() || attrs.isSymbolicLink()) {
-                    Files.delete(dir);
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                deleteClearingReadOnly(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                deleteClearingReadOnly(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        walkDelete(target);
         return true;
+    }
+
+    private static void walkDelete(Path entry) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        // A junction or mount point is a directory that is also "other": removing it removes only the entry.
+        if (attributes.isDirectory() && !attributes.isOther() && !attributes.isSymbolicLink()) {
+            List<Path> children = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(entry)) {
+                entries.forEach(children::add);
+            }
+            for (Path child : children) {
+                walkDelete(child);
+            }
+        }
+        deleteClearingReadOnly(entry);
     }
 
     private static boolean isLinkLike(Path path) throws IOException {

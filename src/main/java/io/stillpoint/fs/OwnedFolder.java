@@ -150,6 +150,91 @@ public final class OwnedFolder {
         return new OwnedFolder(real, ownership);
     }
 
+    /**
+     * Makes the folder {@code <container>/<id>}, named by the id its marker names: a folder of one piece of
+     * work (a snapshot) among others of its kind, which {@link #survey} finds again after a restart.
+     */
+    public static OwnedFolder createNamedById(Path container, String purpose, UUID id) throws IOException {
+        return create(container.resolve(id.toString()), purpose, id);
+    }
+
+    /**
+     * Opens the entry {@code name} of {@code parent} to delete it: it must itself be a folder (not a link,
+     * junction or mount point, which would lead elsewhere) carrying a marker of {@code purpose} naming {@code id}.
+     *
+     * @throws NotOwnedException when it is not
+     */
+    public static OwnedFolder openEntry(Path parent, String name, String purpose, UUID id) throws IOException {
+        Path entry = parent.toAbsolutePath().resolve(name);
+        Optional<String> notAFolder = notAFolder(entry);
+        if (notAFolder.isPresent()) {
+            throw new NotOwnedException(entry, notAFolder.get());
+        }
+        return open(entry, purpose, id);
+    }
+
+    /**
+     * One entry of a folder Stillpoint keeps folders of its own in, beside whatever else may be there.
+     *
+     * @param owned the entry as a folder of the purpose asked for, named by the id its marker names
+     * @param unmarked whether the entry is a folder with a generated name but no marker at all, as an older
+     *     Stillpoint left them: the caller may take it for its own only when its content is exactly what it
+     *     makes, and otherwise leaves it
+     * @param why when the entry is not {@code owned}, what it is instead
+     */
+    public record Entry(Path path, Optional<OwnedFolder> owned, boolean unmarked, String why) {
+
+        public String name() {
+            return path.getFileName().toString();
+        }
+    }
+
+    /**
+     * Every entry of {@code container}, sorted by name, each told apart as one of the folders {@link
+     * #createNamedById} made for {@code purpose} or as something else. Nothing is followed: a link named like
+     * one of ours is not ours.
+     */
+    public static List<Entry> survey(Path container, String purpose) throws IOException {
+        Path real = container.toAbsolutePath().toRealPath();
+        List<Entry> found = new ArrayList<>();
+        for (String name : entries(real).stream().sorted().toList()) {
+            Path entry = real.resolve(name);
+            if (!GeneratedNames.isUuid(name)) {
+                found.add(new Entry(entry, Optional.empty(), false, "is not a name Stillpoint generates"));
+                continue;
+            }
+            Optional<String> notAFolder = notAFolder(entry);
+            if (notAFolder.isPresent()) {
+                found.add(new Entry(entry, Optional.empty(), false, notAFolder.get()));
+                continue;
+            }
+            Optional<Ownership> marker = read(entry);
+            if (marker.isEmpty()) {
+                found.add(new Entry(entry, Optional.empty(), true, "carries no Stillpoint marker"));
+            } else if (!marker.get().purpose().equals(purpose) || !marker.get().id().toString().equals(name)) {
+                found.add(new Entry(entry, Optional.empty(), false, "is marked as the " + marker.get().purpose()
+                        + " folder of " + marker.get().id() + ", not as the " + purpose + " folder of " + name));
+            } else {
+                found.add(new Entry(entry, Optional.of(new OwnedFolder(entry, marker.get())), false, "is ours"));
+            }
+        }
+        return found;
+    }
+
+    private static Optional<String> notAFolder(Path entry) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Optional.of("does not exist");
+        }
+        // A Windows junction or mount point reads as a directory that is also "other".
+        if (attributes.isSymbolicLink() || attributes.isOther()) {
+            return Optional.of("is a link, junction or mount point");
+        }
+        return attributes.isDirectory() ? Optional.empty() : Optional.of("is not a folder");
+    }
+
     /** The marker of a folder, if it carries a readable one (a link named like the marker does not count). */
     public static Optional<Ownership> read(Path dir) throws IOException {
         Path marker = dir.resolve(MARKER);

@@ -93,6 +93,23 @@ class TreeCopierTest {
         assertThat(outside).isEmptyDirectory();
     }
 
+    /** A directory of the target replaced by a file goes without a link in it leading the delete outside. */
+    @Test
+    void aDirectoryReplacedByAFileIsRemovedWithoutFollowingTheLinksInIt() throws Exception {
+        Files.writeString(src.resolve("was-a-directory"), "now a file");
+        Path outside = Files.createDirectories(dir.resolve("outside/deep"));
+        Files.writeString(outside.resolve("keep.txt"), "keep");
+        Path replaced = Files.createDirectories(dst.resolve("was-a-directory/sub"));
+        Files.createSymbolicLink(replaced.resolve("to-dir"), dir.resolve("outside"));
+        Files.createSymbolicLink(replaced.resolve("to-file"), outside.resolve("keep.txt"));
+        Files.writeString(replaced.resolve("old.txt"), "old");
+
+        copy();
+
+        assertThat(dst.resolve("was-a-directory")).hasContent("now a file");
+        assertThat(outside.resolve("keep.txt")).hasContent("keep");
+    }
+
     @Test
     void reportsEveryEntryWritten() throws Exception { // /F
         Files.createDirectories(src.resolve("d"));

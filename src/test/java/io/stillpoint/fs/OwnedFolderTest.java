@@ -9,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +179,84 @@ class OwnedFolderTest {
         assertThatThrownBy(() -> OwnedFolder.adopt(dir.resolve("missing"), "repository", id, real -> Optional.empty()))
                 .isInstanceOf(NotOwnedException.class).hasMessageContaining("does not exist");
         assertThat(dir.resolve("missing")).doesNotExist();
+    }
+
+    @Test
+    void aSurveyTellsOurFoldersFromEverythingElseWithoutFollowingLinks() throws IOException {
+        Path container = Files.createDirectories(dir.resolve("mounts"));
+        OwnedFolder ours = OwnedFolder.createNamedById(container, "hyperv-snapshot", id);
+        Files.createDirectories(container.resolve("family-photos"));
+        String unmarked = UUID.randomUUID().toString();
+        Files.createDirectories(container.resolve(unmarked));
+        UUID elsewhere = UUID.randomUUID();
+        OwnedFolder victim = OwnedFolder.createNamedById(Files.createDirectories(dir.resolve("elsewhere")),
+                "hyperv-snapshot", elsewhere);
+        Files.createSymbolicLink(container.resolve(elsewhere.toString()), victim.path());
+        UUID other = UUID.randomUUID();
+        OwnedFolder.create(container.resolve(other.toString()), "qemu-snapshot", other);
+        String misnamed = UUID.randomUUID().toString();
+        OwnedFolder.create(container.resolve(misnamed), "hyperv-snapshot", UUID.randomUUID());
+        Files.writeString(container.resolve(UUID.randomUUID().toString()), "a file");
+
+        List<OwnedFolder.Entry> found = OwnedFolder.survey(container, "hyperv-snapshot");
+
+        assertThat(found).hasSize(7);
+        assertThat(found).filteredOn(e -> e.owned().isPresent()).singleElement()
+                .satisfies(e -> assertThat(e.owned().get().path()).isEqualTo(ours.path()));
+        assertThat(found).filteredOn(OwnedFolder.Entry::unmarked).extracting(OwnedFolder.Entry::name)
+                .containsExactly(unmarked);
+        assertThat(found).filteredOn(e -> e.name().equals(elsewhere.toString())).singleElement()
+                .satisfies(e -> assertThat(e.why()).contains("link"));
+        assertThat(found).filteredOn(e -> e.name().equals("family-photos")).singleElement()
+                .satisfies(e -> assertThat(e.why()).contains("not a name Stillpoint generates"));
+        assertThat(found).filteredOn(e -> e.name().equals(misnamed) || e.name().equals(other.toString()))
+                .allSatisfy(e -> assertThat(e.why()).contains("is marked as"));
+    }
+
+    @Test
+    void anEntryIsOpenedToBeDeletedOnlyWhenItIsItselfAMarkedFolder() throws IOException {
+        Path parent = Files.createDirectories(dir.resolve("root"));
+        OwnedFolder victim = OwnedFolder.create(dir.resolve("victim"), "staging", id);
+        Files.writeString(victim.path().resolve("keep.txt"), "keep");
+        Files.createSymbolicLink(parent.resolve(".creating-x"), victim.path());
+
+        assertThatThrownBy(() -> OwnedFolder.openEntry(parent, ".creating-x", "staging", id))
+                .isInstanceOf(NotOwnedException.class).hasMessageContaining("link");
+        assertThat(victim.path().resolve("keep.txt")).hasContent("keep");
+
+        OwnedFolder.create(parent.resolve(".creating-y"), "staging", id);
+        OwnedFolder.openEntry(parent, ".creating-y", "staging", id).delete();
+        assertThat(parent.resolve(".creating-y")).doesNotExist();
+    }
+
+    /**
+     * Windows has no {@code openat}, so {@link NoFollowDelete} walks there; a junction or mount point (an
+     * exposed shadow copy) reads as a directory that is also "other" and is removed as an entry. What the
+     * walk does with links can be tried here: it is called directly, as on a platform without it.
+     */
+    @Test
+    void theWalkWithoutOpenatRemovesLinksAsEntriesAndNeverWalksThroughOne() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path victim = Files.createDirectories(dir.resolve("victim/deep"));
+        Files.writeString(victim.resolve("keep.txt"), "keep");
+        String point = UUID.randomUUID().toString();
+        Path tree = Files.createDirectories(root.resolve(point).resolve("A/sub"));
+        Files.createSymbolicLink(tree.resolve("to-dir"), dir.resolve("victim"));
+        Files.createSymbolicLink(tree.resolve("to-file"), victim.resolve("keep.txt"));
+        Files.writeString(tree.resolve("own.bin"), "ours");
+
+        assertThat(NoFollowDelete.walkBelow(root, List.of(point), false)).isTrue();
+        assertThat(root.resolve(point)).doesNotExist();
+        assertThat(victim.resolve("keep.txt")).hasContent("keep");
+
+        String linked = UUID.randomUUID().toString();
+        Files.createSymbolicLink(root.resolve(linked), dir.resolve("victim"));
+        assertThatThrownBy(() -> NoFollowDelete.walkBelow(root, List.of(linked, "deep"), false))
+                .isInstanceOf(NotOwnedException.class);
+        assertThat(NoFollowDelete.walkBelow(root, List.of(linked), true)).isFalse();
+        assertThat(NoFollowDelete.walkBelow(root, List.of(linked), false)).isTrue();
+        assertThat(Files.exists(root.resolve(linked), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(victim.resolve("keep.txt")).hasContent("keep");
     }
 
     @Test

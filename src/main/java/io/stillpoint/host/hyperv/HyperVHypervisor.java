@@ -2,7 +2,8 @@ package io.stillpoint.host.hyperv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.NoFollowDelete;
+import io.stillpoint.fs.NotOwnedException;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
@@ -17,7 +18,9 @@ import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -315,12 +318,28 @@ public final class HyperVHypervisor implements Hypervisor {
             throw new HostException(what + ": Import-VM answered with " + imported.size() + " VMs", false, null);
         }
         try {
-            Durable.deleteTree(directory);
-        } catch (IOException e) {
+            removeRestoredCopy(home);
+        } catch (IOException | NotOwnedException e) {
             throw new HostException(what + ": the VM was imported as " + imported.get(0).id()
                     + ", but the restored copy " + directory + " could not be removed: " + e.getMessage(), false, e);
         }
         return settled(imported.get(0).id()).info();
+    }
+
+    /**
+     * Removes {@code <home>/Restored}, the copy the restore made in the new VM's folder (which did not exist
+     * before {@link #newGuestDirectory}) and Hyper-V has now copied from. It is removed as an entry of
+     * {@code home} without following anything: a restored VM folder may hold links or junctions, whose
+     * targets are not Stillpoint's.
+     */
+    private static void removeRestoredCopy(Path home) throws IOException {
+        Path restored = home.resolve(RESTORED);
+        BasicFileAttributes attributes = Files.readAttributes(restored, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
+            throw new NotOwnedException(restored, "is a link or not a folder, so not the copy the restore made");
+        }
+        NoFollowDelete.entry(home, RESTORED);
     }
 
     /** The one configuration file of the restored VM, as Hyper-V keeps it in {@code Virtual Machines}. */

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -352,17 +353,31 @@ public final class QemuHypervisor implements Hypervisor {
         return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
-    /** Stillpoint's overlay files beside {@code disk}, of any snapshot. */
+    /**
+     * Stillpoint's overlay files beside {@code disk}, of any snapshot: regular files only, since a link
+     * named like an overlay leads to a file that is not one (see {@link #overlayNames}).
+     */
     public static List<Path> overlayFiles(Path disk) throws IOException {
         List<Path> overlays = new ArrayList<>();
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(disk.getParent(), disk.getFileName() + ".sp-*.qcow2")) {
-            for (Path sibling : siblings) {
-                if (overlayFile(disk, overlayId(sibling).orElse("")).equals(sibling)) {
-                    overlays.add(sibling);
-                }
+        for (Path named : overlayNames(disk)) {
+            if (Files.isRegularFile(named, LinkOption.NOFOLLOW_LINKS)) {
+                overlays.add(named);
             }
         }
         return overlays;
+    }
+
+    /** Every entry beside {@code disk} named like one of Stillpoint's overlays, links included. */
+    public static List<Path> overlayNames(Path disk) throws IOException {
+        List<Path> named = new ArrayList<>();
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(disk.getParent(), disk.getFileName() + ".sp-*.qcow2")) {
+            for (Path sibling : siblings) {
+                if (overlayFile(disk, overlayId(sibling).orElse("")).equals(sibling)) {
+                    named.add(sibling);
+                }
+            }
+        }
+        return named;
     }
 
     private QemuGuest newGuest(GuestRegistration registration, long pid) {

@@ -1,10 +1,10 @@
 package io.stillpoint.host.simulated;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -23,8 +23,9 @@ final class AtomicFiles {
 
     static void write(Path target, byte[] content) throws IOException {
         Path temp = temp(target);
+        // NOFOLLOW: a link put at the temp file's name would have the write land in its target.
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
             writeFully(out, ByteBuffer.wrap(content), 0);
             out.force(true);
         }
@@ -34,11 +35,13 @@ final class AtomicFiles {
     /** Writes a file of {@code length} bytes holding only {@code header}; the rest stays a hole. */
     static void writeSparse(Path target, long length, byte[] header) throws IOException {
         Path temp = temp(target);
-        Files.deleteIfExists(temp);
-        try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw")) {
-            raf.setLength(length);
-            writeFully(raf.getChannel(), ByteBuffer.wrap(header), 0);
-            raf.getChannel().force(true);
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+            writeFully(out, ByteBuffer.wrap(header), 0);
+            if (length > header.length) {
+                writeFully(out, ByteBuffer.allocate(1), length - 1);
+            }
+            out.force(true);
         }
         replace(temp, target);
     }

@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
@@ -121,7 +123,7 @@ final class DifferencingDisk implements AutoCloseable {
 
     /** Replays a log left behind by a process that died, into its base disk, and forces the base. */
     static void replayLeftover(Path overlay, FileChannel base) throws IOException {
-        try (FileChannel channel = FileChannel.open(overlay, StandardOpenOption.READ)) {
+        try (FileChannel channel = FileChannel.open(overlay, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             if (!hasMagic(channel)) {
                 return;
             }
@@ -130,12 +132,16 @@ final class DifferencingDisk implements AutoCloseable {
         }
     }
 
-    /** When the log was started, to merge several leftovers of one disk oldest first. */
-    static long createdMicros(Path overlay) throws IOException {
-        try (FileChannel channel = FileChannel.open(overlay, StandardOpenOption.READ)) {
+    /**
+     * When the log was started, to merge several leftovers of one disk oldest first; empty when the file
+     * does not begin with a differencing disk's header, so is none that Stillpoint made.
+     */
+    static OptionalLong createdMicros(Path overlay) throws IOException {
+        try (FileChannel channel = FileChannel.open(overlay, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
             AtomicFiles.readFully(channel, header, 0);
-            return header.remaining() == 0 && hasMagic(channel) ? header.getLong(MAGIC.length) : 0;
+            return header.remaining() == 0 && hasMagic(channel) ? OptionalLong.of(header.getLong(MAGIC.length))
+                    : OptionalLong.empty();
         }
     }
 

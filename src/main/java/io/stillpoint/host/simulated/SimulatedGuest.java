@@ -1,5 +1,7 @@
 package io.stillpoint.host.simulated;
 
+import io.stillpoint.fs.NotOwnedException;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
@@ -13,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -21,9 +24,11 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.stream.Stream;
+import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
@@ -35,6 +40,10 @@ final class SimulatedGuest {
 
     static final String MACHINES = "Virtual Machines";
     static final String DISKS = "Virtual Hard Disks";
+    /** Followed by the new guest's id: the folder a guest is built in before it is renamed into place. */
+    static final String CREATING = ".creating-";
+    /** What the marker of a guest being built says it is for; its id is the guest's. */
+    static final String CREATION_PURPOSE = "simulated-guest-creation";
 
     private static final System.Logger LOG = System.getLogger(SimulatedGuest.class.getName());
     private static final byte[] VSV_MAGIC = "SPVSV001".getBytes(StandardCharsets.US_ASCII);
@@ -58,12 +67,16 @@ final class SimulatedGuest {
         this.state = state;
     }
 
-    /** Builds the guest's folder beside its final place and renames it in, so a crash leaves no half guest. */
+    /**
+     * Builds the guest's folder beside its final place and renames it in, so a crash leaves no half guest.
+     * The folder it is built in carries Stillpoint's marker until just before the rename, so that a host
+     * opened after a crash removes it ({@link #removeHalfCreated}) and nothing else named like it.
+     */
     static Path create(Path root, GuestSpec spec, String id) throws IOException {
-        Path staging = root.resolve(".creating-" + id);
+        OwnedFolder staging = OwnedFolder.create(root.resolve(CREATING + id), CREATION_PURPOSE, UUID.fromString(id));
         try {
-            Path machines = Files.createDirectories(staging.resolve(MACHINES));
-            Path disksDir = Files.createDirectories(staging.resolve(DISKS));
+            Path machines = Files.createDirectories(staging.path().resolve(MACHINES));
+            Path disksDir = Files.createDirectories(staging.path().resolve(DISKS));
             List<String> diskNames = new ArrayList<>();
             for (int i = 0; i < spec.diskSizesBytes().size(); i++) {
                 String diskName = spec.name() + (i == 0 ? "" : "-" + i) + ".vhdx";
@@ -74,14 +87,16 @@ final class SimulatedGuest {
                     spec.canQuiesce(), diskNames);
             AtomicFiles.write(machines.resolve(id + ".xml"), config.toXml());
             AtomicFiles.write(machines.resolve(id + ".state"), stateBytes(GuestState.RUNNING));
-            AtomicFiles.forceDirectory(staging);
+            // The marker is no file of the guest: a finished guest's folder, backed up whole, does not keep it.
+            Files.delete(staging.path().resolve(OwnedFolder.MARKER));
+            AtomicFiles.forceDirectory(staging.path());
             Path target = root.resolve(spec.name());
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging.path(), target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.forceDirectory(root);
             return target;
         } catch (IOException | RuntimeException e) {
             try {
-                deleteTree(staging);
+                staging.delete();
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -89,15 +104,35 @@ final class SimulatedGuest {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
+    /**
+     * Removes the folder {@code name} of the host's root that a crash left while a guest was built in it,
+     * if it is one: a folder (not a link) carrying the marker {@link #create} wrote for the id its name
+     * ends with. Anything else named like it is left, and the log says so.
+     */
+    static void removeHalfCreated(String hostName, Path root, String name) throws IOException {
+        String why;
+        if (!isGenerated(name.substring(CREATING.length()))) {
+            why = "its name does not end with an id Stillpoint generates";
+        } else {
+            try {
+                OwnedFolder.openEntry(root, name, CREATION_PURPOSE, generatedId(name.substring(CREATING.length())))
+                        .delete();
+                return;
+            } catch (NotOwnedException notOurs) {
+                why = "it " + notOurs.problem();
             }
         }
+        LOG.log(System.Logger.Level.WARNING, "simulated host '" + hostName + "': left " + root.resolve(name)
+                + " as it is: " + why + ", and Stillpoint deletes only what it provably made");
+    }
+
+    /** A guest or snapshot id as the simulated host writes it: a UUID in upper case, and nothing else. */
+    static UUID generatedId(String id) {
+        UUID uuid = UUID.fromString(id);
+        if (!uuid.toString().toUpperCase(Locale.ROOT).equals(id)) {
+            throw new IllegalArgumentException("'" + id + "' is not an id Stillpoint generates");
+        }
+        return uuid;
     }
 
     /**
@@ -109,8 +144,9 @@ final class SimulatedGuest {
         Path machines = directory.resolve(MACHINES);
         Path configFile = configFile(machines);
         GuestConfig config = GuestConfig.read(configFile);
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(machines, "*" + AtomicFiles.TEMP_SUFFIX)) {
-            for (Path temp : temps) {
+        for (String target : List.of(".xml", ".state", ".vsv", ".bin")) {
+            Path temp = machines.resolve(config.id() + target + AtomicFiles.TEMP_SUFFIX);
+            if (Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(temp);
             }
         }
@@ -572,24 +608,46 @@ final class SimulatedGuest {
                 + cause.getMessage(), false, cause);
     }
 
+    /**
+     * Replays differencing disks a crash left beside {@code disk} into it, oldest first, and deletes them.
+     * Only files that are provably Stillpoint's are touched: regular files (not links) named {@code
+     * <disk>_<snapshot id>.avhdx} with an id as Stillpoint writes it, beginning with the differencing disk's
+     * own header; anything else named like one is left, and the log says so.
+     */
     private static void mergeLeftovers(SimulatedDisk disk) throws IOException {
         String fileName = disk.fileName();
         String prefix = overlayName(fileName, "").replace(DifferencingDisk.EXTENSION, "");
-        List<Path> leftovers = new ArrayList<>();
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(disk.file().getParent(),
-                prefix + "*" + DifferencingDisk.EXTENSION)) {
-            found.forEach(leftovers::add);
-        }
         record Leftover(Path file, long createdMicros) {}
         List<Leftover> oldestFirst = new ArrayList<>();
-        for (Path leftover : leftovers) {
-            oldestFirst.add(new Leftover(leftover, DifferencingDisk.createdMicros(leftover)));
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(disk.file().getParent(),
+                prefix + "*" + DifferencingDisk.EXTENSION)) {
+            for (Path leftover : found) {
+                String name = leftover.getFileName().toString();
+                String id = name.substring(prefix.length(), name.length() - DifferencingDisk.EXTENSION.length());
+                OptionalLong created = isGenerated(id) && Files.isRegularFile(leftover, LinkOption.NOFOLLOW_LINKS)
+                        ? DifferencingDisk.createdMicros(leftover) : OptionalLong.empty();
+                if (created.isPresent()) {
+                    oldestFirst.add(new Leftover(leftover, created.getAsLong()));
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "left " + leftover + " as it is: it is named like a"
+                            + " differencing disk, but is no differencing disk Stillpoint made");
+                }
+            }
         }
         oldestFirst.sort(Comparator.comparingLong(Leftover::createdMicros));
         for (Leftover leftover : oldestFirst) {
             LOG.log(System.Logger.Level.INFO, "merging leftover differencing disk " + leftover.file());
             DifferencingDisk.replayLeftover(leftover.file(), disk.base());
             AtomicFiles.deleteDurably(leftover.file());
+        }
+    }
+
+    private static boolean isGenerated(String id) {
+        try {
+            generatedId(id);
+            return true;
+        } catch (IllegalArgumentException notAnId) {
+            return false;
         }
     }
 

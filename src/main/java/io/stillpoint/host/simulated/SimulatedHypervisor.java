@@ -73,8 +73,8 @@ public final class SimulatedHypervisor implements Hypervisor {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path entry : entries) {
                 String fileName = entry.getFileName().toString();
-                if (fileName.startsWith(".creating-")) {
-                    SimulatedGuest.deleteTree(entry);
+                if (fileName.startsWith(SimulatedGuest.CREATING)) {
+                    SimulatedGuest.removeHalfCreated(name, root, fileName);
                 } else if (Files.isDirectory(entry) && !fileName.startsWith(".") && !fileName.contains(KEPT_BY_RESTORE)) {
                     openOrSkip(entry);
                 }

@@ -1,5 +1,7 @@
 package io.stillpoint.writer.hypervvss;
 
+import io.stillpoint.fs.NoFollowDelete;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -17,19 +19,24 @@ import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -58,7 +65,15 @@ public final class HyperVVssWriter implements SnapshotWriter {
     /** Followed by a graft's place in the copy: the folder it came from on the host. */
     public static final String FACT_GRAFT_PREFIX = "graft.";
     static final String GRAFTS = "Volumes";
+    /** What a snapshot folder's marker says it is for; its id is the snapshot's, which names the folder. */
+    static final String PURPOSE = "hyperv-snapshot";
     private static final String RELEASE = "release";
+    private static final String HOLD = "hold.cmd";
+    /** Every file a snapshot folder may hold besides its mount folders. */
+    private static final Set<String> EARLIER_FILES = Set.of(HOLD, RELEASE, "snapshot.dsh", "create.log", METADATA,
+            "cleanup.dsh", "cleanup.log");
+    private static final Pattern MOUNT_FOLDER = Pattern.compile("[A-Z]");
+    private static final System.Logger LOG = System.getLogger(HyperVVssWriter.class.getName());
 
     private final HyperVConfig config;
 
@@ -128,10 +143,14 @@ public final class HyperVVssWriter implements SnapshotWriter {
     }
 
     /**
-     * Releases sessions a dead process left. Their hold scripts are told to finish first: a diskshadow
-     * that outlived the server then unexposes, ends the backup and deletes its shadow copies itself,
-     * which is the clean way. Whatever is still exposed after the release deadline (the diskshadow died
-     * too, e.g. in a reboot) is deleted by mount folder.
+     * Releases sessions a dead process left. Only snapshot folders Stillpoint made are touched: folders of
+     * the mount root named by a snapshot id and carrying Stillpoint's marker for that id (or, made by an
+     * older Stillpoint without a marker, holding exactly what it made, see {@link #madeByEarlierVersion});
+     * anything else in the mount root is named in the log and left as it is. Their hold scripts are told
+     * to finish first: a diskshadow that outlived the server then unexposes, ends the backup and deletes its
+     * shadow copies itself, which is the clean way. Whatever is still exposed after the release deadline (the
+     * diskshadow died too, e.g. in a reboot) is deleted by mount folder, and a folder is removed only once
+     * nothing is exposed in it any more.
      */
     @Override
     public void recover(Hypervisor host) {
@@ -141,25 +160,41 @@ public final class HyperVVssWriter implements SnapshotWriter {
         if (!Files.isDirectory(root)) {
             return;
         }
+        List<String> failures = new ArrayList<>();
         try {
-            List<Path> stale;
-            try (Stream<Path> folders = Files.list(root)) {
-                stale = folders.filter(Files::isDirectory).toList();
+            List<Path> stale = new ArrayList<>();
+            for (OwnedFolder.Entry entry : OwnedFolder.survey(root, PURPOSE)) {
+                if (entry.owned().isPresent()) {
+                    stale.add(root.resolve(entry.name()));
+                } else if (entry.unmarked() && madeByEarlierVersion(root.resolve(entry.name()), mountRoot)) {
+                    LOG.log(System.Logger.Level.INFO, "host '" + host.name() + "': " + entry.path()
+                            + " is a snapshot folder of an earlier Stillpoint, without a marker; releasing it");
+                    stale.add(root.resolve(entry.name()));
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "host '" + host.name() + "': left " + entry.path()
+                            + " in the mount root as it is: it " + entry.why()
+                            + ", and Stillpoint deletes only what it provably made");
+                }
             }
             for (Path snapshot : stale) {
-                Files.writeString(snapshot.resolve(RELEASE), "released by recovery\n");
+                writeOwn(snapshot.resolve(RELEASE), "released by recovery\n");
             }
             long deadline = System.nanoTime() + settings.releaseTimeout().toNanos();
             for (Path snapshot : stale) {
-                List<Path> exposed = exposed(snapshot);
-                while (!exposed.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                    exposed = exposed(snapshot);
+                try {
+                    List<Path> exposed = exposed(snapshot);
+                    while (!exposed.isEmpty() && System.nanoTime() < deadline) {
+                        Thread.sleep(100);
+                        exposed = exposed(snapshot);
+                    }
+                    if (!exposed.isEmpty()) {
+                        runCleanup(settings, mountRoot, snapshot, List.of(),
+                                exposed.stream().map(mountRoot::host).toList());
+                    }
+                    deleteFolder(root, snapshot.getFileName().toString());
+                } catch (IOException | SnapshotException e) {
+                    failures.add(snapshot + ": " + e.getMessage());
                 }
-                if (!exposed.isEmpty()) {
-                    runCleanup(settings, mountRoot, snapshot, List.of(), exposed.stream().map(mountRoot::host).toList());
-                }
-                deleteTree(snapshot);
             }
         } catch (IOException e) {
             throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' failed: "
@@ -168,19 +203,77 @@ public final class HyperVVssWriter implements SnapshotWriter {
             Thread.currentThread().interrupt();
             throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' was interrupted", e);
         }
+        if (!failures.isEmpty()) {
+            throw new SnapshotException("recovering shadow copies on host '" + host.name() + "' failed for "
+                    + failures);
+        }
+    }
+
+    /**
+     * A folder without a marker is taken for a snapshot folder of an earlier Stillpoint only when it holds
+     * nothing but what that version put there (its scripts and logs, and the mount folders {@code A},
+     * {@code B}, ...), and its hold script waits for this very folder's release file: no folder of anyone
+     * else looks like that.
+     */
+    static boolean madeByEarlierVersion(Path folder, MountRoot mountRoot) throws IOException {
+        boolean holdScript = false;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                if (attributes.isDirectory() && !attributes.isSymbolicLink() && MOUNT_FOLDER.matcher(name).matches()) {
+                    continue;
+                }
+                if (!attributes.isRegularFile() || !EARLIER_FILES.contains(name)) {
+                    return false;
+                }
+                if (name.equals(HOLD)) {
+                    holdScript = attributes.size() < 4096 && Files.readString(entry, StandardCharsets.US_ASCII)
+                            .contains("if exist \"" + mountRoot.host(folder.resolve(RELEASE)) + "\" exit /b 0");
+                }
+            }
+        }
+        return holdScript;
     }
 
     /** The snapshot's mount folders that still show a shadow copy. */
     private static List<Path> exposed(Path snapshot) throws IOException {
         List<Path> exposed = new ArrayList<>();
         try (Stream<Path> mounts = Files.list(snapshot)) {
-            for (Path mount : mounts.filter(Files::isDirectory).toList()) {
+            for (Path mount : mounts.filter(m -> Files.isDirectory(m, LinkOption.NOFOLLOW_LINKS)).toList()) {
                 if (!isEmpty(mount)) {
                     exposed.add(mount);
                 }
             }
         }
         return exposed;
+    }
+
+    /**
+     * A file of a snapshot folder (script, release signal), written without following a link that may
+     * have been put in its place: the mount root may be shared with others.
+     */
+    private static void writeOwn(Path file, String text) throws IOException {
+        Files.write(file, text.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Removes a snapshot folder of this writer, {@code <mount root>/<name>}, once no shadow copy is exposed
+     * in it: an exposed shadow copy is a mount point inside it, and a delete must never reach into one.
+     * Nothing is followed while deleting (see {@link NoFollowDelete}).
+     */
+    private static void deleteFolder(Path root, String name) throws IOException {
+        Path folder = root.resolve(name);
+        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> exposed = exposed(folder);
+        if (!exposed.isEmpty()) {
+            throw new SnapshotException(folder + " was left in place: shadow copies are still exposed at " + exposed);
+        }
+        NoFollowDelete.entry(root, name);
     }
 
     private static HyperVHypervisor hyperV(Hypervisor host) {
@@ -269,7 +362,8 @@ public final class HyperVVssWriter implements SnapshotWriter {
                 throw new IllegalStateException("snapshot of VM '" + guest.name() + "' already created or closed");
             }
             used = true;
-            String id = UUID.randomUUID().toString();
+            UUID snapshotId = UUID.randomUUID();
+            String id = snapshotId.toString();
             MountRoot mountRoot = MountRoot.of(settings);
             Path folder = mountRoot.server().resolve(id);
             Map<VolumePaths.Volume, Path> mounts = new LinkedHashMap<>();
@@ -287,15 +381,15 @@ public final class HyperVVssWriter implements SnapshotWriter {
             Path output = folder.resolve("create.log");
             DiskShadowSession session = null;
             try {
+                OwnedFolder.createNamedById(mountRoot.server(), PURPOSE, snapshotId);
                 for (Path mount : mounts.values()) {
-                    Files.createDirectories(mount);
+                    Files.createDirectory(mount);
                 }
-                Path hold = folder.resolve("hold.cmd");
-                Files.writeString(hold, DiskShadowScript.holdScript(mountRoot.host(folder.resolve(RELEASE)),
-                        settings.maxExposure()), StandardCharsets.US_ASCII);
+                Path hold = folder.resolve(HOLD);
+                writeOwn(hold, DiskShadowScript.holdScript(mountRoot.host(folder.resolve(RELEASE)),
+                        settings.maxExposure()));
                 Path script = folder.resolve("snapshot.dsh");
-                Files.writeString(script, DiskShadowScript.render(mountRoot.host(written), shadows,
-                        mountRoot.host(hold)), StandardCharsets.US_ASCII);
+                writeOwn(script, DiskShadowScript.render(mountRoot.host(written), shadows, mountRoot.host(hold)));
                 session = DiskShadowSession.start(launcher(settings), mountRoot.host(script), output);
                 if (!session.awaitExposed(shadows.size(), settings.snapshotTimeout())) {
                     String said = session.output();
@@ -365,15 +459,15 @@ public final class HyperVVssWriter implements SnapshotWriter {
             if (session != null && session.alive()) {
                 session.kill();
             }
-            if (!Files.isDirectory(folder)) {
-                return;
-            }
             List<String> ids = new ArrayList<>(DiskShadowSession.shadowIds(session == null ? "" : session.output()).values());
             try {
+                if (OwnedFolder.read(folder).isEmpty()) {
+                    return;
+                }
                 if (!ids.isEmpty()) {
                     runCleanup(settings, MountRoot.of(settings), folder, ids, List.of());
                 }
-                deleteTree(folder);
+                deleteFolder(folder.getParent(), folder.getFileName().toString());
             } catch (IOException | SnapshotException e) {
                 failure.addSuppressed(e);
             }
@@ -425,20 +519,20 @@ public final class HyperVVssWriter implements SnapshotWriter {
             }
             String what = "releasing snapshot " + id + " of VM '" + guest.name() + "'";
             try {
-                Files.writeString(folder.resolve(RELEASE), "copied\n");
+                writeOwn(folder.resolve(RELEASE), "copied\n");
                 Optional<Integer> exit = session.awaitExit(settings.releaseTimeout());
                 if (exit.isEmpty() || exit.get() != 0) {
                     String said = session.output();
                     session.kill();
                     runCleanup(settings, mountRoot, folder, shadowIds, List.of());
-                    deleteTree(folder);
+                    deleteFolder(folder.getParent(), id);
                     released = true;
                     throw new SnapshotException(what + " failed: " + exit
                             .map(code -> "diskshadow exited " + code + " " + DiskShadowSession.failure(said))
                             .orElse("diskshadow did not finish within " + settings.releaseTimeout())
                             + "; the shadow copies were deleted, but the Hyper-V VSS writer did not get BackupComplete");
                 }
-                deleteTree(folder);
+                deleteFolder(folder.getParent(), id);
                 released = true;
             } catch (IOException e) {
                 throw new SnapshotException(what + " failed: " + e.getMessage(), e);
@@ -451,7 +545,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
             List<String> exposed) throws IOException {
         Path script = folder.resolve("cleanup.dsh");
         Path output = folder.resolve("cleanup.log");
-        Files.writeString(script, DiskShadowScript.cleanup(ids, exposed), StandardCharsets.US_ASCII);
+        writeOwn(script, DiskShadowScript.cleanup(ids, exposed));
         Optional<Integer> exit = DiskShadowSession.run(launcher(settings), mountRoot.host(script), output,
                 settings.releaseTimeout());
         if (exit.isEmpty() || exit.get() != 0) {
@@ -470,21 +564,6 @@ public final class HyperVVssWriter implements SnapshotWriter {
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.findAny().isEmpty();
-        }
-    }
-
-    /**
-     * Only ever called on the snapshot's own folder once its shadow copies are unexposed or deleted, so it
-     * never walks into a mounted shadow copy.
-     */
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

@@ -2,6 +2,8 @@ package io.stillpoint.writer.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stillpoint.fs.NoFollowDelete;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -17,30 +19,38 @@ import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Point-in-time views of QEMU guests through external overlays. {@code prepare}, before the guest is held,
- * makes a qcow2 overlay beside every disk and adds it to QEMU's block graph; {@code create()}, while the
- * guest is held, is one QMP {@code transaction} of {@code blockdev-snapshot} that puts them on top of all
- * disks at once. From then on the guest writes only to the overlays and the disk images do not change.
- * The view is a folder of hard links to those images (and to the guest's launch files and saved state),
- * laid out as the guest's folder. Release commits each overlay back into its disk (an active {@code
- * block-commit}, then {@code job-complete}) and deletes it; with QEMU gone, {@code qemu-img commit} does
- * the same offline.
+ * makes the snapshot's folder {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/} with Stillpoint's
+ * marker, then a qcow2 overlay {@code <disk>.sp-<overlay id>.qcow2} beside every disk (the overlay id is the
+ * first eight hex digits of the snapshot id, short enough for QEMU's node names) and adds it to QEMU's block
+ * graph; {@code create()}, while the guest is held, is one QMP {@code transaction} of {@code
+ * blockdev-snapshot} that puts them on top of all disks at once. From then on the guest writes only to
+ * the overlays and the disk images do not change. The view, {@value #VIEW} in the snapshot's folder, is a
+ * folder of hard links to those images (and to the guest's launch files and saved state), laid out as the
+ * guest's folder. Release commits each overlay back into its disk (an active {@code block-commit}, then
+ * {@code job-complete}) and deletes it; with QEMU gone, {@code qemu-img commit} does the same offline. The
+ * snapshot's folder goes last: its marker is what proves to a recovery that overlays of its id are
+ * Stillpoint's.
  *
  * <p>Each disk keeps a persistent dirty bitmap named {@value #BITMAP}, on the disk's own node. Writes to
  * the overlay do not reach it while the snapshot exists, but the commit writes them into the disk node and
@@ -56,9 +66,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     public static final String FACT_SNAPSHOT_ID = "snapshot.id";
     public static final String FACT_OVERLAY_PREFIX = "overlay.";
     public static final String FACT_BITMAP_PREFIX = "bitmap.";
-
+    /** What a snapshot folder's marker says it is for; its id is the snapshot's, which names the folder. */
+    static final String PURPOSE = "qemu-snapshot";
+    /** The view inside a snapshot's folder, apart from the marker, which is no file of the guest. */
+    static final String VIEW = "view";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(QemuSnapshotWriter.class.getName());
 
     private final String qemuImg;
 
@@ -108,14 +122,18 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             throw new SnapshotException("preparing snapshot of guest '" + guest.name() + "' on host '" + host.name()
                     + "' failed: " + e.getMessage(), e);
         }
-        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        UUID snapshotId = UUID.randomUUID();
+        String id = overlayId(snapshotId);
         Map<String, String> facts = new LinkedHashMap<>();
+        OwnedFolder folder = null;
+        List<Path> created = new ArrayList<>();
         try {
             List<Path> leftovers = overlayFiles(registration, null);
             if (!leftovers.isEmpty()) {
                 throw new SnapshotException("guest '" + guest.name() + "' still has overlays " + leftovers
                         + " of an earlier snapshot; release or recover them first");
             }
+            folder = newSnapshotFolder(registration, snapshotId);
             boolean alive = qemu.isAlive(guest.ref());
             Map<String, Long> sizes = new LinkedHashMap<>();
             if (alive) {
@@ -136,8 +154,12 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             for (int i = 0; i < disks.size(); i++) {
                 GuestRegistration.Disk disk = disks.get(i);
                 Path overlay = QemuHypervisor.overlayFile(Path.of(disk.file()), id);
+                if (Files.exists(overlay, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new SnapshotException(overlay + " already exists and is not Stillpoint's");
+                }
                 long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
                 // -u: QEMU holds the disk's write lock, and the size is known anyway.
+                created.add(overlay);
                 run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
                         overlay.toString(), Long.toString(size)), 60);
                 facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
@@ -150,13 +172,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     qemu.qmp(guest.ref()).execute("blockdev-add", add, deadline(qemu));
                 }
             }
-            return new Prepared(qemu, guest, registration, id, facts);
+            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                     "preparing snapshot of guest '" + guest.name() + "' on host '" + host.name() + "' failed: "
                             + e.getMessage(), e);
             try {
-                release(qemu, registration, id);
+                release(qemu, registration, new Made(id, folder, created));
             } catch (IOException | RuntimeException undo) {
                 failure.addSuppressed(undo);
             }
@@ -166,7 +188,11 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
 
     /**
      * Commits the overlays a dead process left behind (online through QEMU, or offline when QEMU is gone),
-     * and deletes leftover views. Run at start-up, before this process takes any snapshot.
+     * and deletes their snapshot folders. Run at start-up, before this process takes any snapshot. Only
+     * what is provably Stillpoint's is touched: snapshot folders carrying its marker, overlays in QEMU's
+     * graph under Stillpoint's node names, and overlay files whose id a snapshot folder proves (or that are,
+     * exactly, an overlay of that very disk as an older Stillpoint made them without a folder). Everything
+     * else named like them, links above all, is named in the log and left.
      */
     @Override
     public void recover(Hypervisor host) {
@@ -175,19 +201,128 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         for (GuestInfo guest : qemu.guests()) {
             try {
                 GuestRegistration registration = qemu.registration(guest.ref());
+                List<OwnedFolder> folders = snapshotFolders(qemu, registration);
+                Set<String> proven = new HashSet<>();
+                folders.forEach(folder -> proven.add(overlayId(folder.ownership().id())));
                 if (qemu.isAlive(guest.ref())) {
                     commitOnline(qemu, registration, null);
-                    deleteUnattached(registration, null);
+                    deleteUnattached(qemu, registration, overlay -> proven.contains(idOf(overlay))
+                            || madeByEarlierVersion(registration, overlay));
                 } else {
-                    commitOffline(registration, null);
+                    commitOffline(registration, overlay -> proven.contains(idOf(overlay))
+                            || madeByEarlierVersion(registration, overlay));
                 }
-                deleteTree(registration.directoryPath().resolve(VIEWS_DIR));
+                for (OwnedFolder folder : folders) {
+                    if (overlayFiles(registration, overlayId(folder.ownership().id())).isEmpty()) {
+                        folder.delete();
+                    }
+                }
+                removeViewsIfEmpty(registration);
+                for (Path disk : registration.diskPaths()) {
+                    for (Path named : QemuHypervisor.overlayNames(disk)) {
+                        LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + named
+                                + " beside the disk of guest '" + guest.name() + "': "
+                                + (Files.isRegularFile(named, LinkOption.NOFOLLOW_LINKS)
+                                        ? "Stillpoint cannot prove it is an overlay of its own"
+                                        : "it is named like an overlay of Stillpoint's, but is a link or no file"));
+                    }
+                }
             } catch (IOException | RuntimeException e) {
                 failures.add(guest.name() + ": " + e.getMessage());
             }
         }
         if (!failures.isEmpty()) {
             throw new SnapshotException("recovering snapshots on host '" + host.name() + "' failed for " + failures);
+        }
+    }
+
+    /** An overlay's id is the first eight hex digits of its snapshot's id. */
+    static String overlayId(UUID snapshotId) {
+        return snapshotId.toString().substring(0, 8);
+    }
+
+    private static String idOf(Path overlay) {
+        return QemuHypervisor.overlayId(overlay).orElseThrow();
+    }
+
+    /**
+     * Makes {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/}, marked, before any overlay of the
+     * snapshot exists. The views folder must be a folder of its own, not a link to somewhere else.
+     */
+    private static OwnedFolder newSnapshotFolder(GuestRegistration registration, UUID snapshotId) throws IOException {
+        Path views = registration.directoryPath().resolve(VIEWS_DIR);
+        try {
+            Files.createDirectory(views);
+        } catch (FileAlreadyExistsException exists) {
+            BasicFileAttributes attributes = Files.readAttributes(views, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
+                throw new SnapshotException(views + " is a link or not a folder; Stillpoint keeps its views only in a"
+                        + " folder of its own there");
+            }
+        }
+        return OwnedFolder.createNamedById(views, PURPOSE, snapshotId);
+    }
+
+    /** The snapshot folders of the guest that carry Stillpoint's marker; anything else there is logged and left. */
+    private static List<OwnedFolder> snapshotFolders(QemuHypervisor host, GuestRegistration registration)
+            throws IOException {
+        Path views = registration.directoryPath().resolve(VIEWS_DIR);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(views, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException none) {
+            return List.of();
+        }
+        if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
+            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + views + " of guest '"
+                    + registration.name() + "' as it is: it is a link or not a folder, so not Stillpoint's");
+            return List.of();
+        }
+        List<OwnedFolder> owned = new ArrayList<>();
+        for (OwnedFolder.Entry entry : OwnedFolder.survey(views, PURPOSE)) {
+            if (entry.owned().isPresent()) {
+                owned.add(entry.owned().get());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + entry.path()
+                        + " of guest '" + registration.name() + "' as it is: it " + entry.why()
+                        + ", and Stillpoint deletes only what it provably made");
+            }
+        }
+        return owned;
+    }
+
+    /**
+     * An overlay file without a snapshot folder, as a Stillpoint older than the folders left it, is taken for
+     * one only when {@code qemu-img} reads it as exactly what that version made: a qcow2 image whose backing
+     * file is this disk, in the disk's format.
+     */
+    private boolean madeByEarlierVersion(GuestRegistration registration, Path overlay) {
+        GuestRegistration.Disk disk = registration.disks().stream()
+                .filter(d -> QemuHypervisor.overlayFile(Path.of(d.file()), idOf(overlay)).equals(overlay))
+                .findFirst().orElse(null);
+        if (disk == null || !Files.isRegularFile(overlay, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            JsonNode info = JSON.readTree(run(List.of(qemuImg, "info", "-U", "--output=json", overlay.toString()), 60));
+            return info.path("format").asText().equals("qcow2")
+                    && info.path("backing-filename").asText().equals(disk.file())
+                    && info.path("backing-filename-format").asText().equals(disk.format());
+        } catch (IOException unreadable) {
+            return false;
+        }
+    }
+
+    /** The guest's views folder goes once it is empty; {@code rmdir} removes nothing else. */
+    private static void removeViewsIfEmpty(GuestRegistration registration) throws IOException {
+        Path views = registration.directoryPath().resolve(VIEWS_DIR);
+        try {
+            if (Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(views);
+            }
+        } catch (DirectoryNotEmptyException | NoSuchFileException kept) {
+            // other snapshots' folders, or what Stillpoint cannot prove it made, stay in it
         }
     }
 
@@ -231,16 +366,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
-        private final String id;
+        private final Made made;
         private final Map<String, String> facts;
         private boolean used;
 
-        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id,
+        Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made,
                 Map<String, String> facts) {
             this.host = host;
             this.guest = guest;
             this.registration = registration;
-            this.id = id;
+            this.made = made;
             this.facts = facts;
         }
 
@@ -254,7 +389,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 throw new IllegalStateException("snapshot of guest '" + guest.name() + "' already created or closed");
             }
             used = true;
-            Path view = registration.directoryPath().resolve(VIEWS_DIR).resolve(id);
+            String id = made.id();
+            Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
             try {
                 if (online) {
@@ -272,13 +408,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 all.put(FACT_SNAPSHOT_ID, id);
                 all.put("method", online ? "overlay, taken online" : "overlay, taken while the guest was not running");
                 all.putAll(facts);
-                return new QemuSnapshot(host, guest, registration, id, instant, view, all);
+                return new QemuSnapshot(host, guest, registration, made, instant, view, all);
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
                 try {
-                    deleteTree(view);
-                    release(host, registration, id);
+                    NoFollowDelete.entry(made.folder().path(), VIEW);
+                    release(host, registration, made);
                 } catch (IOException | RuntimeException undo) {
                     failure.addSuppressed(undo);
                 }
@@ -294,16 +430,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             used = true;
             try {
-                release(host, registration, id);
+                release(host, registration, made);
             } catch (IOException | RuntimeException e) {
-                throw new SnapshotException("discarding the prepared snapshot " + id + " of guest '" + guest.name()
-                        + "' failed: " + e.getMessage(), e);
+                throw new SnapshotException("discarding the prepared snapshot " + made.id() + " of guest '"
+                        + guest.name() + "' failed: " + e.getMessage(), e);
             }
         }
 
         private void linkView(Path view) throws IOException {
             Path dir = registration.directoryPath();
-            Files.createDirectories(view);
+            Files.createDirectory(view);
             List<Path> files = new ArrayList<>(registration.diskPaths());
             for (String name : QemuHypervisor.GUEST_FILES) {
                 if (Files.isRegularFile(dir.resolve(name))) {
@@ -322,16 +458,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final QemuHypervisor host;
         private final GuestInfo guest;
         private final GuestRegistration registration;
-        private final String id;
+        private final Made made;
         private boolean released;
 
-        QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, String id, Instant instant,
+        QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made, Instant instant,
                 Path view, Map<String, String> facts) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.registration = registration;
-            this.id = id;
+            this.made = made;
         }
 
         /**
@@ -344,32 +480,38 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 return;
             }
             try {
-                deleteTree(view().root());
-                release(host, registration, id);
+                NoFollowDelete.entry(made.folder().path(), VIEW);
+                release(host, registration, made);
             } catch (IOException | RuntimeException e) {
-                throw new SnapshotException("releasing snapshot " + id + " of guest '" + guest.name() + "' on host '"
-                        + host.name() + "' failed: " + e.getMessage(), e);
+                throw new SnapshotException("releasing snapshot " + made.id() + " of guest '" + guest.name()
+                        + "' on host '" + host.name() + "' failed: " + e.getMessage(), e);
             }
             released = true;
         }
     }
 
-    /** Merges through QEMU while it runs, else offline; the guest may have stopped or died meanwhile. */
-    private void release(QemuHypervisor host, GuestRegistration registration, String id) throws IOException {
+    /**
+     * What one snapshot made: its overlay id, its folder ({@code null} when preparing failed before it
+     * was made) and the overlay files it created, the only ones its release merges and deletes.
+     */
+    private record Made(String id, OwnedFolder folder, List<Path> overlays) {}
+
+    /**
+     * Merges through QEMU while it runs, else offline; the guest may have stopped or died meanwhile. The
+     * snapshot's folder goes only once its overlays are gone, as its marker proves they are Stillpoint's.
+     */
+    private void release(QemuHypervisor host, GuestRegistration registration, Made made) throws IOException {
+        Predicate<Path> ours = made.overlays()::contains;
         if (host.isAlive(registration.name())) {
-            commitOnline(host, registration, id);
-            deleteUnattached(registration, id);
+            commitOnline(host, registration, made.id());
+            deleteUnattached(host, registration, ours);
         } else {
-            commitOffline(registration, id);
+            commitOffline(registration, ours);
         }
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        try (DirectoryStream<Path> left = Files.newDirectoryStream(views)) {
-            if (!left.iterator().hasNext()) {
-                Files.delete(views);
-            }
-        } catch (NoSuchFileException e) {
-            // no view was ever made
+        if (made.folder() != null) {
+            made.folder().delete();
         }
+        removeViewsIfEmpty(registration);
     }
 
     /**
@@ -422,7 +564,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 throw new SnapshotException("commit of overlay '" + job.getValue() + "' failed: " + done.name() + " "
                         + done.text("error"));
             }
-            Files.deleteIfExists(files.get(jobId));
+            deleteCommitted(registration, files.get(jobId));
         }
         // Overlays are added with blockdev-add (by prepare, or by the host starting a guest on top of them),
         // so they belong to the monitor: the commit takes one out of its disk's chain, but only blockdev-del
@@ -436,30 +578,58 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     /**
+     * An overlay QEMU has merged into its disk is stale, and must go: a start would put it on top of the
+     * disk again. Its node carried Stillpoint's name in QEMU's graph; the file goes only if it is also an
+     * overlay file of this guest's disks, named as Stillpoint names them and not a link.
+     */
+    private static void deleteCommitted(GuestRegistration registration, Path file) throws IOException {
+        if (overlayFiles(registration, null).contains(file)) {
+            Files.delete(file);
+        } else if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            LOG.log(System.Logger.Level.WARNING, "guest '" + registration.name() + "': left " + file
+                    + ", merged by QEMU as an overlay, as it is: it is not an overlay file beside the guest's disks");
+        }
+    }
+
+    /**
      * Overlay files left once every overlay in QEMU's graph is merged never went on top of a disk (prepared
      * for a snapshot that failed or was never taken), or were dropped by a QEMU started without them, which
-     * then went on writing to the disks: either way they hold nothing the guest still sees.
+     * then went on writing to the disks: either way they hold nothing the guest still sees. Only those
+     * {@code ours} accepts go, and none that QEMU has open.
      */
-    private static void deleteUnattached(GuestRegistration registration, String id) throws IOException {
-        for (Path unattached : overlayFiles(registration, id)) {
-            Files.delete(unattached);
+    private static void deleteUnattached(QemuHypervisor host, GuestRegistration registration, Predicate<Path> ours)
+            throws IOException {
+        Set<Path> open = new HashSet<>();
+        for (JsonNode node : host.qmp(registration.name()).execute("query-named-block-nodes", Map.of("flat", true),
+                deadline(host))) {
+            open.add(Path.of(node.path("file").asText()));
+        }
+        for (Path unattached : overlayFiles(registration, null)) {
+            if (!open.contains(unattached) && ours.test(unattached)) {
+                Files.delete(unattached);
+            }
         }
     }
 
-    /** Merges overlay files into their disks with {@code qemu-img commit}: QEMU is not running. */
-    private void commitOffline(GuestRegistration registration, String id) throws IOException {
-        for (Path overlay : overlayFiles(registration, id)) {
-            run(List.of(qemuImg, "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
-            Files.delete(overlay);
+    /** Merges overlay files {@code ours} accepts into their disks with {@code qemu-img commit}: QEMU is not running. */
+    private void commitOffline(GuestRegistration registration, Predicate<Path> ours) throws IOException {
+        for (Path overlay : overlayFiles(registration, null)) {
+            if (ours.test(overlay)) {
+                run(List.of(qemuImg, "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+                Files.delete(overlay);
+            }
         }
     }
 
-    /** Stillpoint's overlay files beside the guest's disks, of snapshot {@code id} or of any. */
+    /**
+     * Stillpoint's overlay files beside the guest's disks (regular files, not links), of snapshot {@code id},
+     * or of any when it is {@code null}.
+     */
     static List<Path> overlayFiles(GuestRegistration registration, String id) throws IOException {
         List<Path> overlays = new ArrayList<>();
         for (Path disk : registration.diskPaths()) {
             for (Path overlay : QemuHypervisor.overlayFiles(disk)) {
-                if (id == null || QemuHypervisor.overlayId(overlay).orElseThrow().equals(id)) {
+                if (id == null || idOf(overlay).equals(id)) {
                     overlays.add(overlay);
                 }
             }
@@ -497,17 +667,6 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             throw new IOException("interrupted while running " + command.get(0), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.stillpoint.writer.simulated;
 
+import io.stillpoint.fs.NoFollowDelete;
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -13,28 +15,27 @@ import io.stillpoint.writer.SnapshotView;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * Snapshots guests of a {@link SimulatedHypervisor} the way Hyper-V does with differencing disks: at
  * {@code create()} the guest's writes switch to an {@code .avhdx} beside each disk, and the guest's folder
- * as it is at that instant is hard-linked into {@code <root>/.snapshots/<snapshot id>/}. The base disks
- * are no longer written, and the guest's metadata files are only ever replaced by new files, so the links
- * stay at the snapshot instant while the guest runs on. Closing the snapshot removes the links and merges
- * the differencing disks back.
+ * as it is at that instant is hard-linked into {@code <root>/.snapshots/<snapshot id>/view/}, beside the
+ * marker that makes {@code <snapshot id>} a folder of Stillpoint's (named by the id in its canonical,
+ * lower-case form). The base disks are no longer written, and the guest's metadata files are only ever
+ * replaced by new files, so the links stay at the snapshot instant while the guest runs on. Closing the
+ * snapshot removes the links and merges the differencing disks back.
  */
 public final class SimulatedSnapshotWriter implements SnapshotWriter {
 
@@ -42,6 +43,12 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
     public static final String FACT_SNAPSHOT_ID = "snapshot.id";
     /** Followed by a disk file name: the guest's last write to that disk before the snapshot instant. */
     public static final String FACT_SEQUENCE_PREFIX = "sequence.";
+    /** What a snapshot folder's marker says it is for. */
+    static final String PURPOSE = "simulated-snapshot";
+    /** The view inside a snapshot's folder, apart from the marker, which is no file of the guest. */
+    static final String VIEW = "view";
+
+    private static final System.Logger LOG = System.getLogger(SimulatedSnapshotWriter.class.getName());
 
     private final AtomicReference<String> nextCreateFailure = new AtomicReference<>();
 
@@ -79,7 +86,8 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
 
     /**
      * Merges differencing disks and deletes views left by a process that died. Run at start-up, before any
-     * snapshot of this process exists: it releases every snapshot of the host.
+     * snapshot of this process exists: it releases every snapshot of the host. Only snapshot folders that
+     * carry Stillpoint's marker go; anything else in the views folder is named in the log and left.
      */
     @Override
     public void recover(Hypervisor host) {
@@ -89,12 +97,19 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                 simulated.mergeAny(guest.ref());
             }
             Path views = simulated.root().resolve(SimulatedHypervisor.SNAPSHOTS_DIR);
-            if (Files.isDirectory(views)) {
-                try (DirectoryStream<Path> stale = Files.newDirectoryStream(views)) {
-                    for (Path view : stale) {
-                        deleteTree(view);
+            if (Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
+                for (OwnedFolder.Entry entry : OwnedFolder.survey(views, PURPOSE)) {
+                    if (entry.owned().isPresent()) {
+                        entry.owned().get().delete();
+                    } else {
+                        LOG.log(System.Logger.Level.WARNING, "simulated host '" + host.name() + "': left "
+                                + entry.path() + " as it is: it " + entry.why()
+                                + ", and Stillpoint deletes only what it provably made");
                     }
                 }
+            } else if (Files.exists(views, LinkOption.NOFOLLOW_LINKS)) {
+                LOG.log(System.Logger.Level.WARNING, "simulated host '" + host.name() + "': left " + views
+                        + " as it is: it is a link or not a folder, so not Stillpoint's");
             }
         } catch (IOException | HostException e) {
             throw new SnapshotException("recovering snapshots on host '" + host.name() + "' failed: " + e.getMessage(),
@@ -128,20 +143,28 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
             if (injected != null) {
                 throw new SnapshotException("snapshot of guest '" + guest.name() + "' failed: " + injected);
             }
-            String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
-            Path view = host.root().resolve(SimulatedHypervisor.SNAPSHOTS_DIR).resolve(id);
+            UUID snapshotId = UUID.randomUUID();
+            String id = snapshotId.toString().toUpperCase(Locale.ROOT);
+            OwnedFolder folder = null;
             try {
-                Diversion diversion = host.divert(guest.ref(), id, folder -> linkTree(folder, view));
+                Path views = host.root().resolve(SimulatedHypervisor.SNAPSHOTS_DIR);
+                Files.createDirectories(views);
+                OwnedFolder made = OwnedFolder.createNamedById(views, PURPOSE, snapshotId);
+                folder = made;
+                Path view = made.path().resolve(VIEW);
+                Diversion diversion = host.divert(guest.ref(), id, guestFolder -> linkTree(guestFolder, view));
                 Instant instant = Instant.now();
                 Map<String, String> facts = new LinkedHashMap<>();
                 facts.put(FACT_SNAPSHOT_ID, id);
                 diversion.sequences().forEach((disk, seq) -> facts.put(FACT_SEQUENCE_PREFIX + disk, Long.toString(seq)));
-                return new SimulatedSnapshot(host, guest, id, instant, view, facts);
-            } catch (IOException | HostException e) {
-                try {
-                    deleteTree(view);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
+                return new SimulatedSnapshot(host, guest, id, made, instant, view, facts);
+            } catch (IOException | RuntimeException e) {
+                if (folder != null) {
+                    try {
+                        folder.delete();
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
                 }
                 throw new SnapshotException("snapshot of guest '" + guest.name() + "' on host '" + host.name()
                         + "' failed: " + e.getMessage(), e);
@@ -159,14 +182,16 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
         private final SimulatedHypervisor host;
         private final GuestInfo guest;
         private final String id;
+        private final OwnedFolder folder;
         private boolean released;
 
-        SimulatedSnapshot(SimulatedHypervisor host, GuestInfo guest, String id, Instant instant, Path view,
-                Map<String, String> facts) {
+        SimulatedSnapshot(SimulatedHypervisor host, GuestInfo guest, String id, OwnedFolder folder, Instant instant,
+                Path view, Map<String, String> facts) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.id = id;
+            this.folder = folder;
         }
 
         /**
@@ -179,8 +204,9 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                 return;
             }
             try {
-                deleteTree(view().root());
+                NoFollowDelete.entry(folder.path(), VIEW);
                 host.merge(guest.ref(), id);
+                folder.delete();
             } catch (IOException | HostException e) {
                 throw new SnapshotException("releasing snapshot " + id + " of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -215,16 +241,5 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

@@ -94,6 +94,23 @@ class HyperVNewVmTest {
         assertThat(host.guest(original).state()).isEqualTo(GuestState.RUNNING);
     }
 
+    /**
+     * The restored copy is removed once Hyper-V has copied it; a link in it (a VM folder may hold links,
+     * and on Windows junctions) is removed as a link, and what it points to stays.
+     */
+    @Test
+    void removingTheRestoredCopyNeverFollowsALinkInIt() throws Exception {
+        Path restored = restoredCopy("linked");
+        Path victim = Files.createDirectories(dir.resolve("victim/deep"));
+        Files.writeString(victim.resolve("keep.txt"), "keep");
+        Files.createSymbolicLink(restored.resolve("Snapshots"), dir.resolve("victim"));
+
+        host.importGuest(restored, "linked");
+
+        assertThat(restored).doesNotExist();
+        assertThat(victim.resolve("keep.txt")).hasContent("keep");
+    }
+
     @Test
     void refusesANameAVmHasOrThatCannotBeAFolder() {
         assertThatThrownBy(() -> host.newGuestDirectory("WIN-APP"))

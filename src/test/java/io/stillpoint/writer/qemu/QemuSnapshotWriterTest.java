@@ -16,6 +16,7 @@ import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.qemu.QemuDeadlines;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.testing.AgentStandIn;
+import io.stillpoint.testing.LogCapture;
 import io.stillpoint.testing.QemuLab;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -27,8 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -292,6 +295,113 @@ class QemuSnapshotWriterTest extends SnapshotWriterContract {
         assertNothingLeftBehind(quiet);
         assertThat(quiet.directory().resolve(".stillpoint-snapshots")).doesNotExist();
         assertThat(lab.reads(quiet, 1, B, 0, MIB)).isTrue();
+    }
+
+    /**
+     * Beside a guest's disks and in its views folder, recovery touches only what is provably Stillpoint's:
+     * the abandoned snapshot's overlays (their id proven by its marked folder) are merged and its folder
+     * goes; links named like overlays or views, the views folder itself as a link, and folders without
+     * the marker are left, and what they point to is never written. Before, {@code qemu-img commit} ran on
+     * a planted overlay link and merged its target into that target's own backing file.
+     */
+    @Test
+    void recoveryLeavesWhatItCannotProveIsOurs(@TempDir Path elsewhere) throws IOException {
+        lab.write(quiet, 0, A, 0, MIB);
+        Snapshot abandoned = snapshotOf(quietGuest(), HoldMode.PAUSE);
+        Path ours = abandoned.view().root().getParent();
+        lab.write(quiet, 0, B, 0, MIB);
+        lab.kill(quiet);
+
+        Path victimBase = elsewhere.resolve("base.qcow2");
+        Path victimTop = elsewhere.resolve("top.qcow2");
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", victimBase.toString(), "4M"));
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", victimBase.toString(),
+                victimTop.toString()));
+        QemuLab.exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0xcc 0 64k", victimTop.toString()));
+        Path victims = Files.createDirectories(elsewhere.resolve("folder"));
+        Files.writeString(victims.resolve("keep.txt"), "keep");
+        Path baseBefore = Files.copy(victimBase, elsewhere.resolve("base.before"));
+        Path topBefore = Files.copy(victimTop, elsewhere.resolve("top.before"));
+
+        Path quietOverlayLink = Files.createSymbolicLink(
+                quiet.directory().resolve("disk1.qcow2.sp-" + shortId() + ".qcow2"), victimTop);
+        Path busyOverlayLink = Files.createSymbolicLink(
+                busy.directory().resolve("disk0.qcow2.sp-" + shortId() + ".qcow2"), victimTop);
+        Path views = quiet.directory().resolve(".stillpoint-snapshots");
+        Files.writeString(Files.createDirectories(views.resolve("family-photos")).resolve("1.jpg"), "jpeg");
+        Path viewLink = Files.createSymbolicLink(views.resolve(UUID.randomUUID().toString()), victims);
+        Path unmarked = Files.createDirectories(views.resolve(UUID.randomUUID().toString()));
+        Path busyViews = Files.createSymbolicLink(busy.directory().resolve(".stillpoint-snapshots"), victims);
+
+        List<String> logged;
+        try (LogCapture log = LogCapture.of(QemuSnapshotWriter.class)) {
+            writer.recover(host);
+            logged = log.messages();
+        }
+
+        assertThat(Files.mismatch(victimBase, baseBefore)).as("the victim's backing file is unchanged").isEqualTo(-1);
+        assertThat(Files.mismatch(victimTop, topBefore)).as("the victim is unchanged").isEqualTo(-1);
+        assertThat(quietOverlayLink).isSymbolicLink();
+        assertThat(busyOverlayLink).isSymbolicLink();
+        assertThat(views.resolve("family-photos/1.jpg")).hasContent("jpeg");
+        assertThat(viewLink).isSymbolicLink();
+        assertThat(unmarked).isDirectory();
+        assertThat(busyViews).isSymbolicLink();
+        assertThat(victims.resolve("keep.txt")).hasContent("keep");
+        try (Stream<Path> left = Files.list(victims)) {
+            assertThat(left).as("nothing written into the folder a link points to").hasSize(1);
+        }
+        assertThat(ours).doesNotExist();
+        assertThat(overlayFiles(quiet)).containsExactly(quietOverlayLink);
+        assertThat(QemuLab.holds(quiet.disks().get(0), B, 0, MIB)).as("the write after the snapshot was merged")
+                .isTrue();
+        for (Path named : List.of(quietOverlayLink, busyOverlayLink, views.resolve("family-photos"), viewLink, unmarked,
+                busyViews)) {
+            assertThat(logged).as(named.toString())
+                    .anyMatch(m -> m.startsWith("WARN") && m.contains(named.toString()));
+        }
+    }
+
+    /**
+     * A Stillpoint older than the snapshot folders left overlays with no folder to prove them. One that is
+     * exactly what that version made, a qcow2 image whose backing file is the very disk beside it, is
+     * merged; a file named like one that is anything else, and the old unmarked view, are left.
+     */
+    @Test
+    void overlaysOfAnEarlierVersionAreMergedOnlyWhenTheyAreExactlyOverlaysOfTheirDisk(@TempDir Path elsewhere)
+            throws IOException {
+        lab.write(quiet, 0, A, 0, MIB);
+        Snapshot abandoned = snapshotOf(quietGuest(), HoldMode.PAUSE);
+        String id = abandoned.facts().get("snapshot.id");
+        lab.write(quiet, 0, B, 0, MIB);
+        lab.kill(quiet);
+        Path views = quiet.directory().resolve(".stillpoint-snapshots");
+        try (Stream<Path> folders = Files.list(views)) {
+            for (Path folder : folders.toList()) {
+                Files.delete(folder.resolve(".stillpoint-owned"));
+                Files.move(folder, views.resolve(id));
+            }
+        }
+        Path foreignBase = elsewhere.resolve("base.qcow2");
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", foreignBase.toString(), "4M"));
+        Path foreign = quiet.directory().resolve("disk1.qcow2.sp-" + shortId() + ".qcow2");
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", foreignBase.toString(),
+                foreign.toString()));
+        QemuLab.exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0xcc 0 64k", foreign.toString()));
+        Path foreignBefore = Files.copy(foreign, elsewhere.resolve("foreign.before"));
+        Path baseBefore = Files.copy(foreignBase, elsewhere.resolve("base.before"));
+
+        writer.recover(host);
+
+        assertThat(overlayFiles(quiet)).containsExactly(foreign);
+        assertThat(Files.mismatch(foreign, foreignBefore)).isEqualTo(-1);
+        assertThat(Files.mismatch(foreignBase, baseBefore)).isEqualTo(-1);
+        assertThat(views.resolve(id)).isDirectory();
+        assertThat(QemuLab.holds(quiet.disks().get(0), B, 0, MIB)).as("the earlier overlay was merged").isTrue();
+    }
+
+    private static String shortId() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     }
 
     @Test

@@ -8,6 +8,7 @@ import static io.stillpoint.testing.SimulatedLab.summary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HoldMode;
@@ -15,6 +16,7 @@ import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.simulated.DiskCheck;
 import io.stillpoint.host.simulated.SimulatedDisks;
 import io.stillpoint.host.simulated.SimulatedHypervisor;
+import io.stillpoint.testing.LogCapture;
 import io.stillpoint.testing.SimulatedLab;
 import io.stillpoint.writer.FaultySnapshotWriter;
 import io.stillpoint.writer.PreparedSnapshot;
@@ -26,7 +28,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,11 +98,14 @@ class SimulatedSnapshotWriterTest extends SnapshotWriterContract {
     }
 
     @Test
-    void factsNameTheSnapshotAndTheSequenceOfEachDisk() {
+    void factsNameTheSnapshotAndTheSequenceOfEachDisk() throws IOException {
         try (Snapshot snapshot = snapshot(HoldMode.FREEZE)) {
             assertThat(snapshot.facts()).containsKeys("snapshot.id", "sequence.db01.vhdx", "sequence.db01-1.vhdx");
-            assertThat(snapshot.view().root().getFileName().toString()).isEqualTo(snapshot.facts().get("snapshot.id"));
-            assertThat(snapshot.view().root().getParent()).isEqualTo(root.resolve(".snapshots"));
+            Path folder = snapshot.view().root().getParent();
+            assertThat(folder.getFileName().toString()).isEqualToIgnoringCase(snapshot.facts().get("snapshot.id"));
+            assertThat(folder.getParent()).isEqualTo(root.resolve(".snapshots").toRealPath());
+            assertThat(folder.resolve(OwnedFolder.MARKER)).isRegularFile();
+            assertThat(snapshot.view().root().resolve(OwnedFolder.MARKER)).doesNotExist();
             assertThat(snapshot.view().metadata()).isEmpty();
             assertThat(guest.directory().resolve("Virtual Hard Disks")
                     .resolve("db01_" + snapshot.facts().get("snapshot.id") + ".avhdx")).isRegularFile();
@@ -188,6 +195,44 @@ class SimulatedSnapshotWriterTest extends SnapshotWriterContract {
         assertThat(root.resolve(".snapshots")).isEmptyDirectory();
         assertThat(relativeFiles(guest.directory())).noneMatch(f -> f.endsWith(".avhdx"));
         awaitWrites(host, guest.ref(), sequences(snapshot), 400);
+        assertDisksIntact(host, guest.ref());
+    }
+
+    /**
+     * The views folder may come to hold what is not Stillpoint's; recovery removes only snapshot folders
+     * carrying its marker and leaves the rest, links included, naming each in the log.
+     */
+    @Test
+    void recoverRemovesOnlyItsOwnSnapshotFolders(@TempDir Path elsewhere) throws IOException {
+        Snapshot abandoned = snapshot(HoldMode.PAUSE);
+        Path views = root.resolve(".snapshots").toRealPath();
+        Path ours = views.resolve(views.relativize(abandoned.view().root()).getName(0));
+        Path photos = Files.createDirectories(views.resolve("family-photos"));
+        Files.writeString(photos.resolve("1.jpg"), "jpeg");
+        String unmarked = UUID.randomUUID().toString();
+        Files.writeString(Files.createDirectories(views.resolve(unmarked)).resolve("chapter1.txt"), "words");
+        Path victim = Files.createDirectories(elsewhere.resolve("victim"));
+        Files.writeString(victim.resolve("keep.txt"), "keep");
+        String linked = UUID.randomUUID().toString();
+        Files.createSymbolicLink(views.resolve(linked), victim);
+        host.close();
+
+        host = SimulatedLab.host(root);
+        List<String> logged;
+        try (LogCapture log = LogCapture.of(SimulatedSnapshotWriter.class)) {
+            writer.recover(host);
+            logged = log.messages();
+        }
+
+        assertThat(ours).doesNotExist();
+        assertThat(relativeFiles(guest.directory())).noneMatch(f -> f.endsWith(".avhdx"));
+        assertThat(photos.resolve("1.jpg")).hasContent("jpeg");
+        assertThat(views.resolve(unmarked).resolve("chapter1.txt")).hasContent("words");
+        assertThat(views.resolve(linked)).isSymbolicLink();
+        assertThat(victim.resolve("keep.txt")).hasContent("keep");
+        assertThat(logged).anyMatch(m -> m.startsWith("WARN") && m.contains("family-photos"))
+                .anyMatch(m -> m.startsWith("WARN") && m.contains(unmarked))
+                .anyMatch(m -> m.startsWith("WARN") && m.contains(linked));
         assertDisksIntact(host, guest.ref());
     }
 
