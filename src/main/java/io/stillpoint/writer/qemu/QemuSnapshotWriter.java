@@ -2,10 +2,13 @@ package io.stillpoint.writer.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.qemu.GuestRegistration;
+import io.stillpoint.host.qemu.QemuConfig;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
 import io.stillpoint.writer.AbstractSnapshot;
@@ -60,14 +63,25 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String qemuImg;
+    private final TrustedExecutables qemuImg;
 
+    /** With {@code qemu-img} at {@link QemuConfig#DEFAULT_QEMU_IMG}. */
     public QemuSnapshotWriter() {
-        this("qemu-img");
+        this(QemuConfig.DEFAULT_QEMU_IMG);
     }
 
+    /** @param qemuImg {@code qemu-img} by absolute path, as the server's configuration names it */
     public QemuSnapshotWriter(String qemuImg) {
-        this.qemuImg = qemuImg;
+        this.qemuImg = new TrustedExecutables(List.of(qemuImg), QemuConfig.QEMU_IMG_KEY);
+    }
+
+    /** The configured qemu-img, vetted each time it is about to run. */
+    private String qemuImg() throws IOException {
+        try {
+            return qemuImg.vet(qemuImg.allowed().get(0)).toString();
+        } catch (UntrustedExecutableException e) {
+            throw new IOException("qemu-img " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -78,7 +92,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     @Override
     public WriterAvailability availability() {
         try {
-            String version = run(List.of(qemuImg, "--version"), 10).lines().findFirst().orElse("");
+            String version = run(List.of(qemuImg(), "--version"), 10).lines().findFirst().orElse("");
             return WriterAvailability.ready(Map.of("method", "external qcow2 overlays + active block-commit",
                     "qemu-img", version, "bitmap", BITMAP));
         } catch (IOException e) {
@@ -138,7 +152,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 Path overlay = QemuHypervisor.overlayFile(Path.of(disk.file()), id);
                 long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
                 // -u: QEMU holds the disk's write lock, and the size is known anyway.
-                run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
+                run(List.of(qemuImg(), "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
                         overlay.toString(), Long.toString(size)), 60);
                 facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
                 if (alive) {
@@ -449,7 +463,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     /** Merges overlay files into their disks with {@code qemu-img commit}: QEMU is not running. */
     private void commitOffline(GuestRegistration registration, String id) throws IOException {
         for (Path overlay : overlayFiles(registration, id)) {
-            run(List.of(qemuImg, "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+            run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
             Files.delete(overlay);
         }
     }
@@ -468,7 +482,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     private long virtualSize(Path disk) throws IOException {
-        String info = run(List.of(qemuImg, "info", "-U", "--output=json", disk.toString()), 60);
+        String info = run(List.of(qemuImg(), "info", "-U", "--output=json", disk.toString()), 60);
         return JSON.readTree(info).path("virtual-size").asLong();
     }
 
