@@ -84,12 +84,17 @@ public class HostRefresh {
                 .filter(h -> h.lastRefreshAt == null || h.lastRefreshAt.isBefore(recent)).map(h -> h.id).toList());
         List<Outcome> outcomes = new ArrayList<>();
         for (UUID hostId : due) {
-            Outcome outcome = refresh(hostId);
-            if (outcome.error() != null) {
-                LOG.warnf("host '%s' could not be listed, so nothing was marked vanished: %s", outcome.hostName(),
-                        outcome.error());
+            try {
+                Outcome outcome = refresh(hostId);
+                if (outcome.error() != null) {
+                    LOG.warnf("host '%s' could not be listed, so nothing was marked vanished: %s", outcome.hostName(),
+                            outcome.error());
+                }
+                outcomes.add(outcome);
+            } catch (RuntimeException e) {
+                // One host's trouble (say, another node refreshing it at the same instant) must not stop the rest.
+                LOG.warnf(e, "refreshing host %s failed; it is tried again at the next refresh", hostId);
             }
-            outcomes.add(outcome);
         }
         return outcomes;
     }

@@ -90,9 +90,19 @@ public final class HyperVHypervisorFactory implements HypervisorFactory {
                 config.releaseTimeout(), config.maxExposure());
     }
 
-    /** A tool that runs on this server, vetted; a server that is not Windows says so for the Windows default. */
+    /**
+     * A tool that runs on this server, vetted; a server that is not Windows says so for the Windows
+     * default. A bare name, as hosts were once created with ({@code powershell.exe}), picks the allowed
+     * executable of that file name, never one found on the PATH.
+     */
     private Path local(String key, Optional<String> setting, String configured) {
         String requested = setting.orElse(configured);
+        if (setting.isPresent() && !requested.contains("/") && !requested.contains("\\")) {
+            Optional<Path> named = executables.byFileName(requested);
+            if (named.isPresent()) {
+                return named.get();
+            }
+        }
         try {
             return executables.vet(requested);
         } catch (UntrustedExecutableException e) {

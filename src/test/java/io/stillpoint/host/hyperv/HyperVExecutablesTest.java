@@ -147,6 +147,19 @@ class HyperVExecutablesTest {
     }
 
     @Test
+    void aBareNameAsHostsWereOnceCreatedWithPicksTheAllowedExecutableOfThatName() throws IOException {
+        HyperVHypervisor host = (HyperVHypervisor) new HyperVHypervisorFactory(config).create("hv",
+                Map.of("powershell", "powershell"));
+
+        assertThat(host.settings().powershell()).isEqualTo(world.powershell().toRealPath());
+        assertThatThrownBy(() -> new HyperVHypervisorFactory(config).create("hv", Map.of("powershell", "pwsh")))
+                .isInstanceOfSatisfying(InvalidHostSettingsException.class,
+                        e -> assertThat(e.field()).isEqualTo("powershell"))
+                .hasMessageContaining("must be an absolute path");
+        assertThat(marker).doesNotExist();
+    }
+
+    @Test
     void aDiskshadowTheConfigurationDoesNotListIsRefused() {
         assertThatThrownBy(() -> new HyperVHypervisorFactory(config).create("hv", Map.of("diskshadow", planted.toString())))
                 .isInstanceOfSatisfying(InvalidHostSettingsException.class,
