@@ -198,7 +198,8 @@ public final class QemuHypervisor implements Hypervisor {
         Path pidFileSetting = path(settings, PID_FILE, false);
         for (QemuGuest other : guests.values()) {
             // QEMU serves one client per socket: a second connection would wait for the greeting in vain.
-            if (other.registration().qmpSocket().equals(qmpSocket.toString())) {
+            if (other.registration().qmpSocket().equals(qmpSocket.toString())
+                    || QemuProcess.sameFile(Path.of(other.registration().qmpSocket()), qmpSocket)) {
                 throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' is registered with "
                         + qmpSocket + " already");
             }
@@ -261,7 +262,8 @@ public final class QemuHypervisor implements Hypervisor {
         String pidFile = pidFileSetting != null ? pidFileSetting.toString() : option(argv, "-pidfile");
         Path directory = commonParent(disks);
         for (QemuGuest other : guests.values()) {
-            if (other.registration().directoryPath().equals(directory)) {
+            if (other.registration().directoryPath().equals(directory)
+                    || QemuProcess.sameFile(other.registration().directoryPath(), directory)) {
                 throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' has its disks in "
                         + directory + " already; each guest needs a folder of its own");
             }

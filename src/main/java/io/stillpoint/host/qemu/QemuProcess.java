@@ -69,7 +69,7 @@ record QemuProcess(long pid, String executable, List<Long> uids, List<String> co
 
     /** The process listening on {@code socket} (holding the socket bound to that path); -1 if none does. */
     static long listeningOn(Path socket) {
-        Set<String> inodes = boundInodes(socket.toString());
+        Set<String> inodes = boundInodes(socket);
         if (inodes.isEmpty()) {
             return -1;
         }
@@ -85,17 +85,29 @@ record QemuProcess(long pid, String executable, List<Long> uids, List<String> co
 
     /** Whether process {@code pid} holds the socket bound to {@code socket}. */
     static boolean holds(long pid, Path socket) {
-        Set<String> inodes = boundInodes(socket.toString());
+        Set<String> inodes = boundInodes(socket);
         return !inodes.isEmpty() && holdsAny(Path.of("/proc", Long.toString(pid)), inodes);
     }
 
-    /** Inodes of the sockets bound to {@code path}: the listening one, and those it accepted. */
-    private static Set<String> boundInodes(String path) {
+    /**
+     * Inodes of the sockets bound to {@code socket}: the listening one, and those it accepted. The kernel
+     * lists each with the path it was bound to, which may name the same file another way (through a
+     * link), so paths are compared as files.
+     */
+    private static Set<String> boundInodes(Path socket) {
+        Set<String> names = new HashSet<>();
+        names.add(String.valueOf(socket.getFileName()));
+        try {
+            names.add(String.valueOf(socket.toRealPath().getFileName()));
+        } catch (IOException e) {
+            return Set.of();
+        }
         Set<String> inodes = new HashSet<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/net/unix"), StandardCharsets.UTF_8)) {
                 String[] fields = line.trim().split("\\s+", 8);
-                if (fields.length == 8 && fields[7].equals(path)) {
+                if (fields.length == 8 && fields[7].startsWith("/") && names.contains(fileName(fields[7]))
+                        && sameFile(Path.of(fields[7]), socket)) {
                     inodes.add(fields[6]);
                 }
             }
@@ -103,6 +115,19 @@ record QemuProcess(long pid, String executable, List<Long> uids, List<String> co
             return Set.of();
         }
         return inodes;
+    }
+
+    private static String fileName(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** Whether two paths name one file; false if either is gone. */
+    static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean holdsAny(Path proc, Set<String> inodes) {

@@ -161,6 +161,19 @@ class QemuRelaunchTest {
     }
 
     @Test
+    void aSocketNamedThroughALinkIsFoundAsTheSameFile() throws IOException {
+        QemuLab.Guest guest = lab.start("linked01", 64, 16 * MIB);
+        Path alias = Files.createSymbolicLink(dir.resolve("alias"), dir.resolve("run"));
+
+        host.register(Map.of("qmpSocket", alias.resolve("linked01.qmp").toString()));
+
+        assertThat(host.registration("linked01").binary()).isEqualTo(QEMU);
+        assertThatThrownBy(() -> host.register(Map.of("qmpSocket", guest.qmpSocket().toString())))
+                .isInstanceOfSatisfying(InvalidGuestSpecException.class, e -> assertThat(e.field()).isEqualTo("qmpSocket"))
+                .hasMessageContaining("is registered with");
+    }
+
+    @Test
     void aPidFileMustNameTheProcessThatServesTheSocket() throws IOException {
         QemuLab.Guest guest = lab.start("db02", 64, 16 * MIB);
         bystander = new ProcessBuilder("sleep", "600").start();
