@@ -14,6 +14,9 @@ export interface Vm {
   directory: string | null;
   disks: string[];
   lastRestorePointAt: string | null;
+  /** False once a refresh found the VM gone from its host; its restore points stay. */
+  present: boolean;
+  vanishedAt: string | null;
 }
 
 export const BACKUP_MODES = ['auto', 'online', 'pause', 'save-state', 'stop'] as const;

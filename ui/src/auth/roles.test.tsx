@@ -22,6 +22,7 @@ vi.mock('../api/repositories', () => ({ listRepositories: () => Promise.resolve(
 const vm: Vm = {
   id: 'v1', name: 'web01', hostId: 'h1', ref: 'ref', state: 'RUNNING', stateError: null, canQuiesce: true,
   memoryBytes: 1, guestOs: 'Linux', directory: '/demo/web01', disks: [], lastRestorePointAt: '2026-11-26T10:00:00Z',
+  present: true, vanishedAt: null,
 };
 
 function row(role: 'viewer' | 'operator') {

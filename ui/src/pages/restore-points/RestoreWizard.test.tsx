@@ -18,6 +18,7 @@ const point: RestorePoint = {
 const vm: Vm = {
   id: 'v1', name: 'db01', hostId: 'h1', ref: 'ref', state: 'RUNNING', stateError: null, canQuiesce: false,
   memoryBytes: 1, guestOs: 'Linux', directory: '/demo/db01', disks: [], lastRestorePointAt: null,
+  present: true, vanishedAt: null,
 };
 const base = { startAfter: false, stopVm: false, keepPrevious: false, force: false };
 
@@ -49,7 +50,7 @@ describe('restoreSummary', () => {
 describe('RestoreWizard', () => {
   it('shows what will happen before it starts the restore', async () => {
     startRestore.mockResolvedValue({ id: 'rs1', status: 'RUNNING', finishedAt: null, bytesCopied: 0, bytesTotal: 0, progress: null });
-    render(<RestoreWizard point={point} vm={vm} hosts={[{ id: 'h1', name: 'demo', type: 'simulated' }]} onClose={() => {}} />);
+    render(<RestoreWizard point={point} vm={vm} hosts={[{ id: 'h1', name: 'demo', type: 'simulated', lastRefreshAt: null, lastRefreshError: null }]} onClose={() => {}} />);
     fireEvent.click(screen.getByLabelText(/A new VM/));
     fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     fireEvent.change(screen.getByLabelText('New VM name'), { target: { value: 'db01-copy' } });

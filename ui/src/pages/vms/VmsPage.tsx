@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { listHosts, refreshHost, refreshSummary, type Host } from '../../api/hosts';
 import type { Run } from '../../api/runs';
 import { BACKUP_MODES, backUpNow, listVms, type BackupMode, type Vm } from '../../api/vms';
 import { RequireRole } from '../../auth/AuthContext';
@@ -36,11 +37,19 @@ export function BackupNow({ vm, onStarted }: { vm: Vm; onStarted: (run: Run) => 
 }
 
 export function VmRow({ vm, now, started, onStarted }: { vm: Vm; now: number; started?: Run; onStarted: (run: Run) => void }) {
-  const stale = isStale(vm.lastRestorePointAt, now);
+  const stale = vm.present && isStale(vm.lastRestorePointAt, now);
   return (
-    <tr className={stale ? 'stale' : undefined}>
+    <tr className={stale ? 'stale' : vm.present ? undefined : 'vanished'}>
       <th scope="row">{vm.name}</th>
-      <td>{vm.state}{vm.stateError && <span className="muted"> ({vm.stateError})</span>}</td>
+      <td>
+        {vm.present ? (
+          <>{vm.state}{vm.stateError && <span className="muted"> ({vm.stateError})</span>}</>
+        ) : (
+          <span className="badge-vanished" title={vm.vanishedAt ? dateTime(vm.vanishedAt) : undefined}>
+            vanished from its host{vm.vanishedAt && ` ${age(vm.vanishedAt, now)}`}
+          </span>
+        )}
+      </td>
       <td>{vm.canQuiesce ? 'yes' : 'no'}</td>
       <td>{vm.guestOs ?? '—'}</td>
       <td>{bytes(vm.memoryBytes)}</td>
@@ -51,9 +60,11 @@ export function VmRow({ vm, now, started, onStarted }: { vm: Vm; now: number; st
         {stale && <span className="badge-stale"> stale</span>}
       </td>
       <td>
-        <RequireRole role="operator">
-          <BackupNow vm={vm} onStarted={onStarted} />
-        </RequireRole>
+        {vm.present && (
+          <RequireRole role="operator">
+            <BackupNow vm={vm} onStarted={onStarted} />
+          </RequireRole>
+        )}
         {started && (
           <>
             <RunProgress key={started.id} run={started} label={`Backup of ${vm.name}`} />
@@ -65,10 +76,52 @@ export function VmRow({ vm, now, started, onStarted }: { vm: Vm; now: number; st
   );
 }
 
+/** A host's last listing of its guests, and for operators a button to list them again now. */
+export function HostRow({ host, now, onRefreshed }: { host: Host; now: number; onRefreshed: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [said, setSaid] = useState<string>();
+  const [error, setError] = useState<string>();
+  const refresh = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const outcome = await refreshHost(host.id);
+      (outcome.error ? setError : setSaid)(refreshSummary(outcome));
+      onRefreshed();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <tr>
+      <th scope="row">{host.name}</th>
+      <td>{host.type}</td>
+      <td>
+        {host.lastRefreshAt ? <span title={dateTime(host.lastRefreshAt)}>{age(host.lastRefreshAt, now)}</span> : 'never'}
+        {host.lastRefreshError && <span className="error"> did not answer: {host.lastRefreshError}</span>}
+      </td>
+      <td>
+        <RequireRole role="operator">
+          <button type="button" onClick={refresh} disabled={busy} aria-label={`Refresh ${host.name}`}>Refresh</button>
+        </RequireRole>
+        {said && <span className="muted"> {said}</span>}
+        <ErrorNote error={error} />
+      </td>
+    </tr>
+  );
+}
+
 export function VmsPage() {
   const vms = useLoad(listVms, [], 10000);
+  const hosts = useLoad(listHosts, [], 60000);
   const [started, setStarted] = useState<Record<string, Run>>({});
   const now = Date.now();
+  const refreshed = () => {
+    vms.reload();
+    hosts.reload();
+  };
   return (
     <>
       <h1>VMs</h1>
@@ -91,6 +144,22 @@ export function VmsPage() {
             <VmRow key={vm.id} vm={vm} now={now} started={started[vm.id]}
               onStarted={(run) => setStarted((s) => ({ ...s, [vm.id]: run }))} />
           ))}
+        </tbody>
+      </table>
+      <h2>Hosts</h2>
+      <ErrorNote error={hosts.error} />
+      <table>
+        <caption>Hosts list their VMs into the catalog on a schedule; a VM gone from its host stays, marked vanished</caption>
+        <thead>
+          <tr>
+            <th scope="col">Host</th>
+            <th scope="col">Type</th>
+            <th scope="col">VMs last listed</th>
+            <th scope="col">List again</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(hosts.data ?? []).map((host) => <HostRow key={host.id} host={host} now={now} onRefreshed={refreshed} />)}
         </tbody>
       </table>
     </>

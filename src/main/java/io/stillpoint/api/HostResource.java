@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stillpoint.api.dto.CreateVmRequest;
+import io.stillpoint.api.dto.HostRefreshResponse;
 import io.stillpoint.api.dto.HostRequest;
 import io.stillpoint.api.dto.HostResponse;
 import io.stillpoint.api.dto.RegisterVmRequest;
@@ -12,8 +13,10 @@ import io.stillpoint.api.dto.VmResponse;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestSpec;
+import io.stillpoint.inventory.HostRefresh;
 import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.NotFoundException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.ConstraintViolation;
@@ -38,36 +41,56 @@ import java.util.UUID;
 public class HostResource {
 
     private final Inventory inventory;
+    private final HostRefresh refresh;
     private final VmViews views;
     private final Validator validator;
     private final ObjectMapper json;
+    private final SecurityIdentity identity;
 
-    HostResource(Inventory inventory, VmViews views, Validator validator, ObjectMapper json) {
+    HostResource(Inventory inventory, HostRefresh refresh, VmViews views, Validator validator, ObjectMapper json,
+            SecurityIdentity identity) {
         this.inventory = inventory;
+        this.refresh = refresh;
         this.views = views;
         this.validator = validator;
         this.json = json;
+        this.identity = identity;
     }
 
+    /** Settings that hold credentials are shown to admins only, who set them. */
     @GET
     public List<HostResponse> list() {
+        boolean admin = identity.hasRole(Role.ADMIN);
         return QuarkusTransaction.requiringNew().call(
-                () -> Host.<Host>list("order by name").stream().map(HostResponse::of).toList());
+                () -> Host.<Host>list("order by name").stream().map(h -> HostResponse.of(h, admin)).toList());
     }
 
     @GET
     @Path("{id}")
     public HostResponse get(@PathParam("id") String id) {
         UUID hostId = Ids.path("host", id);
+        boolean admin = identity.hasRole(Role.ADMIN);
         return QuarkusTransaction.requiringNew().call(() -> HostResponse.of(
-                Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId))));
+                Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId)), admin));
     }
 
+    /** Creates the host and lists its guests into the catalog (see {@code lastRefreshError} if it could not). */
     @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull HostRequest body) {
         Host host = inventory.createHost(body.name(), body.type(), body.settings() == null ? Map.of() : body.settings());
-        return Response.created(URI.create("/api/hosts/" + host.id)).entity(HostResponse.of(host)).build();
+        return Response.created(URI.create("/api/hosts/" + host.id)).entity(HostResponse.of(host, true)).build();
+    }
+
+    /**
+     * Brings the catalog in step with the host's guests now: new ones added, vanished ones marked (never
+     * deleted), and answers what changed; a host that cannot be listed changes nothing and says why.
+     */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @POST
+    @Path("{id}/refresh")
+    public HostRefreshResponse refresh(@PathParam("id") String id) {
+        return HostRefreshResponse.of(refresh.refresh(Ids.path("host", id)));
     }
 
     /**

@@ -22,6 +22,9 @@ class VmViews {
     VmResponse of(Vm vm) {
         Instant last = QuarkusTransaction.requiringNew().call(() -> RestorePoint.<RestorePoint>find(
                 "vmId = ?1 order by createdAt desc", vm.id).firstResultOptional().map(p -> p.createdAt).orElse(null));
+        if (vm.vanishedAt != null) {
+            return VmResponse.vanished(vm, last);
+        }
         try {
             return VmResponse.of(vm, inventory.live(vm), last);
         } catch (HostException e) {

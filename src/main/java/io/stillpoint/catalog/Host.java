@@ -32,6 +32,14 @@ public class Host extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
+    /** When the catalog was last brought in step with the host's guests, or tried to be. */
+    @Column(name = "last_refresh_at")
+    public Instant lastRefreshAt;
+
+    /** Why that refresh failed; {@code null} when it succeeded. */
+    @Column(name = "last_refresh_error")
+    public String lastRefreshError;
+
     public static Optional<Host> byId(UUID id) {
         return findByIdOptional(id);
     }

@@ -38,6 +38,10 @@ public class Vm extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
+    /** When a refresh found the guest gone from its host; {@code null} while it is there. */
+    @Column(name = "vanished_at")
+    public Instant vanishedAt;
+
     public static Optional<Vm> byId(UUID id) {
         return findByIdOptional(id);
     }

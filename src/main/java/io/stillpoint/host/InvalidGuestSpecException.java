@@ -4,13 +4,20 @@ package io.stillpoint.host;
 public class InvalidGuestSpecException extends HostException {
 
     private final String field;
+    private final String problem;
 
     public InvalidGuestSpecException(String field, String problem) {
         super(field + ": " + problem);
         this.field = field;
+        this.problem = problem;
     }
 
     public String field() {
         return field;
+    }
+
+    /** What is wrong, without the field's name: for a caller that names the field its own way. */
+    public String problem() {
+        return problem;
     }
 }

@@ -13,6 +13,7 @@ import io.stillpoint.host.InvalidGuestSpecException;
 import io.stillpoint.host.InvalidHostSettingsException;
 import io.stillpoint.repository.RepositoryLayout;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -26,10 +27,12 @@ public class Inventory {
 
     private final HostRegistry hosts;
     private final RepositoryPlacement placement;
+    private final HostRefresh refresh;
 
-    Inventory(HostRegistry hosts, RepositoryPlacement placement) {
+    Inventory(HostRegistry hosts, RepositoryPlacement placement, HostRefresh refresh) {
         this.hosts = hosts;
         this.placement = placement;
+        this.refresh = refresh;
     }
 
     public Host createHost(String name, String type, Map<String, String> settings) {
@@ -40,9 +43,9 @@ public class Inventory {
         try {
             hosts.connect(id, name, type, settings);
         } catch (InvalidHostSettingsException e) {
-            throw new InvalidRequestException("settings." + e.field(), e.getMessage());
+            throw new InvalidRequestException("settings." + e.field(), e.problem());
         }
-        return QuarkusTransaction.requiringNew().call(() -> {
+        Host created = QuarkusTransaction.requiringNew().call(() -> {
             Host host = new Host();
             host.id = id;
             host.name = name;
@@ -52,6 +55,9 @@ public class Inventory {
             host.persist();
             return host;
         });
+        // A host with guests of its own (Hyper-V) shows them at once; one that cannot list them says why.
+        refresh.refresh(id);
+        return QuarkusTransaction.requiringNew().call(() -> Host.byId(created.id).orElseThrow());
     }
 
     /** Creates a guest on a host that can, and catalogs it. */
@@ -60,7 +66,9 @@ public class Inventory {
                 () -> Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId)));
         Hypervisor hypervisor = hosts.of(host);
         if (!hypervisor.capabilities().canCreateGuests()) {
-            throw new InvalidRequestException("hostId", "host '" + host.name + "' registers existing guests; it cannot create one");
+            throw new InvalidRequestException("hostId", hypervisor.capabilities().canRegisterGuests()
+                    ? "host '" + host.name + "' registers existing guests; it cannot create one"
+                    : listsItsGuests(host));
         }
         boolean taken = hypervisor.guests().stream().anyMatch(g -> g.name().equals(spec.name()));
         if (taken) {
@@ -70,7 +78,7 @@ public class Inventory {
         try {
             guest = hypervisor.create(spec);
         } catch (InvalidGuestSpecException e) {
-            throw new InvalidRequestException(e.field(), e.getMessage());
+            throw new InvalidRequestException(e.field(), e.problem());
         }
         return catalog(host, guest);
     }
@@ -81,32 +89,52 @@ public class Inventory {
                 () -> Host.byId(hostId).orElseThrow(() -> new NotFoundException("host", hostId)));
         Hypervisor hypervisor = hosts.of(host);
         if (!hypervisor.capabilities().canRegisterGuests()) {
-            throw new InvalidRequestException("qmpSocket", "host '" + host.name + "' (" + host.type
-                    + ") creates its guests; it cannot register a running one");
+            throw new InvalidRequestException("qmpSocket", hypervisor.capabilities().canCreateGuests()
+                    ? "host '" + host.name + "' (" + host.type + ") creates its guests; it cannot register a running one"
+                    : listsItsGuests(host));
         }
         GuestInfo guest;
         try {
             guest = hypervisor.register(settings);
         } catch (InvalidGuestSpecException e) {
-            throw new InvalidRequestException(e.field(), e.getMessage());
+            throw new InvalidRequestException(e.field(), e.problem());
         }
         return catalog(host, guest);
     }
 
+    private static String listsItsGuests(Host host) {
+        return "host '" + host.name + "' (" + host.type + ") has its guests already: POST /api/hosts/" + host.id
+                + "/refresh catalogs them";
+    }
+
+    /**
+     * The guest's catalog row, made if there is none; a row marked vanished is there again. Takes the
+     * host's row for update, as {@link HostRefresh} does, so the two never both add the guest.
+     */
     public Vm catalog(Host host, GuestInfo guest) {
-        return QuarkusTransaction.requiringNew().call(() -> Vm.byRef(host.id, guest.ref()).orElseGet(() -> {
-            Vm vm = new Vm();
-            vm.id = UUID.randomUUID();
-            vm.hostId = host.id;
-            vm.ref = guest.ref();
-            vm.name = guest.name();
-            vm.guestOs = guest.guestOs();
-            vm.canQuiesce = guest.canQuiesce();
-            vm.memoryBytes = guest.memoryBytes();
-            vm.createdAt = Instant.now();
-            vm.persist();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Host.findByIdOptional(host.id, LockModeType.PESSIMISTIC_WRITE);
+            Vm vm = Vm.byRef(host.id, guest.ref()).orElseGet(() -> {
+                Vm made = newVm(host.id, guest);
+                made.persist();
+                return made;
+            });
+            vm.vanishedAt = null;
             return vm;
-        }));
+        });
+    }
+
+    static Vm newVm(UUID hostId, GuestInfo guest) {
+        Vm vm = new Vm();
+        vm.id = UUID.randomUUID();
+        vm.hostId = hostId;
+        vm.ref = guest.ref();
+        vm.name = guest.name();
+        vm.guestOs = guest.guestOs();
+        vm.canQuiesce = guest.canQuiesce();
+        vm.memoryBytes = guest.memoryBytes();
+        vm.createdAt = Instant.now();
+        return vm;
     }
 
     public GuestInfo live(Vm vm) {

@@ -144,7 +144,7 @@ public class RestoreService {
                 try {
                     created.targetPath = hosts.of(host).newGuestDirectory(request.name()).toString();
                 } catch (InvalidGuestSpecException e) {
-                    throw new InvalidRequestException(e.field(), e.getMessage());
+                    throw new InvalidRequestException(e.field(), e.problem());
                 } catch (HostException e) {
                     throw new InvalidRequestException("hostId", e.getMessage());
                 }

@@ -76,7 +76,7 @@ class BadInputTest {
         problem(json().body(Map.of("name", "", "type", "simulated")).post("/api/hosts"), 400, "name");
         problem(json().body(Map.of("name", "no-root", "type", "simulated")).post("/api/hosts"), 400, "root");
         problem(json().body(Map.of("name", "r", "path", "relative/dir")).post("/api/repositories"), 400, "path");
-        problem(json().body(Map.of("name", "bad vm name!", "diskSizeBytes", MIB, "memoryBytes", MIB))
+        problem(json().body(Map.of("name", "bad/vm name", "diskSizeBytes", MIB, "memoryBytes", MIB))
                 .post("/api/hosts/{id}/vms", hostId), 400, "name");
         problem(json().body(Map.of("name", "neg", "diskSizeBytes", -1, "memoryBytes", MIB))
                 .post("/api/hosts/{id}/vms", hostId), 400, "diskSizeBytes");

@@ -12,10 +12,15 @@ import java.util.Map;
 /**
  * Gives the {@code @QuarkusTest}s a fresh {@link TestDatabase}, a fresh {@code stillpoint.home}, and
  * the first admin's password, which every REST call of the tests presents unless it says otherwise.
+ * The server allows the Hyper-V stand-ins of a world at {@link #HYPERV_WORLD} under the home as
+ * executables a host may name, and refreshes hosts only when a test asks, so that no refresh runs
+ * beside a test's own calls.
  */
 public class CatalogTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String ADMIN_PASSWORD = "test-admin-password-1";
+    /** Where under {@code stillpoint.home} the Hyper-V tests keep their stand-in world. */
+    public static final String HYPERV_WORLD = "hyperv-world";
 
     private Path home;
     private TestDatabase database;
@@ -26,6 +31,7 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
             home = Files.createTempDirectory("stillpoint-test-");
             database = TestDatabase.create(home.resolve("pg"));
             RestAssured.authentication = RestAssured.preemptive().basic("admin", ADMIN_PASSWORD);
+            Path standIns = home.resolve(HYPERV_WORLD).resolve("bin");
             return Map.of(
                     "stillpoint.admin.password", ADMIN_PASSWORD,
                     "quarkus.datasource.jdbc.url", database.url(),
@@ -35,7 +41,11 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
                     // short and low, so that the throttling tests are quick and wait out their window
                     "stillpoint.sign-in.window", "PT4S",
                     "stillpoint.sign-in.max-failures-per-user", "3",
-                    "stillpoint.sign-in.max-failures-per-address", "10");
+                    "stillpoint.sign-in.max-failures-per-address", "10",
+
+                    "stillpoint.hyperv.allowed-executables", standIns.resolve("powershell") + ","
+                            + standIns.resolve("diskshadow"),
+                    "stillpoint.inventory.refresh-interval", "PT0S");
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("no PostgreSQL for the tests: " + e.getMessage(), e);
         }

@@ -53,15 +53,7 @@ public final class QemuLab implements AutoCloseable {
 
     /** As {@link #start(String, long, long...)}, without {@code -pidfile} unless {@code pidFile}. */
     public Guest start(String name, long memoryMiB, boolean pidFile, long... sizes) throws IOException {
-        Path dir = Files.createDirectories(root.resolve("vms").resolve(name));
-        List<Path> disks = new ArrayList<>();
-        for (int i = 0; i < sizes.length; i++) {
-            Path disk = dir.resolve("disk" + i + ".qcow2");
-            exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), Long.toString(sizes[i])));
-            disks.add(disk);
-        }
-        Guest guest = new Guest(name, dir, run.resolve(name + ".qmp"), run.resolve(name + ".test.qmp"),
-                run.resolve(name + ".pid"), disks);
+        Guest guest = prepare(name, sizes);
         List<String> argv = commandLine(guest, memoryMiB);
         if (!pidFile) {
             int at = argv.indexOf("-pidfile");
@@ -71,6 +63,32 @@ public final class QemuLab implements AutoCloseable {
         }
         exec(argv);
         return guest;
+    }
+
+    /** Makes the guest's folder and disks ({@code sizes} bytes each), for a test that starts QEMU its own way. */
+    public Guest prepare(String name, long... sizes) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("vms").resolve(name));
+        List<Path> disks = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            Path disk = dir.resolve("disk" + i + ".qcow2");
+            exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), Long.toString(sizes[i])));
+            disks.add(disk);
+        }
+        return new Guest(name, dir, run.resolve(name + ".qmp"), run.resolve(name + ".test.qmp"),
+                run.resolve(name + ".pid"), disks);
+    }
+
+    /**
+     * Starts a prepared guest with {@code launcher} before its command line (e.g. {@code setpriv} to run
+     * it as another user, or a shell's {@code exec -a} to give it another {@code argv[0]}), and with
+     * {@code executable} in place of {@code qemu-system-x86_64}.
+     */
+    public void launch(Guest guest, long memoryMiB, List<String> launcher, String executable) throws IOException {
+        List<String> argv = new ArrayList<>(launcher);
+        List<String> qemu = commandLine(guest, memoryMiB);
+        qemu.set(0, executable);
+        argv.addAll(qemu);
+        exec(argv);
     }
 
     public static List<String> commandLine(Guest guest, long memoryMiB) {

@@ -3,13 +3,15 @@ package io.stillpoint.api.dto;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 
-/** A guest to create on a simulated host. Sizes are logical: disks are sparse. */
+/**
+ * A guest to create on a simulated host. Sizes are logical: disks are sparse.
+ *
+ * @param name what Hyper-V would take as a VM's name; the host checks it ({@code host.GuestNames})
+ */
 public record CreateVmRequest(
-        @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", message = "must be 1-63 letters, digits, '.', '_' or '-'")
-                String name,
+        @NotBlank String name,
         @NotNull @Positive @Max(value = 17592186044416L, message = "must be at most 16 TiB") Long diskSizeBytes,
         @NotNull @Positive @Max(value = 1099511627776L, message = "must be at most 1 TiB") Long memoryBytes,
         String guestOs,

@@ -8,7 +8,9 @@ import java.util.UUID;
 
 /**
  * @param state the live state from the host, or {@code UNKNOWN} with {@code stateError} when the host
- *     cannot be reached
+ *     cannot be reached or no longer has the VM
+ * @param present false once a refresh found the VM gone from its host; its restore points stay
+ * @param vanishedAt when that refresh was; {@code null} while the VM is present
  */
 public record VmResponse(
         UUID id,
@@ -22,16 +24,24 @@ public record VmResponse(
         String guestOs,
         String directory,
         List<String> disks,
-        Instant lastRestorePointAt) {
+        Instant lastRestorePointAt,
+        boolean present,
+        Instant vanishedAt) {
 
     public static VmResponse of(Vm vm, GuestInfo live, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, live.state().name(), null, live.canQuiesce(),
                 live.memoryBytes(), live.guestOs(), live.directory().toString(),
-                live.disks().stream().map(d -> live.directory().relativize(d).toString()).toList(), lastRestorePointAt);
+                live.disks().stream().map(d -> live.directory().relativize(d).toString()).toList(), lastRestorePointAt,
+                true, null);
     }
 
     public static VmResponse unreachable(Vm vm, String error, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, "UNKNOWN", error, vm.canQuiesce, vm.memoryBytes,
-                vm.guestOs, null, List.of(), lastRestorePointAt);
+                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt);
+    }
+
+    /** A VM a refresh found gone from its host: what the catalog remembers, without asking the host. */
+    public static VmResponse vanished(Vm vm, Instant lastRestorePointAt) {
+        return unreachable(vm, "no longer on its host since " + vm.vanishedAt, lastRestorePointAt);
     }
 }

@@ -3,28 +3,42 @@ package io.stillpoint.host.hyperv;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Server-wide defaults for Hyper-V hosts and the Hyper-V VSS writer. A host's settings in the catalog
- * override the tool paths per host (see {@link HyperVHypervisorFactory}).
+ * may name other tool paths, but only ones this configuration allows (see {@link
+ * HyperVHypervisorFactory}): the API never chooses what the server runs.
  */
 @ConfigMapping(prefix = "stillpoint.hyperv")
 public interface HyperVConfig {
 
+    String POWERSHELL_KEY = "stillpoint.hyperv.powershell";
+    String DISKSHADOW_KEY = "stillpoint.hyperv.diskshadow";
+    String ALLOWED_KEY = "stillpoint.hyperv.allowed-executables";
+
     /**
-     * The PowerShell executable that runs the Hyper-V cmdlets: {@code powershell.exe} (Windows PowerShell
-     * 5.1) or {@code pwsh} (PowerShell 7), found on the PATH, or an absolute path. On a host that is not
-     * Windows only an absolute path counts, so that a stand-in can be named explicitly.
+     * The PowerShell executable that runs the Hyper-V cmdlets, by absolute path: Windows PowerShell 5.1
+     * (the default) or PowerShell 7 ({@code C:\Program Files\PowerShell\7\pwsh.exe}, {@code
+     * /usr/bin/pwsh} on a Linux server reaching a remote host). It must be owned by an administrator
+     * (root) and writable by no one else.
      */
-    @WithDefault("powershell.exe")
+    @WithDefault("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe")
     String powershell();
 
     /**
-     * The diskshadow executable ({@code %SystemRoot%\System32\diskshadow.exe} on Windows Server). On a
-     * host that is not Windows only an absolute path counts.
+     * The diskshadow executable, by absolute path. For a remote host it is the path on that host, where
+     * diskshadow runs.
      */
-    @WithDefault("diskshadow.exe")
+    @WithDefault("C:\\Windows\\System32\\diskshadow.exe")
     String diskshadow();
+
+    /**
+     * Further executables a host's {@code powershell} or {@code diskshadow} setting may name, by absolute
+     * path; beyond these and the two above a host setting is refused.
+     */
+    Optional<List<String>> allowedExecutables();
 
     /**
      * Where shadow copies are exposed as mount folders, one folder per snapshot and volume. It must be

@@ -7,6 +7,7 @@ import io.stillpoint.fs.NotOwnedException;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.GuestState;
@@ -83,7 +84,6 @@ public final class HyperVHypervisor implements Hypervisor {
             """.formatted(BACKUP_SERVICE_ID, BACKUP_SERVICE);
     /** Where a restore puts a VM to be imported as new, inside the new VM's own folder. */
     static final String RESTORED = "Restored";
-    private static final Pattern NEW_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9 ._()-]{0,98}[A-Za-z0-9_()-])?");
     private static final Pattern DISK = Pattern.compile("(?i).+\\.a?vhdx?");
     private static final String ANSWER = "ConvertTo-Json -Depth 4 -Compress -InputObject @($vm | ForEach-Object { Describe $_ })\n";
 
@@ -96,7 +96,7 @@ public final class HyperVHypervisor implements Hypervisor {
     public HyperVHypervisor(String name, HyperVSettings settings) {
         this.name = name;
         this.settings = settings;
-        this.powershell = new PowerShell(settings.powershell(), settings.remotePrefix());
+        this.powershell = new PowerShell(settings.powershell(), settings.remoteSession());
     }
 
     @Override
@@ -259,19 +259,18 @@ public final class HyperVHypervisor implements Hypervisor {
     }
 
     /**
-     * {@code <VirtualMachinePath>\<name>\Restored}, under the host's default folder for new VMs. The
-     * restore fills it; {@link #importGuest} then has Hyper-V copy it into {@code <name>} beside it.
+     * {@code <VirtualMachinePath>\<folder>\Restored}, under the host's default folder for new VMs, where
+     * the folder is the name made safe as a Windows folder name ({@link GuestNames#fileName}). The restore
+     * fills it; {@link #importGuest} then has Hyper-V copy it into the folder beside it.
      */
     @Override
     public Path newGuestDirectory(String guestName) {
-        if (guestName == null || !NEW_NAME.matcher(guestName).matches()) {
-            throw new InvalidGuestSpecException("name", "must be 1 to 100 letters, digits, spaces, '.', '_', '-' or"
-                    + " parentheses, starting with a letter or digit and not ending with a space or '.'");
-        }
-        String body = "$home = Join-Path (Get-VMHost).VirtualMachinePath " + PowerShell.quote(guestName) + "\n"
+        GuestNames.check("name", guestName);
+        String body = "$vmFolder = Join-Path (Get-VMHost).VirtualMachinePath "
+                + PowerShell.quote(GuestNames.fileName(guestName)) + "\n"
                 + "$taken = @(Get-VM | Where-Object { $_.Name -eq " + PowerShell.quote(guestName) + " }).Count -gt 0\n"
-                + "ConvertTo-Json -Compress -InputObject ([pscustomobject]@{ Home = $home; NameTaken = $taken;"
-                + " HomeExists = (Test-Path -LiteralPath $home) })\n";
+                + "ConvertTo-Json -Compress -InputObject ([pscustomobject]@{ Home = $vmFolder; NameTaken = $taken;"
+                + " HomeExists = (Test-Path -LiteralPath $vmFolder) })\n";
         JsonNode answer = object(powershell.run("choosing a folder for new VM '" + guestName + "' on host '" + name
                 + "'", body, settings.commandTimeout()));
         String home = answer.path("Home").asText("");

@@ -1,5 +1,7 @@
 package io.stillpoint.host.hyperv;
 
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.HostException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,18 +16,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one PowerShell script per call as a separate process, with a deadline. The script goes in as
  * {@code -EncodedCommand} so that no quoting rule of the Windows command line can change it; output is
- * read from files so that a chatty process never blocks on a full pipe.
+ * read from files so that a chatty process never blocks on a full pipe. The executable is one the
+ * server's configuration allows, vetted when the host was opened and checked again before each start.
  */
 public final class PowerShell {
 
     private static final int MAX_ERROR_CHARS = 2000;
+    /** PowerShell ends a single-quoted string at any of these, not only at the ASCII apostrophe. */
+    private static final String SINGLE_QUOTES = "'\u2018\u2019\u201A\u201B";
 
-    private final String executable;
-    private final Optional<String> remotePrefix;
+    private final Path executable;
+    private final Optional<HyperVRemote> remote;
 
-    public PowerShell(String executable, Optional<String> remotePrefix) {
+    /** @param executable a vetted real path (see {@link TrustedExecutables}) */
+    public PowerShell(Path executable, Optional<HyperVRemote> remote) {
         this.executable = executable;
-        this.remotePrefix = remotePrefix;
+        this.remote = remote;
     }
 
     /** What the process printed on stdout, once it exited 0 within the deadline. */
@@ -35,7 +41,7 @@ public final class PowerShell {
         try {
             out = Files.createTempFile("stillpoint-ps-", ".out");
             err = Files.createTempFile("stillpoint-ps-", ".err");
-            Process process = new ProcessBuilder(commandLine(body))
+            Process process = process(body)
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
@@ -62,9 +68,22 @@ public final class PowerShell {
         }
     }
 
-    /** The process that runs {@code body}, for a caller that starts it and reads its output as it comes. */
-    public List<String> commandLine(String body) {
-        return List.of(executable, "-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand", encode(script(body)));
+    /**
+     * The process that runs {@code body}, for a caller that starts it and reads its output as it comes:
+     * the command line, and the remote credential in its environment.
+     *
+     * @throws HostException if the executable is no longer safe to run
+     */
+    public ProcessBuilder process(String body) {
+        try {
+            TrustedExecutables.check(executable);
+        } catch (UntrustedExecutableException e) {
+            throw new HostException("PowerShell is not run: " + e.getMessage(), false, null);
+        }
+        ProcessBuilder builder = new ProcessBuilder(List.of(executable.toString(), "-NoLogo", "-NoProfile",
+                "-NonInteractive", "-EncodedCommand", encode(script(body))));
+        remote.ifPresent(r -> builder.environment().putAll(r.environment()));
+        return builder;
     }
 
     /**
@@ -75,12 +94,20 @@ public final class PowerShell {
         String inner = "$ErrorActionPreference = 'Stop'\n$ProgressPreference = 'SilentlyContinue'\n" + body;
         String outer = "$ErrorActionPreference = 'Stop'\n"
                 + "[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false\n";
-        return remotePrefix.map(prefix -> outer + prefix + " -ScriptBlock {\n" + inner + "\n}\n")
+        return remote.map(r -> outer + r.prefix() + " -ScriptBlock {\n" + inner + "\n}\n")
                 .orElse(outer + inner + "\n");
     }
 
+    /** A single-quoted PowerShell string holding {@code literal} as it is, whatever quote marks it has. */
     public static String quote(String literal) {
-        return "'" + literal.replace("'", "''") + "'";
+        StringBuilder quoted = new StringBuilder("'");
+        for (char c : literal.toCharArray()) {
+            quoted.append(c);
+            if (SINGLE_QUOTES.indexOf(c) >= 0) {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('\'').toString();
     }
 
     private static String encode(String script) {

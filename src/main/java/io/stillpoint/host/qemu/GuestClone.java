@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.HostException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,12 @@ import java.util.regex.Pattern;
  * and new MAC addresses, and moves every socket, pid file and chardev file the original owned outside
  * its folder into the clone's run folder. Two QEMUs on one socket path would steal each other's
  * monitor; two NICs with one MAC break both guests' networking.
+ *
+ * <p>The restored {@code launch.json} came from a guest's folder, which its owner may have written, so
+ * it chooses nothing Stillpoint runs: the clone's executable is the allowed QEMU executable whose file
+ * name its command line names (the emulator, such as {@code qemu-system-x86_64}), never the path it
+ * gives, and a command line with an option that makes QEMU start a program or load code of the host
+ * ({@code -netdev} scripts and helpers, {@code -plugin}, {@code -readconfig}) is refused.
  */
 final class GuestClone {
 
@@ -39,8 +47,11 @@ final class GuestClone {
     private static final Pattern CHARDEV_PATH = Pattern.compile("(?<=(?:^|,)path=)([^,]+)");
     private static final Pattern CHARDEV_ID = Pattern.compile("(?:^|,)id=([^,]+)");
     private static final Pattern MAC = Pattern.compile("(?<=(?:^|,)(?:mac|macaddr)=)[^,]+");
-    private static final Pattern NAME_GUEST = Pattern.compile("(?<=^guest=)[^,]+");
     private static final Pattern DISK_EXTENSION = Pattern.compile("\\.([A-Za-z0-9]{1,8})$");
+    /** Options whose every use runs a program or loads code of the host's, whatever their value. */
+    private static final Set<String> RUNS_HOST_CODE = Set.of("-plugin", "-readconfig");
+    /** Suboptions of -netdev, -net and -nic that name a program QEMU runs (a tap's scripts, the bridge helper). */
+    private static final Pattern PROGRAM_SUBOPTION = Pattern.compile("(?:^|,)(?:script|downscript|helper)=([^,]*)");
     /** {@code sockaddr_un.sun_path} holds 108 bytes, the last one NUL. */
     static final int MAX_SOCKET_PATH = 107;
     /** As long as the longest file name {@link #runFile} gives a socket. */
@@ -51,26 +62,33 @@ final class GuestClone {
     private final String name;
     private final Path directory;
     private final Path runDirectory;
+    private final TrustedExecutables binaries;
     private final Map<String, String> moved = new LinkedHashMap<>();
     private int otherSockets;
 
-    private GuestClone(String name, Path directory, Path runDirectory) {
+    private GuestClone(String name, Path directory, Path runDirectory, TrustedExecutables binaries) {
         this.name = name;
         this.directory = directory;
         this.runDirectory = runDirectory;
+        this.binaries = binaries;
     }
 
     /**
      * Reads {@code launch.json} in {@code directory}, renames the disks and returns the new guest's
      * registration. Nothing in {@code runDirectory} is created: QEMU makes its sockets and pid file.
      *
-     * @throws HostException if the folder holds no launch.json or a disk it names is missing
+     * @param binaries the QEMU executables the server allows; the clone gets one of them
+     * @throws HostException if the folder holds no launch.json, a disk it names is missing, no allowed
+     *     executable is the emulator it names, or its command line would run a program of the host's
      */
-    static GuestRegistration of(Path directory, String name, Path runDirectory) throws IOException {
-        return new GuestClone(name, directory, runDirectory).clone(LaunchFiles.read(directory));
+    static GuestRegistration of(Path directory, String name, Path runDirectory, TrustedExecutables binaries)
+            throws IOException {
+        return new GuestClone(name, directory, runDirectory, binaries).clone(LaunchFiles.read(directory));
     }
 
     private GuestRegistration clone(LaunchFiles.Launch original) throws IOException {
+        Path binary = emulator(original.commandLine().get(0));
+        refuseHostPrograms(original.commandLine());
         String dir = directory.toString();
         Map<String, String> disks = new LinkedHashMap<>();
         List<GuestRegistration.Disk> newDisks = new ArrayList<>();
@@ -82,7 +100,8 @@ final class GuestClone {
                         + " that its launch.json names");
             }
             Matcher extension = DISK_EXTENSION.matcher(from.getFileName().toString());
-            Path to = from.resolveSibling(name + "-disk" + i + (extension.find() ? extension.group() : ""));
+            Path to = from.resolveSibling(GuestNames.fileName(name) + "-disk" + i
+                    + (extension.find() ? extension.group() : ""));
             disks.put(disk.file(), to.toString());
             newDisks.add(new GuestRegistration.Disk(disk.node(), to.toString(), disk.format(), disk.device()));
         }
@@ -94,18 +113,49 @@ final class GuestClone {
         for (Map.Entry<String, String> disk : disks.entrySet()) {
             Durable.rename(Path.of(disk.getKey()), Path.of(disk.getValue()));
         }
-        return new GuestRegistration(name, dir, original.memoryBytes(), newDisks, qmpSocket, agentSocket, pidFile, argv);
+        return new GuestRegistration(name, dir, original.memoryBytes(), newDisks, qmpSocket, agentSocket, pidFile, argv,
+                binary.toString(), TrustedExecutables.ownUid());
     }
 
-    /** Rewrites each option's value by the option before it; flags such as {@code -daemonize} pass unchanged. */
+    /** The allowed executable of the emulator the restored command line names by its first word. */
+    private Path emulator(String restored) {
+        String fileName = restored.substring(restored.lastIndexOf('/') + 1);
+        return binaries.byFileName(fileName).orElseThrow(() -> new HostException("the restored guest's command line"
+                + " starts with '" + restored + "', and no QEMU executable the server allows (" + binaries.configKeys()
+                + ": " + String.join(", ", binaries.allowed()) + ") is a '" + fileName + "' that Stillpoint may run"));
+    }
+
+    private static void refuseHostPrograms(List<String> argv) {
+        for (int i = 1; i < argv.size(); i++) {
+            String option = argv.get(i);
+            if (RUNS_HOST_CODE.contains(option)) {
+                throw new HostException("the restored guest's command line has " + option + ", which makes QEMU load"
+                        + " code of the host's; Stillpoint does not start it as a new guest");
+            }
+            if ((option.equals("-netdev") || option.equals("-net") || option.equals("-nic")) && i + 1 < argv.size()) {
+                Matcher program = PROGRAM_SUBOPTION.matcher(argv.get(i + 1));
+                while (program.find()) {
+                    if (!program.group(1).equals("no")) {
+                        throw new HostException("the restored guest's command line has " + option + " "
+                                + argv.get(i + 1) + ", which makes QEMU run " + program.group(1)
+                                + "; Stillpoint does not start it as a new guest");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rewrites each option's value by the option before it; flags such as {@code -daemonize} pass
+     * unchanged. The first word is the restored one: what runs is the registration's executable.
+     */
     private List<String> commandLine(List<String> registered, Map<String, String> disks) {
         List<String> argv = new ArrayList<>();
         argv.add(registered.get(0));
         for (int i = 1; i < registered.size(); i++) {
             String value = registered.get(i);
             argv.add(switch (registered.get(i - 1)) {
-                case "-name" -> value.startsWith("guest=") ? NAME_GUEST.matcher(value).replaceFirst(name)
-                        : name + (value.contains(",") ? value.substring(value.indexOf(',')) : "");
+                case "-name" -> "guest=" + qemuOptionValue(name) + otherSuboptions(value);
                 case "-uuid" -> UUID.randomUUID().toString();
                 case "-pidfile" -> move(value, "qemu.pid");
                 case "-D" -> move(value, "qemu-debug.log");
@@ -118,9 +168,45 @@ final class GuestClone {
             });
         }
         if (!registered.contains("-name")) {
-            argv.addAll(1, List.of("-name", name));
+            argv.addAll(1, List.of("-name", "guest=" + qemuOptionValue(name)));
         }
         return argv;
+    }
+
+    /** QEMU's option syntax takes a comma in a value as two commas. */
+    private static String qemuOptionValue(String value) {
+        return value.replace(",", ",,");
+    }
+
+    /**
+     * What follows the guest's name in a {@code -name} value ({@code ,debug-threads=on}), empty if
+     * nothing does. The name is the value itself, or its {@code guest=} suboption; commas inside it are
+     * doubled.
+     */
+    private static String otherSuboptions(String value) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == ',' && i + 1 < value.length() && value.charAt(i + 1) == ',') {
+                part.append(",,");
+                i++;
+            } else if (c == ',') {
+                parts.add(part.toString());
+                part.setLength(0);
+            } else {
+                part.append(c);
+            }
+        }
+        parts.add(part.toString());
+        StringBuilder rest = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            boolean isName = parts.get(i).startsWith("guest=") || (i == 0 && !parts.get(i).contains("="));
+            if (!isName) {
+                rest.append(',').append(parts.get(i));
+            }
+        }
+        return rest.toString();
     }
 
     private static String replaceDisks(String arg, Map<String, String> disks) {

@@ -12,7 +12,12 @@ import java.util.List;
  * @param disks the guest's disks as QEMU's block layer names them
  * @param agentSocket the host end of the guest agent's channel, or {@code null} without an agent
  * @param pidFile where QEMU writes its pid ({@code -pidfile}), or {@code null} if QEMU writes none
- * @param commandLine the argv that starts the guest, as read from {@code /proc/<pid>/cmdline}
+ * @param commandLine the argv that starts the guest, as read from {@code /proc/<pid>/cmdline}; its first
+ *     element is what the process called itself and is never run: {@code binary} is
+ * @param binary the vetted QEMU executable (a real path on the server's allow-list) that starts the guest;
+ *     {@code null} in a registration written before Stillpoint vetted executables
+ * @param ownerUid the user the guest's QEMU ran as when it was registered, Stillpoint's own; {@code null}
+ *     as {@code binary}
  */
 public record GuestRegistration(
         String name,
@@ -22,7 +27,9 @@ public record GuestRegistration(
         String qmpSocket,
         String agentSocket,
         String pidFile,
-        List<String> commandLine) {
+        List<String> commandLine,
+        String binary,
+        Long ownerUid) {
 
     /**
      * @param node the disk's top format node, which block jobs and snapshots name
@@ -38,6 +45,12 @@ public record GuestRegistration(
 
     public Path directoryPath() {
         return Path.of(directory);
+    }
+
+    /** The same guest, started by a vetted executable as the user who registered it. */
+    GuestRegistration vetted(Path executable, long uid) {
+        return new GuestRegistration(name, directory, memoryBytes, disks, qmpSocket, agentSocket, pidFile, commandLine,
+                executable.toString(), uid);
     }
 
     public List<Path> diskPaths() {

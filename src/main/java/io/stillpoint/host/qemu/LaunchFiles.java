@@ -18,7 +18,9 @@ import java.util.Map;
 /**
  * The files beside a guest's disks that say how to start it: {@code launch.json} (the registration,
  * paths relative to the folder) and {@code start.sh}. They travel with every restore point, so a guest
- * restored to another path can be started from there.
+ * restored to another path can be started from there. Both name the guest's vetted executable first; a
+ * guest folder's owner may change them, so Stillpoint never runs a program they name (see {@link
+ * GuestClone}), and an admin reads {@code start.sh} before running it.
  */
 final class LaunchFiles {
 
@@ -41,7 +43,8 @@ final class LaunchFiles {
         launch.put("qmpSocket", relative(guest.qmpSocket(), prefix));
         launch.put("guestAgentSocket", relative(guest.agentSocket(), prefix));
         launch.put("pidFile", relative(guest.pidFile(), prefix));
-        launch.put("commandLine", guest.commandLine().stream().map(a -> a.replace(prefix, DIR)).toList());
+        List<String> argv = commandLine(guest);
+        launch.put("commandLine", argv.stream().map(a -> a.replace(prefix, DIR)).toList());
         Durable.write(dir.resolve(LAUNCH_JSON), JSON.writeValueAsBytes(launch));
 
         StringBuilder script = new StringBuilder();
@@ -56,7 +59,6 @@ final class LaunchFiles {
                 .append("  set -- -incoming \"exec:cat '$DIR/").append(QemuGuest.VMSTATE_FILE).append("'\"\n")
                 .append("fi\n")
                 .append("exec");
-        List<String> argv = guest.commandLine();
         for (int i = 0; i < argv.size(); i++) {
             if (argv.get(i).equals("-incoming")) {
                 i++;
@@ -68,6 +70,15 @@ final class LaunchFiles {
         Path start = dir.resolve(START_SCRIPT);
         Durable.write(start, script.toString().getBytes(StandardCharsets.UTF_8));
         java.nio.file.Files.setPosixFilePermissions(start, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** The command line with the vetted executable in place of what the process called itself. */
+    private static List<String> commandLine(GuestRegistration guest) {
+        List<String> argv = new ArrayList<>(guest.commandLine());
+        if (guest.binary() != null) {
+            argv.set(0, guest.binary());
+        }
+        return argv;
     }
 
     /**

@@ -1,8 +1,11 @@
 package io.stillpoint.host.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostException;
@@ -33,10 +36,15 @@ final class QemuGuest {
 
     private static final System.Logger LOG = System.getLogger(QemuGuest.class.getName());
     private static final long MAX_MIGRATION_BANDWIDTH = 64L << 30;
+    /** QEMU runs {@code exec:} migrations through the shell; a PATH lookup would run whatever the PATH holds. */
+    private static final String CAT = "/bin/cat";
+    /** The PATH a QEMU started by Stillpoint gets, whatever Stillpoint's own: only the system's folders. */
+    private static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final String hostName;
     private final QemuDeadlines deadlines;
     private final Path runDirectory;
+    private final TrustedExecutables binaries;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile GuestRegistration registration;
     private volatile long pid;
@@ -44,16 +52,27 @@ final class QemuGuest {
     /** Counts starts and stops, guarded by {@link #lock}: a hold that sees none since it began needs no status check. */
     private long lifecycleChanges;
 
-    QemuGuest(String hostName, QemuDeadlines deadlines, Path runDirectory, GuestRegistration registration, long pid) {
+    QemuGuest(String hostName, QemuDeadlines deadlines, Path runDirectory, TrustedExecutables binaries,
+            GuestRegistration registration, long pid) {
         this.hostName = hostName;
         this.deadlines = deadlines;
         this.runDirectory = runDirectory;
+        this.binaries = binaries;
         this.registration = registration;
         this.pid = pid;
     }
 
     GuestRegistration registration() {
         return registration;
+    }
+
+    /** Takes a registration that now records the guest's vetted executable. */
+    void update(GuestRegistration vetted) {
+        registration = vetted;
+    }
+
+    long pid() {
+        return currentPid();
     }
 
     String name() {
@@ -140,6 +159,8 @@ final class QemuGuest {
                 case SAVE_STATE -> saveState();
                 case FREEZE -> freeze(agent);
                 case STOP -> {
+                    // A guest Stillpoint could not start again must not be stopped for a backup.
+                    executable();
                     stop();
                     yield new Hold(mode, prior, this::start);
                 }
@@ -167,6 +188,7 @@ final class QemuGuest {
                     Files.deleteIfExists(vmstate());
                 }
                 case OFF -> {
+                    executable();
                     if (alive()) {
                         quit();
                     }
@@ -262,7 +284,7 @@ final class QemuGuest {
         client.execute("stop", null, deadlines.command());
         QmpEvent stopped = client.awaitEvent(mark, e -> e.name().equals("STOP"), "STOP event", deadlines.command());
         try {
-            client.execute("migrate", Map.of("uri", "exec:cat > " + quoted), deadlines.command());
+            client.execute("migrate", Map.of("uri", "exec:" + CAT + " > " + quoted), deadlines.command());
             QmpEvent done = client.awaitEvent(mark, e -> e.name().equals("MIGRATION")
                     && (e.text("status").equals("completed") || e.text("status").equals("failed")
                             || e.text("status").equals("cancelled")), "end of the memory save", deadlines.job());
@@ -343,7 +365,7 @@ final class QemuGuest {
 
     /** Present from before a freeze until its thaw: a process that died in between left the guest frozen. */
     Path frozenMarker() {
-        return runDirectory.resolve(name() + ".frozen");
+        return runDirectory.resolve(GuestNames.fileName(name()) + ".frozen");
     }
 
     /** QEMU reports a migration completed a moment before its run state says so, and refuses cont until then. */
@@ -430,7 +452,8 @@ final class QemuGuest {
         client.execute("migrate-set-capabilities", Map.of("capabilities",
                 List.of(Map.of("capability", "events", "state", true))), deadlines.command());
         long mark = client.mark();
-        client.execute("migrate-incoming", Map.of("uri", "exec:cat " + shellQuoted(vmstate())), deadlines.command());
+        client.execute("migrate-incoming", Map.of("uri", "exec:" + CAT + " " + shellQuoted(vmstate())),
+                deadlines.command());
         QmpEvent done = client.awaitEvent(mark, e -> e.name().equals("MIGRATION")
                 && (e.text("status").equals("completed") || e.text("status").equals("failed")),
                 "end of the memory restore", deadlines.job());
@@ -440,8 +463,36 @@ final class QemuGuest {
         awaitStatus(s -> !s.equals("inmigrate") && !s.equals("finish-migrate"), "paused");
     }
 
-    /** Starts QEMU from the registered command line; with {@code incoming} it waits for a saved state. */
+    /**
+     * The vetted executable that starts the guest, checked again now: still on the allow-list, still
+     * changeable by root alone, and Stillpoint still runs as the user who registered the guest.
+     */
+    private Path executable() {
+        GuestRegistration r = registration;
+        if (r.binary() == null) {
+            throw new HostException("guest '" + name() + "' on host '" + hostName + "' was registered before Stillpoint"
+                    + " checked QEMU executables, and its QEMU has not been seen running an allowed one since; start it"
+                    + " by hand, and Stillpoint records its executable at the next backup");
+        }
+        long own = TrustedExecutables.ownUid();
+        if (r.ownerUid() == null || r.ownerUid() != own) {
+            throw new HostException("guest '" + name() + "' was registered running as uid " + r.ownerUid()
+                    + "; Stillpoint now runs as uid " + own + " and does not start it");
+        }
+        try {
+            return binaries.vet(r.binary());
+        } catch (UntrustedExecutableException e) {
+            throw new HostException("guest '" + name() + "' on host '" + hostName + "' is not started: its QEMU "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts QEMU from the registered command line with the vetted executable, never the command line's
+     * own first word; with {@code incoming} it waits for a saved state.
+     */
     private void launch(boolean incoming) {
+        Path executable = executable();
         closeQmp();
         Map<Integer, Path> overlays = overlays();
         if (incoming && !overlays.isEmpty()) {
@@ -449,8 +500,9 @@ final class QemuGuest {
                     + " overlays " + overlays.values() + " that are not merged yet");
         }
         List<String> argv = new ArrayList<>();
+        argv.add(executable.toString());
         List<String> registered = registration.commandLine();
-        for (int i = 0; i < registered.size(); i++) {
+        for (int i = 1; i < registered.size(); i++) {
             if (registered.get(i).equals("-incoming") && i + 1 < registered.size()) {
                 i++;
             } else {
@@ -466,15 +518,17 @@ final class QemuGuest {
             argv.add("-S");
         }
         boolean daemonizes = argv.contains("-daemonize");
-        Path log = runDirectory.resolve(name() + ".log");
+        Path log = runDirectory.resolve(GuestNames.fileName(name()) + ".log");
         Process process;
         try {
             Files.createDirectories(runDirectory);
             if (registration.pidFile() != null) {
                 Files.deleteIfExists(Path.of(registration.pidFile()));
             }
-            process = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().put("PATH", SYSTEM_PATH);
+            process = builder.start();
         } catch (IOException e) {
             throw new HostException("starting QEMU for guest '" + name() + "' failed: " + e.getMessage(), false, e);
         }
@@ -551,6 +605,11 @@ final class QemuGuest {
         }
     }
 
+    /**
+     * The guest's QEMU, or -1. A pid (from a pid file, or one remembered while its process may have gone
+     * and the number been reused) counts only for a process that runs the guest's executable as
+     * Stillpoint's user: whoever can write the pid file must not make Stillpoint signal another process.
+     */
     private long currentPid() {
         if (registration.pidFile() != null) {
             long fromFile = readPid();
@@ -558,7 +617,14 @@ final class QemuGuest {
                 pid = fromFile;
             }
         }
-        return pid;
+        return isOurQemu(pid) ? pid : -1;
+    }
+
+    private boolean isOurQemu(long candidate) {
+        GuestRegistration r = registration;
+        return QemuProcess.of(candidate).filter(p -> p.runsAs(TrustedExecutables.ownUid()))
+                .filter(p -> r.binary() == null || p.executable().equals(r.binary()))
+                .isPresent();
     }
 
     private long readPid() {

@@ -1,5 +1,6 @@
 package io.stillpoint.host.qemu;
 
+import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.host.HypervisorFactory;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -13,7 +14,9 @@ final class QemuHostBean {
 
     @Produces
     @Singleton
-    static HypervisorFactory qemuHypervisorFactory(@ConfigProperty(name = "stillpoint.home") Path home) {
-        return new QemuHypervisorFactory(home.resolve("qemu-hosts"));
+    static HypervisorFactory qemuHypervisorFactory(@ConfigProperty(name = "stillpoint.home") Path home,
+            QemuConfig config) {
+        return new QemuHypervisorFactory(home.resolve("qemu-hosts"),
+                new TrustedExecutables(config.binaries(), QemuConfig.BINARIES_KEY));
     }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.stillpoint.fs.Durable;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.HoldMode;
@@ -14,14 +17,12 @@ import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -29,14 +30,20 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A QEMU/KVM host reached over QMP. Guests are registered while they run (their QMP socket, optionally
  * their guest agent's socket); Stillpoint reads their name, memory and disks over QMP and their command
- * line from {@code /proc/<pid>/cmdline}, and keeps that registration as {@code <root>/guests/<name>.json}
+ * line from {@code /proc/<pid>/cmdline}, and keeps that registration as {@code <root>/guests/<file name>.json}
  * so it can start the guest again after a stop, a save-state or a restore. The guest's folder (the common
  * folder of its disks) gets a {@code launch.json} and {@code start.sh} beside the disks.
+ *
+ * <p>Stillpoint starts a guest again with its own rights, so it registers only a QEMU that runs as its
+ * own user (the whole command line is that user's choice, and QEMU options such as {@code -netdev
+ * tap,script=} or {@code -plugin} run programs of their own), and only one whose executable, read from
+ * {@code /proc/<pid>/exe} and never from {@code argv[0]}, is on the server's allow-list ({@link
+ * QemuConfig#binaries()}). That vetted executable is recorded, vetted again before every start, and is
+ * what runs: {@code argv[0]} of the recorded command line never is.
  *
  * <p>Each guest needs a QMP socket of its own for Stillpoint: QEMU serves one client per socket.
  */
@@ -57,20 +64,32 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Pattern OVERLAY_FILE = Pattern.compile(".+\\.sp-([0-9a-f]{8})\\.qcow2");
 
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, false, true);
-    private static final Pattern GUEST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
 
     private final String name;
     private final Path root;
     private final QemuDeadlines deadlines;
+    private final TrustedExecutables binaries;
     private final Map<String, QemuGuest> guests = new ConcurrentHashMap<>();
 
-    /** Opens the host on {@code root}, finding the registered guests' QEMU processes again. */
+    /** Opens the host with the default allow-list of QEMU executables ({@link QemuConfig#DEFAULT_BINARIES}). */
     public QemuHypervisor(String name, Path root, QemuDeadlines deadlines) throws IOException {
+        this(name, root, deadlines, new TrustedExecutables(List.of(QemuConfig.DEFAULT_BINARIES.split(",")),
+                QemuConfig.BINARIES_KEY));
+    }
+
+    /**
+     * Opens the host on {@code root}, finding the registered guests' QEMU processes again.
+     *
+     * @param binaries the QEMU executables the server's configuration allows
+     */
+    public QemuHypervisor(String name, Path root, QemuDeadlines deadlines, TrustedExecutables binaries)
+            throws IOException {
         this.name = Objects.requireNonNull(name, "name");
         this.root = Files.createDirectories(root);
         this.deadlines = deadlines;
+        this.binaries = binaries;
         Files.createDirectories(registrations());
         try (DirectoryStream<Path> files = Files.newDirectoryStream(registrations(), "*.json")) {
             for (Path file : files) {
@@ -84,6 +103,32 @@ public final class QemuHypervisor implements Hypervisor {
             }
         }
         guests.values().forEach(this::thawIfLeftFrozen);
+        guests.values().forEach(this::recordExecutableIfUnknown);
+    }
+
+    /**
+     * A registration from before Stillpoint vetted executables does not say which one runs the guest. While
+     * the guest runs, its process says so, and passes the checks a new registration passes, or the guest
+     * stays registered but is not started by Stillpoint until it does.
+     */
+    private void recordExecutableIfUnknown(QemuGuest guest) {
+        GuestRegistration registration = guest.registration();
+        if (registration.binary() != null || !guest.alive()) {
+            return;
+        }
+        try {
+            QemuProcess process = QemuProcess.of(guest.pid()).orElseThrow(() -> new HostException("its QEMU process "
+                    + guest.pid() + " is gone"));
+            GuestRegistration vetted = registration.vetted(vet(process, registration.name(), QMP_SOCKET),
+                    process.owner());
+            LaunchFiles.write(vetted);
+            Durable.write(registrationFile(vetted.name()), JSON.writeValueAsBytes(vetted));
+            guest.update(vetted);
+        } catch (IOException | HostException e) {
+            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + name + "': guest '" + registration.name()
+                    + "' was registered before Stillpoint checked QEMU executables, and Stillpoint will not start it"
+                    + " again: " + e.getMessage());
+        }
     }
 
     /** The guest agent keeps a guest frozen until told otherwise; a Stillpoint that died may not have. */
@@ -152,8 +197,9 @@ public final class QemuHypervisor implements Hypervisor {
     /**
      * Registers a running guest. Settings: {@code qmpSocket} (required; a QMP socket Stillpoint may keep
      * for itself), {@code guestAgentSocket} (optional; the host end of the guest agent's channel), {@code
-     * pidFile} (optional; otherwise QEMU's {@code -pidfile}, otherwise the process whose command line names
-     * the QMP socket), {@code name} (optional; otherwise QEMU's {@code -name}).
+     * pidFile} (optional; otherwise QEMU's {@code -pidfile}, otherwise the process that listens on the QMP
+     * socket), {@code name} (optional; otherwise QEMU's {@code -name}). The process must listen on the QMP
+     * socket, run as Stillpoint's own user, and run an allowed QEMU executable (see the class comment).
      */
     @Override
     public synchronized GuestInfo register(Map<String, String> settings) {
@@ -162,7 +208,8 @@ public final class QemuHypervisor implements Hypervisor {
         Path pidFileSetting = path(settings, PID_FILE, false);
         for (QemuGuest other : guests.values()) {
             // QEMU serves one client per socket: a second connection would wait for the greeting in vain.
-            if (other.registration().qmpSocket().equals(qmpSocket.toString())) {
+            if (other.registration().qmpSocket().equals(qmpSocket.toString())
+                    || QemuProcess.sameFile(Path.of(other.registration().qmpSocket()), qmpSocket)) {
                 throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' is registered with "
                         + qmpSocket + " already");
             }
@@ -197,32 +244,43 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (HostException e) {
             throw new InvalidGuestSpecException(QMP_SOCKET, "no QEMU answers on " + qmpSocket + ": " + e.getMessage());
         }
-        if (!GUEST_NAME.matcher(guestName).matches()) {
-            throw new InvalidGuestSpecException(NAME, "the guest needs a name of 1 to 64 letters, digits, '.', '_' or '-'"
-                    + " (QEMU's -name, or the 'name' setting); got '" + guestName + "'");
+        if (guestName.isEmpty()) {
+            throw new InvalidGuestSpecException(NAME, "the guest needs a name: QEMU's -name, or the 'name' setting");
         }
-        if (guests.containsKey(guestName)) {
-            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
-        }
+        GuestNames.check(NAME, guestName);
+        requireNewName(guestName);
         if (disks.isEmpty()) {
             throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + guestName + "' has no disk to back up");
         }
+        String processField = pidFileSetting != null ? PID_FILE : QMP_SOCKET;
         long pid = pidFileSetting != null ? readPid(pidFileSetting) : findPid(qmpSocket);
         if (pid <= 0) {
             throw new InvalidGuestSpecException(PID_FILE, "cannot find the QEMU process of guest '" + guestName
                     + "'; give its pid file");
         }
-        List<String> argv = commandLine(pid);
+        if (!QemuProcess.holds(pid, qmpSocket)) {
+            throw new InvalidGuestSpecException(processField, "process " + pid + " does not listen on the QMP socket "
+                    + qmpSocket + ", so it is not the QEMU of guest '" + guestName + "'");
+        }
+        QemuProcess process = QemuProcess.of(pid).orElseThrow(() -> new InvalidGuestSpecException(processField,
+                "the QEMU process " + pid + " of guest '" + guestName + "' is gone"));
+        Path binary = vet(process, guestName, processField);
+        List<String> argv = process.commandLine();
+        if (argv.isEmpty()) {
+            throw new InvalidGuestSpecException(processField, "cannot read the command line of process " + pid);
+        }
         String pidFile = pidFileSetting != null ? pidFileSetting.toString() : option(argv, "-pidfile");
         Path directory = commonParent(disks);
         for (QemuGuest other : guests.values()) {
-            if (other.registration().directoryPath().equals(directory)) {
+            if (other.registration().directoryPath().equals(directory)
+                    || QemuProcess.sameFile(other.registration().directoryPath(), directory)) {
                 throw new InvalidGuestSpecException(QMP_SOCKET, "guest '" + other.name() + "' has its disks in "
                         + directory + " already; each guest needs a folder of its own");
             }
         }
         GuestRegistration registration = new GuestRegistration(guestName, directory.toString(), memory, disks,
-                qmpSocket.toString(), agentSocket == null ? null : agentSocket.toString(), pidFile, argv);
+                qmpSocket.toString(), agentSocket == null ? null : agentSocket.toString(), pidFile, argv,
+                binary.toString(), process.owner());
         try {
             return keep(registration, pid);
         } catch (IOException e) {
@@ -232,18 +290,58 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /**
-     * {@code <root>/vms/<name>}. Refused when the name is taken or the clone's sockets, under {@code
-     * <root>/run/<name>/}, would not fit a Unix socket path.
+     * The executable of a guest's QEMU process, if Stillpoint may start it again: the process runs as
+     * Stillpoint's own user, and the kernel's link to its executable names an allowed QEMU.
+     *
+     * @throws InvalidGuestSpecException naming {@code field} otherwise
+     */
+    private Path vet(QemuProcess process, String guestName, String field) {
+        long own = TrustedExecutables.ownUid();
+        if (!process.runsAs(own)) {
+            throw new InvalidGuestSpecException(field, "the QEMU process " + process.pid() + " of guest '" + guestName
+                    + "' runs as uid " + process.owner() + ", not as Stillpoint's own user (uid " + own + "); Stillpoint"
+                    + " starts a guest again with its own rights and that user's command line, so it registers only"
+                    + " a QEMU of its own user");
+        }
+        if (process.executableReplaced()) {
+            throw new InvalidGuestSpecException(field, "the executable of QEMU process " + process.pid() + " of guest '"
+                    + guestName + "' was replaced or removed since it started (" + process.executable()
+                    + "); restart the guest, then register it");
+        }
+        try {
+            return binaries.vet(process.executable());
+        } catch (UntrustedExecutableException e) {
+            throw new InvalidGuestSpecException(field, "the QEMU process " + process.pid() + " of guest '" + guestName
+                    + "' runs a program Stillpoint may not start: " + e.getMessage());
+        }
+    }
+
+    /** Refuses a name a guest has, or one whose files would be another guest's. */
+    private void requireNewName(String guestName) {
+        if (guests.containsKey(guestName)) {
+            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
+        }
+        String fileName = GuestNames.fileName(guestName);
+        for (QemuGuest other : guests.values()) {
+            if (GuestNames.fileName(other.name()).equalsIgnoreCase(fileName)) {
+                throw new InvalidGuestSpecException(NAME, "'" + guestName + "' would keep its files as '" + fileName
+                        + "', as guest '" + other.name() + "' does; choose another name");
+            }
+        }
+    }
+
+    /**
+     * {@code <root>/vms/<file name>}. Refused when the name is taken or the clone's sockets, under {@code
+     * <root>/run/<file name>/}, would not fit a Unix socket path.
      */
     @Override
     public Path newGuestDirectory(String guestName) {
-        if (guestName == null || !GUEST_NAME.matcher(guestName).matches()) {
-            throw new InvalidGuestSpecException(NAME, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with"
-                    + " a letter or digit");
-        }
-        Path directory = root.resolve("vms").resolve(guestName);
-        if (guests.containsKey(guestName) || Files.exists(directory)) {
-            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
+        GuestNames.check(NAME, guestName);
+        requireNewName(guestName);
+        Path directory = guestDirectory(guestName);
+        if (Files.exists(directory)) {
+            throw new InvalidGuestSpecException(NAME, "the folder " + directory + " for a guest named '" + guestName
+                    + "' exists already on host '" + name + "'");
         }
         String socket = GuestClone.longestSocket(runDirectory(guestName));
         if (!GuestClone.fitsUnixSocket(socket)) {
@@ -261,14 +359,13 @@ public final class QemuHypervisor implements Hypervisor {
      */
     @Override
     public synchronized GuestInfo importGuest(Path directory, String guestName) {
-        if (!directory.equals(root.resolve("vms").resolve(guestName))) {
-            throw new HostException("a new guest '" + guestName + "' must be at " + root.resolve("vms").resolve(guestName));
+        GuestNames.check(NAME, guestName);
+        if (!directory.equals(guestDirectory(guestName))) {
+            throw new HostException("a new guest '" + guestName + "' must be at " + guestDirectory(guestName));
         }
-        if (guests.containsKey(guestName)) {
-            throw new InvalidGuestSpecException(NAME, "host '" + name + "' has a guest named '" + guestName + "' already");
-        }
+        requireNewName(guestName);
         try {
-            GuestRegistration registration = GuestClone.of(directory, guestName, runDirectory(guestName));
+            GuestRegistration registration = GuestClone.of(directory, guestName, runDirectory(guestName), binaries);
             Files.createDirectories(runDirectory(guestName));
             return keep(registration, -1);
         } catch (IOException e) {
@@ -280,19 +377,28 @@ public final class QemuHypervisor implements Hypervisor {
     /** Writes the guest's launch files and registration, then adds it to this host. */
     private GuestInfo keep(GuestRegistration registration, long pid) throws IOException {
         LaunchFiles.write(registration);
-        Durable.write(registrations().resolve(registration.name() + ".json"), JSON.writeValueAsBytes(registration));
+        Durable.write(registrationFile(registration.name()), JSON.writeValueAsBytes(registration));
         QemuGuest guest = newGuest(registration, pid);
         guests.put(registration.name(), guest);
         return guest.info();
     }
 
+    private Path registrationFile(String guestName) {
+        return registrations().resolve(GuestNames.fileName(guestName) + ".json");
+    }
+
+    private Path guestDirectory(String guestName) {
+        return root.resolve("vms").resolve(GuestNames.fileName(guestName));
+    }
+
     private Path runDirectory(String guestName) {
-        return root.resolve("run").resolve(guestName);
+        return root.resolve("run").resolve(GuestNames.fileName(guestName));
     }
 
     @Override
     public GuestHold hold(String ref, HoldMode mode) {
         QemuGuest guest = find(ref);
+        recordExecutableIfUnknown(guest);
         String agent = guest.registration().agentSocket();
         return guest.hold(Objects.requireNonNull(mode, "mode"), agent == null ? null : new QgaClient(Path.of(agent)));
     }
@@ -381,7 +487,7 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     private QemuGuest newGuest(GuestRegistration registration, long pid) {
-        return new QemuGuest(name, deadlines, root.resolve("run"), registration, pid);
+        return new QemuGuest(name, deadlines, root.resolve("run"), binaries, registration, pid);
     }
 
     private QemuGuest find(String ref) {
@@ -438,38 +544,8 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    private static List<String> commandLine(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            String text = new String(raw, StandardCharsets.UTF_8);
-            List<String> argv = Arrays.asList(text.split("\0"));
-            if (argv.isEmpty() || !argv.get(0).contains("qemu")) {
-                throw new InvalidGuestSpecException(PID_FILE, "process " + pid + " is not QEMU: " + argv);
-            }
-            return argv;
-        } catch (IOException e) {
-            throw new InvalidGuestSpecException(PID_FILE, "cannot read the command line of process " + pid + ": "
-                    + e.getMessage());
-        }
-    }
-
-    /** The QEMU process whose command line names {@code socket}; -1 if there is none. */
+    /** The process that listens on {@code socket}; -1 if there is none. */
     public static long findPid(Path socket) {
-        String needle = socket.toString();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> {
-                        try {
-                            String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                            return cmdline.contains("qemu") && cmdline.contains(needle);
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    })
-                    .mapToLong(p -> Long.parseLong(p.getFileName().toString()))
-                    .findFirst().orElse(-1);
-        } catch (IOException e) {
-            return -1;
-        }
+        return QemuProcess.listeningOn(socket);
     }
 }

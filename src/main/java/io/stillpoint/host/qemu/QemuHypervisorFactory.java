@@ -1,5 +1,6 @@
 package io.stillpoint.host.qemu;
 
+import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.HypervisorFactory;
@@ -22,10 +23,15 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
     public static final String ROOT = "root";
 
     private final Path defaultRoots;
+    private final TrustedExecutables binaries;
 
-    /** @param defaultRoots where hosts created without a {@code root} get a folder named after them */
-    public QemuHypervisorFactory(Path defaultRoots) {
+    /**
+     * @param defaultRoots where hosts created without a {@code root} get a folder named after them
+     * @param binaries the QEMU executables the server's configuration allows
+     */
+    public QemuHypervisorFactory(Path defaultRoots, TrustedExecutables binaries) {
         this.defaultRoots = defaultRoots;
+        this.binaries = binaries;
     }
 
     @Override
@@ -45,7 +51,7 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
                 millis(settings, "freezeTimeoutMillis", defaults.freeze()),
                 millis(settings, "jobTimeoutMillis", defaults.job()));
         try {
-            return new QemuHypervisor(name, root, deadlines);
+            return new QemuHypervisor(name, root, deadlines, binaries);
         } catch (IOException e) {
             throw new HostException("opening QEMU host '" + name + "' on " + root + " failed: " + e.getMessage(), false, e);
         }

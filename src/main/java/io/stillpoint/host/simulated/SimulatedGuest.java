@@ -5,6 +5,7 @@ import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
@@ -79,7 +80,7 @@ final class SimulatedGuest {
             Path disksDir = Files.createDirectories(staging.path().resolve(DISKS));
             List<String> diskNames = new ArrayList<>();
             for (int i = 0; i < spec.diskSizesBytes().size(); i++) {
-                String diskName = spec.name() + (i == 0 ? "" : "-" + i) + ".vhdx";
+                String diskName = GuestNames.fileName(spec.name()) + (i == 0 ? "" : "-" + i) + ".vhdx";
                 SimulatedDisk.create(disksDir.resolve(diskName), spec.diskSizesBytes().get(i), id.hashCode() * 31L + i);
                 diskNames.add(diskName);
             }
@@ -90,7 +91,7 @@ final class SimulatedGuest {
             // The marker is no file of the guest: a finished guest's folder, backed up whole, does not keep it.
             Files.delete(staging.path().resolve(OwnedFolder.MARKER));
             AtomicFiles.forceDirectory(staging.path());
-            Path target = root.resolve(spec.name());
+            Path target = root.resolve(GuestNames.fileName(spec.name()));
             Files.move(staging.path(), target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.forceDirectory(root);
             return target;
@@ -155,8 +156,7 @@ final class SimulatedGuest {
         List<SimulatedDisk> disks = new ArrayList<>();
         try {
             for (String diskName : config.disks()) {
-                Path diskFile = directory.resolve(DISKS).resolve(diskName);
-                SimulatedDisk disk = SimulatedDisk.open(diskFile);
+                SimulatedDisk disk = SimulatedDisk.open(diskFile(directory, diskName));
                 disks.add(disk);
                 mergeLeftovers(disk);
             }
@@ -181,8 +181,8 @@ final class SimulatedGuest {
         GuestConfig old = GuestConfig.read(oldConfigFile);
         List<String> diskNames = new ArrayList<>();
         for (int i = 0; i < old.disks().size(); i++) {
-            String diskName = name + (i == 0 ? "" : "-" + i) + ".vhdx";
-            Path from = directory.resolve(DISKS).resolve(old.disks().get(i));
+            String diskName = GuestNames.fileName(name) + (i == 0 ? "" : "-" + i) + ".vhdx";
+            Path from = diskFile(directory, old.disks().get(i));
             Path to = directory.resolve(DISKS).resolve(diskName);
             if (!from.equals(to)) {
                 Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
@@ -200,6 +200,19 @@ final class SimulatedGuest {
         Files.delete(oldConfigFile);
         AtomicFiles.forceDirectory(machines);
         AtomicFiles.forceDirectory(directory.resolve(DISKS));
+    }
+
+    /**
+     * A disk named by the guest's configuration file, which a restore brings back from a backup: only a
+     * plain file name inside {@code Virtual Hard Disks} counts, so the file cannot point Stillpoint elsewhere.
+     */
+    private static Path diskFile(Path directory, String diskName) throws IOException {
+        Path disks = directory.resolve(DISKS);
+        Path file = disks.resolve(diskName).normalize();
+        if (diskName.isEmpty() || diskName.contains("/") || diskName.contains("\\") || !disks.equals(file.getParent())) {
+            throw new IOException("the guest's configuration names a disk '" + diskName + "' outside " + disks);
+        }
+        return file;
     }
 
     String id() {

@@ -2,6 +2,7 @@ package io.stillpoint.host.simulated;
 
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.GuestState;
@@ -47,7 +48,6 @@ public final class SimulatedHypervisor implements Hypervisor {
     static final String KEPT_BY_RESTORE = ".before-restore-";
 
     private static final System.Logger LOG = System.getLogger(SimulatedHypervisor.class.getName());
-    private static final Pattern GUEST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, true);
 
     /** Runs on a simulated guest's folder while the guest is held still by its lock. */
@@ -130,7 +130,7 @@ public final class SimulatedHypervisor implements Hypervisor {
         validate(spec);
         synchronized (guests) {
             if (guests.values().stream().anyMatch(g -> g.name().equalsIgnoreCase(spec.name()))
-                    || Files.exists(root.resolve(spec.name()))) {
+                    || Files.exists(root.resolve(GuestNames.fileName(spec.name())))) {
                 throw new InvalidGuestSpecException("name", "a guest named '" + spec.name() + "' already exists");
             }
             String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
@@ -177,13 +177,11 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
     }
 
+    /** {@code <root>/<file name>}: the guest's name made safe as a folder name (see {@link GuestNames}). */
     @Override
     public Path newGuestDirectory(String guestName) {
-        if (guestName == null || !GUEST_NAME.matcher(guestName).matches()) {
-            throw new InvalidGuestSpecException("name",
-                    "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        Path directory = root.resolve(guestName);
+        GuestNames.check("name", guestName);
+        Path directory = root.resolve(GuestNames.fileName(guestName));
         if (Files.exists(directory) || guests.values().stream().anyMatch(g -> g.name().equalsIgnoreCase(guestName))) {
             throw new InvalidGuestSpecException("name", "a guest named '" + guestName + "' already exists");
         }
@@ -192,8 +190,10 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     @Override
     public GuestInfo importGuest(Path directory, String guestName) {
-        if (!directory.equals(root.resolve(guestName))) {
-            throw new HostException("a new guest '" + guestName + "' must be at " + root.resolve(guestName));
+        GuestNames.check("name", guestName);
+        if (!directory.equals(root.resolve(GuestNames.fileName(guestName)))) {
+            throw new HostException("a new guest '" + guestName + "' must be at "
+                    + root.resolve(GuestNames.fileName(guestName)));
         }
         String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
         synchronized (guests) {
@@ -293,10 +293,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     private static void validate(GuestSpec spec) {
-        if (spec.name() == null || !GUEST_NAME.matcher(spec.name()).matches()) {
-            throw new InvalidGuestSpecException("name",
-                    "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        GuestNames.check("name", spec.name());
         if (spec.diskSizesBytes().isEmpty()) {
             throw new InvalidGuestSpecException("diskSizesBytes", "a guest needs at least one disk");
         }

@@ -56,7 +56,8 @@ final class DiskShadowScript {
     /**
      * Waits for the release file. {@code ping} is the wait because {@code timeout.exe} refuses to run
      * with redirected input, as it is under diskshadow; past {@code maxExposure} it fails, and diskshadow
-     * quits without ending the backup.
+     * quits without ending the backup. It is named by its full path: cmd.exe looks for a bare command in
+     * the current folder first, which need not be one only administrators can write.
      */
     static String holdScript(String releaseFile, Duration maxExposure) {
         return "@echo off\r\n"
@@ -65,7 +66,7 @@ final class DiskShadowScript {
                 + ":wait\r\n"
                 + "if exist \"" + releaseFile + "\" exit /b 0\r\n"
                 + "if %waited% geq " + maxExposure.toSeconds() + " exit /b 1\r\n"
-                + "ping -n 2 127.0.0.1 >nul\r\n"
+                + "\"%SystemRoot%\\System32\\ping.exe\" -n 2 127.0.0.1 >nul\r\n"
                 + "set /a waited+=1\r\n"
                 + "goto wait\r\n";
     }

@@ -37,18 +37,19 @@ final class DiskShadowSession {
     /**
      * How diskshadow is started: here, or on the host through PowerShell.
      *
-     * @param remote the host's PowerShell with its remote prefix, or empty to run diskshadow here
+     * @param diskshadow a vetted real path here, or an allowed path on the remote host
+     * @param remote the host's PowerShell with its remote session, or empty to run diskshadow here
      */
     record Launcher(String diskshadow, Optional<PowerShell> remote) {
 
         /** Under 'Stop', Windows PowerShell 5.1 would turn a line diskshadow writes to stderr into an error. */
-        List<String> command(String script) {
-            return remote.map(powershell -> powershell.commandLine(
+        ProcessBuilder process(String script) {
+            return remote.map(powershell -> powershell.process(
                             "$ErrorActionPreference = 'Continue'\n"
                             + "& " + PowerShell.quote(diskshadow) + " /s " + PowerShell.quote(script)
                             + " 2>&1 | ForEach-Object { \"$_\" }\n"
                             + "\"" + EXIT_MARKER + "$LASTEXITCODE\"\n"))
-                    .orElseGet(() -> List.of(diskshadow, "/s", script));
+                    .orElseGet(() -> new ProcessBuilder(diskshadow, "/s", script));
         }
     }
 
@@ -64,7 +65,7 @@ final class DiskShadowSession {
 
     /** @param script the script's path as the host names it */
     static DiskShadowSession start(Launcher launcher, String script, Path output) throws IOException {
-        Process process = new ProcessBuilder(launcher.command(script))
+        Process process = launcher.process(script)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();

@@ -2,6 +2,8 @@ package io.stillpoint.writer.hypervvss;
 
 import io.stillpoint.fs.NoFollowDelete;
 import io.stillpoint.fs.OwnedFolder;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -76,9 +78,11 @@ public final class HyperVVssWriter implements SnapshotWriter {
     private static final System.Logger LOG = System.getLogger(HyperVVssWriter.class.getName());
 
     private final HyperVConfig config;
+    private final TrustedExecutables executables;
 
     public HyperVVssWriter(HyperVConfig config) {
         this.config = config;
+        this.executables = HyperVHypervisorFactory.executables(config);
     }
 
     @Override
@@ -88,7 +92,7 @@ public final class HyperVVssWriter implements SnapshotWriter {
 
     @Override
     public WriterAvailability availability() {
-        return runningHere(config.diskshadow());
+        return runningHere(executables, config.diskshadow());
     }
 
     /** A remote host runs its own diskshadow, started through its prefix; a local one needs it here. */
@@ -100,16 +104,23 @@ public final class HyperVVssWriter implements SnapshotWriter {
         }
         HyperVSettings settings = hyperV.get().settings();
         if (!settings.remote()) {
-            return runningHere(settings.diskshadow());
+            return runningHere(settings.executables(), settings.diskshadow());
         }
         Map<String, String> details = details(settings.diskshadow());
-        details.put("runsOn", "host '" + host.name() + "', through '" + settings.remotePrefix().orElseThrow() + "'");
+        details.put("runsOn", "host '" + host.name() + "', through " + settings.remoteSession().orElseThrow().describe());
         return WriterAvailability.ready(details);
     }
 
-    private static WriterAvailability runningHere(String diskshadow) {
-        return HyperVHypervisorFactory.usableHere(diskshadow) ? WriterAvailability.ready(details(diskshadow))
-                : WriterAvailability.unavailable(WINDOWS_ONLY, details(diskshadow));
+    /** diskshadow here must be an allowed executable; away from Windows, the Windows default never is. */
+    private static WriterAvailability runningHere(TrustedExecutables executables, String diskshadow) {
+        try {
+            executables.vet(diskshadow);
+            return WriterAvailability.ready(details(diskshadow));
+        } catch (UntrustedExecutableException e) {
+            boolean windowsDefault = !HyperVHypervisorFactory.isWindows() && !HyperVHypervisorFactory.isAbsoluteHere(diskshadow);
+            return WriterAvailability.unavailable(windowsDefault ? WINDOWS_ONLY : "diskshadow " + e.getMessage(),
+                    details(diskshadow));
+        }
     }
 
     private static Map<String, String> details(String diskshadow) {
@@ -556,9 +567,17 @@ public final class HyperVVssWriter implements SnapshotWriter {
         }
     }
 
+    /** diskshadow on the host through PowerShell remoting, or here, vetted right before it starts. */
     private static DiskShadowSession.Launcher launcher(HyperVSettings settings) {
-        return new DiskShadowSession.Launcher(settings.diskshadow(), settings.remotePrefix()
-                .map(prefix -> new PowerShell(settings.powershell(), Optional.of(prefix))));
+        if (settings.remote()) {
+            return new DiskShadowSession.Launcher(settings.diskshadow(),
+                    Optional.of(new PowerShell(settings.powershell(), settings.remoteSession())));
+        }
+        try {
+            return new DiskShadowSession.Launcher(settings.localDiskshadow().toString(), Optional.empty());
+        } catch (UntrustedExecutableException e) {
+            throw new SnapshotException("diskshadow is not run: " + e.getMessage());
+        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stillpoint.fs.NoFollowDelete;
 import io.stillpoint.fs.OwnedFolder;
+import io.stillpoint.fs.TrustedExecutables;
+import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.qemu.GuestRegistration;
+import io.stillpoint.host.qemu.QemuConfig;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
 import io.stillpoint.writer.AbstractSnapshot;
@@ -74,14 +77,25 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger(QemuSnapshotWriter.class.getName());
 
-    private final String qemuImg;
+    private final TrustedExecutables qemuImg;
 
+    /** With {@code qemu-img} at {@link QemuConfig#DEFAULT_QEMU_IMG}. */
     public QemuSnapshotWriter() {
-        this("qemu-img");
+        this(QemuConfig.DEFAULT_QEMU_IMG);
     }
 
+    /** @param qemuImg {@code qemu-img} by absolute path, as the server's configuration names it */
     public QemuSnapshotWriter(String qemuImg) {
-        this.qemuImg = qemuImg;
+        this.qemuImg = new TrustedExecutables(List.of(qemuImg), QemuConfig.QEMU_IMG_KEY);
+    }
+
+    /** The configured qemu-img, vetted each time it is about to run. */
+    private String qemuImg() throws IOException {
+        try {
+            return qemuImg.vet(qemuImg.allowed().get(0)).toString();
+        } catch (UntrustedExecutableException e) {
+            throw new IOException("qemu-img " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -92,7 +106,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     @Override
     public WriterAvailability availability() {
         try {
-            String version = run(List.of(qemuImg, "--version"), 10).lines().findFirst().orElse("");
+            String version = run(List.of(qemuImg(), "--version"), 10).lines().findFirst().orElse("");
             return WriterAvailability.ready(Map.of("method", "external qcow2 overlays + active block-commit",
                     "qemu-img", version, "bitmap", BITMAP));
         } catch (IOException e) {
@@ -160,7 +174,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
                 // -u: QEMU holds the disk's write lock, and the size is known anyway.
                 created.add(overlay);
-                run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
+                run(List.of(qemuImg(), "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
                         overlay.toString(), Long.toString(size)), 60);
                 facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
                 if (alive) {
@@ -305,7 +319,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             return false;
         }
         try {
-            JsonNode info = JSON.readTree(run(List.of(qemuImg, "info", "-U", "--output=json", overlay.toString()), 60));
+            JsonNode info = JSON.readTree(run(List.of(qemuImg(), "info", "-U", "--output=json", overlay.toString()), 60));
             return info.path("format").asText().equals("qcow2")
                     && info.path("backing-filename").asText().equals(disk.file())
                     && info.path("backing-filename-format").asText().equals(disk.format());
@@ -615,7 +629,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private void commitOffline(GuestRegistration registration, Predicate<Path> ours) throws IOException {
         for (Path overlay : overlayFiles(registration, null)) {
             if (ours.test(overlay)) {
-                run(List.of(qemuImg, "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+                run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
                 Files.delete(overlay);
             }
         }
@@ -638,7 +652,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     private long virtualSize(Path disk) throws IOException {
-        String info = run(List.of(qemuImg, "info", "-U", "--output=json", disk.toString()), 60);
+        String info = run(List.of(qemuImg(), "info", "-U", "--output=json", disk.toString()), 60);
         return JSON.readTree(info).path("virtual-size").asLong();
     }
 

@@ -2,6 +2,7 @@ package io.stillpoint.host.hyperv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stillpoint.fs.TrustedExecutables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +24,9 @@ class HyperVFoldersTest {
 
     private static HyperVHypervisor host(Optional<String> remote, String mountRoot, Optional<String> fromServer) {
         Duration second = Duration.ofSeconds(1);
-        return new HyperVHypervisor("hv", new HyperVSettings("/usr/bin/pwsh", remote, "diskshadow.exe", mountRoot,
-                fromServer, List.of(), second, second, second, second, second, second));
+        Optional<HyperVRemote> session = remote.map(r -> HyperVRemote.parse(r, Optional.empty(), Optional.empty()));
+        return new HyperVHypervisor("hv", new HyperVSettings(Path.of("/usr/bin/pwsh"), session, "diskshadow.exe",
+                new TrustedExecutables(List.of(), "stillpoint.hyperv.allowed-executables"), mountRoot, fromServer,
+                List.of(), second, second, second, second, second, second));
     }
 }

@@ -112,14 +112,33 @@ class HyperVNewVmTest {
     }
 
     @Test
-    void refusesANameAVmHasOrThatCannotBeAFolder() {
+    void refusesANameAVmHasOrThatHyperVWouldNotTake() {
         assertThatThrownBy(() -> host.newGuestDirectory("WIN-APP"))
                 .isInstanceOfSatisfying(InvalidGuestSpecException.class, e -> assertThat(e.field()).isEqualTo("name"))
                 .hasMessageContaining("already exists");
-        for (String bad : List.of("", "..", "a/b", "x\\y", "trailing.", "-dash-first")) {
+        for (String bad : List.of("", "a/b", "x\\y", " leading", "trailing ", "tab\tinside", "x".repeat(101))) {
             assertThatThrownBy(() -> host.newGuestDirectory(bad)).as(bad)
-                    .isInstanceOf(InvalidGuestSpecException.class);
+                    .isInstanceOfSatisfying(InvalidGuestSpecException.class, e -> assertThat(e.field()).isEqualTo("name"));
         }
+    }
+
+    /** The name is the VM's; only the folder derived from it must be one Windows takes, inside the VM folder. */
+    @Test
+    void aNameThatCannotBeAFolderGetsASafeFolderOfItsOwn() throws Exception {
+        Path vms = dir.resolve("volumes/C/Hyper-V");
+        for (String name : List.of("..", "trailing.", "-dash-first", "CON", "Büro: alt", "web 01")) {
+            Path restored = host.newGuestDirectory(name);
+            assertThat(restored.getFileName()).as(name).hasToString("Restored");
+            assertThat(restored.getParent().getParent()).as(name).isEqualTo(vms);
+            assertThat(restored.getParent().getFileName().toString()).as(name)
+                    .matches("[A-Za-z0-9_][A-Za-z0-9 ._()-]*[A-Za-z0-9_()-]").isNotEqualToIgnoringCase("CON");
+        }
+        assertThat(host.newGuestDirectory("web 01")).isEqualTo(vms.resolve("web 01/Restored"));
+
+        GuestInfo guest = host.importGuest(restoredCopy("Büro: alt"), "Büro: alt");
+
+        assertThat(guest.name()).isEqualTo("Büro: alt");
+        assertThat(guest.directory().getParent()).isEqualTo(vms);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.stillpoint.host.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.host.HostException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +19,8 @@ class GuestCloneTest {
     Path dir;
 
     private static final String ORIGINAL_MAC = "52:54:00:12:34:56";
+    private static final String QEMU = "/usr/bin/qemu-system-x86_64";
+    private static final TrustedExecutables BINARIES = new TrustedExecutables(List.of(QEMU), "stillpoint.qemu.binaries");
 
     @Test
     void everythingTheOriginalOwnedMovesToTheClone() throws IOException {
@@ -43,14 +46,14 @@ class GuestCloneTest {
         GuestRegistration web01 = new GuestRegistration("web01", original.toString(), 64L << 20, List.of(
                 new GuestRegistration.Disk("vd0", original + "/root.qcow2", "qcow2", "/machine/peripheral/vd0/virtio-backend"),
                 new GuestRegistration.Disk("vd1", original + "/data.raw", "raw", "/machine/peripheral/vd1/virtio-backend")),
-                "/run/qemu/web01.qmp", "/run/qemu/web01.qga", "/run/qemu/web01.pid", argv);
+                "/run/qemu/web01.qmp", "/run/qemu/web01.qga", "/run/qemu/web01.pid", argv, QEMU, 0L);
         Files.writeString(original.resolve("root.qcow2"), "root");
         Files.writeString(original.resolve("data.raw"), "data");
         LaunchFiles.write(web01);
         Path restored = dir.resolve("web02");
         Files.move(original, restored);
 
-        GuestRegistration clone = GuestClone.of(restored, "web02", run.resolve("web02"));
+        GuestRegistration clone = GuestClone.of(restored, "web02", run.resolve("web02"), BINARIES);
 
         Path runs = run.resolve("web02");
         assertThat(clone.name()).isEqualTo("web02");
@@ -85,7 +88,7 @@ class GuestCloneTest {
         Path restored = Files.createDirectories(dir.resolve("vm"));
         Files.writeString(restored.resolve("disk0.qcow2"), "x");
 
-        assertThatThrownBy(() -> GuestClone.of(restored, "vm2", dir.resolve("run")))
+        assertThatThrownBy(() -> GuestClone.of(restored, "vm2", dir.resolve("run"), BINARIES))
                 .isInstanceOf(HostException.class).hasMessageContaining("launch.json");
     }
 
@@ -95,11 +98,75 @@ class GuestCloneTest {
         Files.writeString(original.resolve("disk0.qcow2"), "x");
         LaunchFiles.write(new GuestRegistration("a", original.toString(), 1, List.of(new GuestRegistration.Disk("vd0",
                 original + "/disk0.qcow2", "qcow2", "")), "/run/a.qmp", null, null,
-                List.of("qemu-system-x86_64", "-qmp", "unix:/run/a.qmp,server=on,wait=off")));
+                List.of("qemu-system-x86_64", "-qmp", "unix:/run/a.qmp,server=on,wait=off"), QEMU, 0L));
 
-        assertThatThrownBy(() -> GuestClone.of(original, "b", dir.resolve("r".repeat(120))))
+        assertThatThrownBy(() -> GuestClone.of(original, "b", dir.resolve("r".repeat(120)), BINARIES))
                 .isInstanceOf(HostException.class).hasMessageContaining("107 bytes").hasMessageContaining("shorter");
         assertThat(original.resolve("disk0.qcow2")).exists();
+    }
+
+    /** A guest folder whose launch.json its owner rewrote before the backup, as a restore brings it back. */
+    private Path tampered(String firstWord, String... options) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("tampered"));
+        Files.writeString(folder.resolve("disk0.qcow2"), "x");
+        List<String> argv = new java.util.ArrayList<>(List.of(QEMU, "-qmp", "unix:/run/t.qmp,server=on,wait=off"));
+        argv.addAll(List.of(options));
+        LaunchFiles.write(new GuestRegistration("t", folder.toString(), 1, List.of(new GuestRegistration.Disk("vd0",
+                folder + "/disk0.qcow2", "qcow2", "")), "/run/t.qmp", null, null, argv, QEMU, 0L));
+        Path launch = folder.resolve("launch.json");
+        Files.writeString(launch, Files.readString(launch).replace("\"" + QEMU + "\"", "\"" + firstWord + "\""));
+        return folder;
+    }
+
+    @Test
+    void aRestoredLaunchFileNamesAnEmulatorButNeverThePathThatRuns() throws IOException {
+        Path restored = tampered("/home/mallory/bin/qemu-system-x86_64");
+
+        GuestRegistration clone = GuestClone.of(restored, "t2", dir.resolve("run"), BINARIES);
+
+        assertThat(clone.binary()).isEqualTo(QEMU);
+        LaunchFiles.write(clone);
+        assertThat(Files.readString(restored.resolve("start.sh"))).contains("exec \\\n  '" + QEMU + "'")
+                .doesNotContain("mallory");
+        assertThat(Files.readString(restored.resolve("launch.json"))).doesNotContain("mallory");
+    }
+
+    @Test
+    void aRestoredLaunchFileNamingNoAllowedEmulatorIsRefusedBeforeAnythingIsRenamed() throws IOException {
+        Path restored = tampered("/home/mallory/bin/qemu-evil");
+
+        assertThatThrownBy(() -> GuestClone.of(restored, "t2", dir.resolve("run"), BINARIES))
+                .isInstanceOf(HostException.class).hasMessageContaining("'/home/mallory/bin/qemu-evil'")
+                .hasMessageContaining("no QEMU executable the server allows (stillpoint.qemu.binaries: " + QEMU + ")");
+        assertThat(restored.resolve("disk0.qcow2")).exists();
+    }
+
+    @Test
+    void aRestoredCommandLineThatWouldRunAProgramOfTheHostIsRefused() throws IOException {
+        for (String[] options : List.of(new String[] {"-netdev", "tap,id=n0,script=/home/mallory/up"},
+                new String[] {"-netdev", "bridge,id=n0,br=br0,helper=/home/mallory/helper"},
+                new String[] {"-nic", "tap,downscript=/home/mallory/down"},
+                new String[] {"-plugin", "/home/mallory/plugin.so"},
+                new String[] {"-readconfig", "/home/mallory/qemu.cfg"})) {
+            Path restored = tampered(QEMU, options);
+            assertThatThrownBy(() -> GuestClone.of(restored, "t2", dir.resolve("run"), BINARIES)).as(options[1])
+                    .isInstanceOf(HostException.class).hasMessageContaining(options[0])
+                    .hasMessageContaining("does not start it as a new guest");
+            assertThat(restored.resolve("disk0.qcow2")).exists();
+        }
+        Path plainTap = tampered(QEMU, "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no");
+        assertThat(GuestClone.of(plainTap, "t2", dir.resolve("run"), BINARIES).commandLine())
+                .contains("tap,id=n0,ifname=tap0,script=no,downscript=no");
+    }
+
+    @Test
+    void aNameWithACommaIsOneQemuOptionValue() throws IOException {
+        Path restored = tampered(QEMU, "-name", "guest=t,,1,debug-threads=on");
+
+        GuestRegistration clone = GuestClone.of(restored, "web, 02", dir.resolve("run"), BINARIES);
+
+        assertThat(after(clone.commandLine(), "-name")).isEqualTo("guest=web,, 02,debug-threads=on");
+        assertThat(clone.diskPaths()).allSatisfy(d -> assertThat(d.getParent()).isEqualTo(restored));
     }
 
     private static String after(List<String> argv, String flag) {

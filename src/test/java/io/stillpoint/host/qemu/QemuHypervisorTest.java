@@ -3,6 +3,7 @@ package io.stillpoint.host.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
@@ -282,7 +283,8 @@ class QemuHypervisorTest extends HypervisorContract {
 
     @Test
     void factoryChecksItsSettings() {
-        QemuHypervisorFactory factory = new QemuHypervisorFactory(dir.resolve("defaults"));
+        QemuHypervisorFactory factory = new QemuHypervisorFactory(dir.resolve("defaults"),
+                new TrustedExecutables(List.of(QemuConfig.DEFAULT_BINARIES.split(",")), QemuConfig.BINARIES_KEY));
         assertThat(factory.kind()).isEqualTo("qemu");
         try (Hypervisor unrooted = factory.create("plain", Map.of())) {
             assertThat(((QemuHypervisor) unrooted).root()).isEqualTo(dir.resolve("defaults/plain"));

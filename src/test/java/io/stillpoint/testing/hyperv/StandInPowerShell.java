@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * layout with exit code 1, as {@code $ErrorActionPreference = 'Stop'} makes the real one exit.
  *
  * <p>One-shot faults, each a file in {@code <world>/faults/}: {@code save-vm-hangs} (Save-VM sleeps before
- * changing anything), {@code save-vm-slow} (Save-VM saves, then sleeps).
+ * changing anything), {@code save-vm-slow} (Save-VM saves, then sleeps), {@code host-unreachable} (the
+ * next call fails as PowerShell remoting does when the host does not answer, before any cmdlet runs).
  */
 public final class StandInPowerShell {
 
@@ -38,6 +39,7 @@ public final class StandInPowerShell {
     private static final Pattern SERVICE_NAME_RULE = Pattern.compile("\\$_\\.Name -eq '((?:[^']|'')*)'");
     private static final String HEARTBEAT_ID = "84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47";
     private static final Pattern NAME_EQUALS = Pattern.compile("\\$_\\.Name -eq '((?:[^']|'')*)'");
+    private static final Pattern VM_FOLDER = Pattern.compile("Join-Path \\(Get-VMHost\\)\\.VirtualMachinePath '((?:[^']|'')*)'");
     private static final Pattern IMPORT_COPY = Pattern.compile("\\$vm = Import-VM -Path '((?:[^']|'')*)' -Copy(.*)");
     private static final Pattern RENAME = Pattern.compile("Rename-VM -VM \\$vm -NewName '((?:[^']|'')*)'");
 
@@ -60,6 +62,11 @@ public final class StandInPowerShell {
             System.exit(64);
         }
         try {
+            if (new StandInPowerShell(world).fault("host-unreachable")) {
+                throw new CmdletException("[HV01] Connecting to remote server HV01 failed with the following error"
+                        + " message : WinRM cannot complete the operation. + FullyQualifiedErrorId :"
+                        + " WinRMOperationTimeout,PSSessionStateBroken");
+            }
             Matcher diskshadow = NATIVE.matcher(script);
             if (diskshadow.find()) {
                 System.exit(new StandInPowerShell(world).diskshadow(unquote(diskshadow.group(1)),
@@ -192,11 +199,12 @@ public final class StandInPowerShell {
     /** The host's default folder for a new VM, and whether the name or the folder is taken already. */
     private String newVmFolder(String script) throws IOException {
         Matcher name = NAME_EQUALS.matcher(script);
-        if (!name.find()) {
-            throw new CmdletException("stand-in powershell: expected a VM name to look for");
+        Matcher folder = VM_FOLDER.matcher(script);
+        if (!name.find() || !folder.find()) {
+            throw new CmdletException("stand-in powershell: expected a VM name to look for and a folder to join");
         }
         String wanted = unquote(name.group(1));
-        Path home = virtualMachinePath().resolve(wanted);
+        Path home = virtualMachinePath().resolve(unquote(folder.group(1)));
         boolean taken = false;
         for (Properties vm : all()) {
             // PowerShell's -eq compares strings ignoring case.

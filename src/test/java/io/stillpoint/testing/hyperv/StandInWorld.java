@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -213,6 +214,11 @@ public final class StandInWorld implements AutoCloseable {
             }
 
             @Override
+            public Optional<List<String>> allowedExecutables() {
+                return Optional.empty();
+            }
+
+            @Override
             public String mountRoot() {
                 return mounts;
             }
@@ -247,6 +253,25 @@ public final class StandInWorld implements AutoCloseable {
                 return Duration.ofSeconds(60);
             }
         };
+    }
+
+    public Path powershell() {
+        return powershell;
+    }
+
+    public Path diskshadow() {
+        return diskshadow;
+    }
+
+    /**
+     * The settings of a Hyper-V host over the stand-ins, for the API: the stand-ins as its tools (the
+     * server's configuration must allow them), this world's mount root, and every volume made so far.
+     */
+    public Map<String, String> hostSettings() throws IOException {
+        return Map.of(HyperVHypervisorFactory.POWERSHELL, powershell.toString(),
+                HyperVHypervisorFactory.DISKSHADOW, diskshadow.toString(),
+                HyperVHypervisorFactory.MOUNT_ROOT, mountRoot().toString(),
+                HyperVHypervisorFactory.VOLUMES, String.join(",", Files.readAllLines(world.resolve("volumes.txt"))));
     }
 
     /** A host over the stand-ins, with every volume of this world named in its settings. */

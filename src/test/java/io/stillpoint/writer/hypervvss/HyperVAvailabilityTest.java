@@ -12,7 +12,9 @@ import io.stillpoint.testing.hyperv.StandInWorld;
 import io.stillpoint.writer.WriterAvailability;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +59,7 @@ class HyperVAvailabilityTest {
     void aRemoteHostRunsItsOwnDiskshadowSoTheWriterIsAvailableForItAlone() throws Exception {
         try (StandInWorld world = new StandInWorld(dir)) {
             String powershell = world.config(Duration.ofSeconds(5)).powershell();
-            HyperVHypervisorFactory factory = new HyperVHypervisorFactory(defaults());
+            HyperVHypervisorFactory factory = new HyperVHypervisorFactory(defaults(powershell));
             Hypervisor remote = factory.create("hv-remote", Map.of(HyperVHypervisorFactory.POWERSHELL, powershell,
                     HyperVHypervisorFactory.REMOTE, "Invoke-Command -ComputerName HV01"));
             Hypervisor local = factory.create("hv-local", Map.of(HyperVHypervisorFactory.POWERSHELL, powershell));
@@ -66,24 +68,32 @@ class HyperVAvailabilityTest {
             assertThat(writer.availability().available()).isFalse();
             WriterAvailability forRemote = writer.availabilityFor(remote);
             assertThat(forRemote.available()).isTrue();
-            assertThat(forRemote.details()).containsEntry("runsOn", "host 'hv-remote', through 'Invoke-Command -ComputerName HV01'");
+            assertThat(forRemote.details()).containsEntry("runsOn", "host 'hv-remote', through Invoke-Command -ComputerName 'HV01'");
             WriterAvailability forLocal = writer.availabilityFor(local);
             assertThat(forLocal.available()).isFalse();
             assertThat(forLocal.reason()).isEqualTo("Hyper-V VSS is only available on a Windows host");
         }
     }
 
-    /** The defaults of {@link HyperVConfig}, as a server that configured nothing runs with. */
-    private static HyperVConfig defaults() {
+    /**
+     * The defaults of {@link HyperVConfig}, as a server that configured nothing runs with, but for the
+     * further executables it allows host settings to name.
+     */
+    private static HyperVConfig defaults(String... allowed) {
         return new HyperVConfig() {
             @Override
             public String powershell() {
-                return "powershell.exe";
+                return "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
             }
 
             @Override
             public String diskshadow() {
-                return "diskshadow.exe";
+                return "C:\\Windows\\System32\\diskshadow.exe";
+            }
+
+            @Override
+            public Optional<List<String>> allowedExecutables() {
+                return Optional.of(List.of(allowed));
             }
 
             @Override

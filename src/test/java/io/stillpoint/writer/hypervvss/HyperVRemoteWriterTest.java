@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HyperVRemoteWriterTest extends HyperVVssWriterTest {
 
     static final String PREFIX = "Invoke-Command -ComputerName HV01";
+    /** The prefix as Stillpoint writes it into scripts: each value checked, then quoted. */
+    static final String WRITTEN = "Invoke-Command -ComputerName 'HV01'";
 
     @TempDir
     Path workDir;
@@ -59,7 +61,7 @@ class HyperVRemoteWriterTest extends HyperVVssWriterTest {
         assertThat(snapshot.view().metadata().get(HyperVVssWriter.METADATA)).isEqualTo(workDir.resolve("backup.cab"))
                 .isRegularFile();
         Path hostFolder = world.mountRoot().resolve(id);
-        assertThat(world.calls()).contains("powershell " + PREFIX + " diskshadow /s " + hostFolder.resolve("snapshot.dsh"));
+        assertThat(world.calls()).contains("powershell " + WRITTEN + " diskshadow /s " + hostFolder.resolve("snapshot.dsh"));
         String script = world.scripts().get(0);
         assertThat(script).contains("set metadata " + hostFolder.resolve("backup.cab"),
                 "expose %A% " + hostFolder.resolve("A"), "exec " + hostFolder.resolve("hold.cmd"))

@@ -50,7 +50,7 @@ class HyperVScriptsTest {
                 + ":wait\r\n"
                 + "if exist \"" + SHADOWS + "\\release\" exit /b 0\r\n"
                 + "if %waited% geq 86400 exit /b 1\r\n"
-                + "ping -n 2 127.0.0.1 >nul\r\n"
+                + "\"%SystemRoot%\\System32\\ping.exe\" -n 2 127.0.0.1 >nul\r\n"
                 + "set /a waited+=1\r\n"
                 + "goto wait\r\n");
     }
