@@ -3,15 +3,10 @@ package io.stillpoint.fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.DosFileAttributeView;
 import java.util.UUID;
 
 /**
@@ -78,67 +73,7 @@ public final class Durable {
         syncDirectory(absolute.getParent());
     }
 
-    /** Deletes a tree bottom-up; a missing tree is not an error. */
-    public static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                deleteFile(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                makeWritable(dir);
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                makeWritable(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        Path parent = root.toAbsolutePath().getParent();
-        if (parent != null && Files.isDirectory(parent)) {
-            syncDirectory(parent);
-        }
-    }
-
-    // Windows refuses to delete a file with the read-only flag, which a restore point copied there keeps.
-    private static void deleteFile(Path file) throws IOException {
-        try {
-            Files.delete(file);
-        } catch (java.nio.file.AccessDeniedException e) {
-            DosFileAttributeView dos = posix(file) ? null
-                    : Files.getFileAttributeView(file, DosFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-            if (dos == null || !dos.readAttributes().isReadOnly()) {
-                throw e;
-            }
-            dos.setReadOnly(false);
-            Files.delete(file);
-        }
-    }
-
     private static boolean posix(Path path) {
         return path.getFileSystem().supportedFileAttributeViews().contains("posix");
-    }
-
-    // A restored tree may hold read-only directories; without write permission their entries cannot go.
-    // Windows does not apply a directory's read-only flag to its entries.
-    private static void makeWritable(Path dir) throws IOException {
-        if (posix(dir) && !Files.isSymbolicLink(dir) && !Files.isWritable(dir)) {
-            var permissions = Files.getPosixFilePermissions(dir);
-            permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
-            permissions.add(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
-            Files.setPosixFilePermissions(dir, permissions);
-        }
     }
 }

@@ -1,10 +1,10 @@
 package io.stillpoint.bench;
 
+import io.stillpoint.testing.TestFiles;
 import io.stillpoint.copy.CancellationSignal;
 import io.stillpoint.copy.CopyListener;
 import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.TreeCopier;
-import io.stillpoint.fs.Durable;
 import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.qemu.PauseWindow;
 import io.stillpoint.host.qemu.QemuDeadlines;
@@ -51,7 +51,7 @@ public final class QemuDowntimeBench {
                 results.put(size / GIB + " GiB", measure(lab, work, size, runs));
             }
         } finally {
-            Durable.deleteTree(work);
+            TestFiles.deleteTree(work);
         }
         report(results);
     }
@@ -89,7 +89,7 @@ public final class QemuDowntimeBench {
                 Map<String, Double> mibs = new LinkedHashMap<>();
                 for (String copier : order) {
                     Path target = work.resolve("copy-" + copier);
-                    Durable.deleteTree(target);
+                    TestFiles.deleteTree(target);
                     Files.createDirectories(target);
                     long started = System.nanoTime();
                     switch (copier) {
@@ -108,7 +108,7 @@ public final class QemuDowntimeBench {
                     }
                     double seconds = (System.nanoTime() - started) / 1e9;
                     mibs.put(copier, bytes / (double) (1 << 20) / seconds);
-                    Durable.deleteTree(target);
+                    TestFiles.deleteTree(target);
                 }
                 if (run == 0) {
                     continue;
@@ -121,7 +121,7 @@ public final class QemuDowntimeBench {
                 add(samples, "cp --sparse=always (MiB/s)", mibs.get("cp"));
                 add(samples, "image bytes copied (MiB)", bytes / (double) (1 << 20));
             } finally {
-                Durable.deleteTree(scratch);
+                TestFiles.deleteTree(scratch);
             }
         }
         host.close();

@@ -1,8 +1,8 @@
 package io.stillpoint.it;
 
+import io.stillpoint.testing.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stillpoint.fs.Durable;
 import io.stillpoint.fs.SecretFile;
 import io.stillpoint.testing.SessionCookies;
 import java.net.URLEncoder;
@@ -40,7 +40,7 @@ class BrowserSecurityIT {
 
     @AfterEach
     void removeHome() throws Exception {
-        Durable.deleteTree(home);
+        TestFiles.deleteTree(home);
     }
 
     @Test

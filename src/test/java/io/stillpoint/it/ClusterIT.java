@@ -1,10 +1,10 @@
 package io.stillpoint.it;
 
+import io.stillpoint.testing.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stillpoint.fs.Durable;
 import io.stillpoint.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class ClusterIT {
     @AfterEach
     void dropCatalog() throws Exception {
         database.close();
-        Durable.deleteTree(work);
+        TestFiles.deleteTree(work);
     }
 
     @Test

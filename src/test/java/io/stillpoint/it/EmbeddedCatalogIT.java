@@ -1,9 +1,9 @@
 package io.stillpoint.it;
 
+import io.stillpoint.testing.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.stillpoint.fs.Durable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ class EmbeddedCatalogIT {
 
     @AfterEach
     void removeHome() throws Exception {
-        Durable.deleteTree(home);
+        TestFiles.deleteTree(home);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.stillpoint.it;
 
+import io.stillpoint.testing.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stillpoint.fs.Durable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +31,7 @@ class ServerCrashIT {
 
     @AfterEach
     void removeHome() throws Exception {
-        Durable.deleteTree(home);
+        TestFiles.deleteTree(home);
     }
 
     @Test

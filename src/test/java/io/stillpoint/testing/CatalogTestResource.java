@@ -2,7 +2,6 @@ package io.stillpoint.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.restassured.RestAssured;
-import io.stillpoint.fs.Durable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +54,7 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
     public void stop() {
         try {
             database.close();
-            Durable.deleteTree(home);
+            TestFiles.deleteTree(home);
         } catch (IOException | SQLException e) {
             throw new IllegalStateException(e);
         }
