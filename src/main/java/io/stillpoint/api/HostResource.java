@@ -9,7 +9,6 @@ import io.stillpoint.api.dto.HostRefreshResponse;
 import io.stillpoint.api.dto.HostRequest;
 import io.stillpoint.api.dto.HostResponse;
 import io.stillpoint.api.dto.RegisterVmRequest;
-import io.stillpoint.api.dto.VmResponse;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestSpec;

@@ -40,7 +40,6 @@ import io.stillpoint.writer.SnapshotView;
 import io.stillpoint.writer.SnapshotWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

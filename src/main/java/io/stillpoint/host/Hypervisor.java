@@ -84,16 +84,6 @@ public interface Hypervisor extends AutoCloseable {
         throw new HostException("host '" + name() + "' cannot take a restored guest as a new one");
     }
 
-    /**
-     * The folders on this server's file system that the host keeps its guests or its own working files in,
-     * as this server reaches them. No repository may overlap one: a restore in place or the host's own
-     * clean-up there would reach into the repository, and the repository's check into the guests. Empty
-     * for a host that keeps nothing on this server's file system.
-     */
-    default List<Path> folders() {
-        return List.of();
-    }
-
     /** Gives access to adapter-specific features for writers of the same family. */
     default <T> Optional<T> unwrap(Class<T> type) {
         return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();

@@ -6,6 +6,8 @@ import io.stillpoint.host.HypervisorFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -56,6 +58,12 @@ public class HostRegistry {
             }
             return factory.create(host.name, host.settings);
         });
+    }
+
+    /** The host's folders on this server (see {@link HypervisorFactory#folders}), whether it can be reached or not. */
+    public List<Path> folders(Host host) {
+        HypervisorFactory factory = factories.get(host.type);
+        return factory == null ? List.of() : factory.folders(host.name, host.settings);
     }
 
     public void disconnect(UUID hostId) {

@@ -5,7 +5,6 @@ import io.stillpoint.catalog.Host;
 import io.stillpoint.config.StillpointConfig;
 import io.stillpoint.fs.SafePaths;
 import io.stillpoint.fs.UnsafePathException;
-import io.stillpoint.host.Hypervisor;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -72,15 +71,7 @@ public class RepositoryPlacement {
             taken.add(new Taken("Stillpoint's own folder '" + part + "' in its home", home.resolve(part)));
         }
         for (Host host : Host.<Host>listAll()) {
-            List<Path> folders;
-            try {
-                Hypervisor hypervisor = hosts.of(host);
-                folders = hypervisor.folders();
-            } catch (RuntimeException e) {
-                throw new InvalidRequestException("path", "cannot be checked against the folders of host '" + host.name
-                        + "', which cannot be reached: " + e.getMessage());
-            }
-            for (Path folder : folders) {
+            for (Path folder : hosts.folders(host)) {
                 if (folder.isAbsolute()) {
                     taken.add(new Taken("a folder of host '" + host.name + "'", resolved(folder)));
                 }

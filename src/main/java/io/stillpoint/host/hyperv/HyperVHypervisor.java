@@ -18,7 +18,6 @@ import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -111,21 +110,6 @@ public final class HyperVHypervisor implements Hypervisor {
 
     public HyperVSettings settings() {
         return settings;
-    }
-
-    /**
-     * The folder shadow copies are exposed under, where this server reaches it: {@code mountRootFromServer},
-     * or {@code mountRoot} of a local host. The guests' own folders are on the Hyper-V host.
-     */
-    @Override
-    public List<Path> folders() {
-        Optional<String> fromServer = settings.mountRootFromServer()
-                .or(() -> settings.remote() ? Optional.empty() : Optional.of(settings.mountRoot()));
-        try {
-            return fromServer.map(folder -> List.of(Path.of(folder))).orElse(List.of());
-        } catch (InvalidPathException notAPathHere) {
-            return List.of();
-        }
     }
 
     @Override

@@ -63,6 +63,21 @@ public final class HyperVHypervisorFactory implements HypervisorFactory {
         return new HyperVHypervisor(name, settings(settings));
     }
 
+    /**
+     * The folder shadow copies are exposed under, where this server reaches it: {@code mountRootFromServer},
+     * or {@code mountRoot} of a local host. The guests' own folders are on the Hyper-V host.
+     */
+    @Override
+    public List<Path> folders(String name, Map<String, String> settings) {
+        Optional<String> fromServer = value(settings, MOUNT_ROOT_FROM_SERVER).or(() -> value(settings, REMOTE).isPresent()
+                ? Optional.empty() : Optional.of(value(settings, MOUNT_ROOT).orElse(config.mountRoot())));
+        try {
+            return fromServer.map(folder -> List.of(Path.of(folder))).orElse(List.of());
+        } catch (InvalidPathException notAPathHere) {
+            return List.of();
+        }
+    }
+
     HyperVSettings settings(Map<String, String> settings) {
         Path powershell = local(POWERSHELL, value(settings, POWERSHELL), config.powershell());
         Optional<String> user = value(settings, REMOTE_USER);

@@ -64,6 +64,7 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Pattern OVERLAY_FILE = Pattern.compile(".+\\.sp-([0-9a-f]{8})\\.qcow2");
 
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, false, true);
+    private static final String REGISTRATIONS = "guests";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final System.Logger LOG = System.getLogger(QemuHypervisor.class.getName());
 
@@ -161,12 +162,29 @@ public final class QemuHypervisor implements Hypervisor {
         return root;
     }
 
-    /** The host's own folder (registrations, sockets, guests restored as new) and each guest's folder. */
-    @Override
-    public List<Path> folders() {
+    /**
+     * The host's own folder (registrations, sockets, guests restored as new) and the folder of each guest
+     * registered there, read from the registrations alone.
+     */
+    static List<Path> folders(Path root) {
         List<Path> folders = new ArrayList<>();
         folders.add(root);
-        guests.values().forEach(guest -> folders.add(guest.registration().directoryPath()));
+        Path registrations = root.resolve(REGISTRATIONS);
+        if (!Files.isDirectory(registrations)) {
+            return folders;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(registrations, "*.json")) {
+            for (Path file : files) {
+                try {
+                    folders.add(JSON.readValue(file.toFile(), GuestRegistration.class).directoryPath());
+                } catch (IOException | RuntimeException unreadable) {
+                    LOG.log(System.Logger.Level.WARNING, "QEMU host on " + root + ": cannot read " + file + ": "
+                            + unreadable.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "QEMU host on " + root + ": cannot list its guests: " + e.getMessage());
+        }
         return folders;
     }
 
@@ -499,7 +517,7 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     private Path registrations() {
-        return root.resolve("guests");
+        return root.resolve(REGISTRATIONS);
     }
 
     private static Path path(Map<String, String> settings, String key, boolean required) {

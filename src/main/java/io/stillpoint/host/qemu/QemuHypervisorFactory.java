@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,6 +55,17 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
             return new QemuHypervisor(name, root, deadlines, binaries);
         } catch (IOException e) {
             throw new HostException("opening QEMU host '" + name + "' on " + root + " failed: " + e.getMessage(), false, e);
+        }
+    }
+
+    @Override
+    public List<Path> folders(String name, Map<String, String> settings) {
+        String configured = settings.get(ROOT);
+        try {
+            return QemuHypervisor.folders(configured == null || configured.isBlank() ? defaultRoots.resolve(name)
+                    : Path.of(configured));
+        } catch (InvalidPathException notAPath) {
+            return List.of();
         }
     }
 

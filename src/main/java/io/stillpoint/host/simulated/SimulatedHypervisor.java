@@ -25,7 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * A hypervisor whose guests are folders under {@link #root()}, laid out as Hyper-V lays out a VM, and
@@ -100,11 +99,6 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     public Path root() {
         return root;
-    }
-
-    @Override
-    public List<Path> folders() {
-        return List.of(root);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +37,16 @@ public final class SimulatedHypervisorFactory implements HypervisorFactory {
         } catch (IOException e) {
             throw new HostException("opening simulated host '" + name + "' on " + root + " failed: " + e.getMessage(),
                     false, e);
+        }
+    }
+
+    @Override
+    public List<Path> folders(String name, Map<String, String> settings) {
+        String root = settings.get(ROOT);
+        try {
+            return root == null || root.isBlank() ? List.of() : List.of(Path.of(root));
+        } catch (InvalidPathException notAPath) {
+            return List.of();
         }
     }
 
