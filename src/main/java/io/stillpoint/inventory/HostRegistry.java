@@ -62,8 +62,13 @@ public class HostRegistry {
 
     /** The host's folders on this server (see {@link HypervisorFactory#folders}), whether it can be reached or not. */
     public List<Path> folders(Host host) {
-        HypervisorFactory factory = factories.get(host.type);
-        return factory == null ? List.of() : factory.folders(host.name, host.settings);
+        return folders(host.name, host.type, host.settings);
+    }
+
+    /** The folders a host of this type and these settings would keep on this server. */
+    public List<Path> folders(String name, String type, Map<String, String> settings) {
+        HypervisorFactory factory = factories.get(type);
+        return factory == null ? List.of() : factory.folders(name, settings);
     }
 
     public void disconnect(UUID hostId) {

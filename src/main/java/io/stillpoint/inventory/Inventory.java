@@ -40,6 +40,7 @@ public class Inventory {
             throw new InvalidRequestException("name", "a host named '" + name + "' exists already");
         }
         UUID id = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> placement.checkHostFolders(name, hosts.folders(name, type, settings)));
         try {
             hosts.connect(id, name, type, settings);
         } catch (InvalidHostSettingsException e) {

@@ -58,6 +58,27 @@ public class RepositoryPlacement {
         return real;
     }
 
+    /**
+     * Refuses a new host whose folders on this server would be, hold or lie inside a repository: its
+     * guests' files would be reported by the repository's check, and a restore in place or the host's own
+     * clean-up would reach into restore points.
+     *
+     * @throws InvalidRequestException naming {@code settings} and the repository
+     */
+    public void checkHostFolders(String hostName, List<Path> folders) {
+        for (BackupRepository repository : BackupRepository.<BackupRepository>listAll()) {
+            Path root = resolved(repository.root());
+            for (Path folder : folders) {
+                Path real = resolved(folder);
+                if (real.startsWith(root) || root.startsWith(real)) {
+                    throw new InvalidRequestException("settings", "host '" + hostName + "' would keep its files in "
+                            + real + ", which overlaps repository '" + repository.name + "' (" + root
+                            + "); give the host a folder apart from every repository");
+                }
+            }
+        }
+    }
+
     private List<Taken> taken() {
         List<Taken> taken = new ArrayList<>();
         for (BackupRepository repository : BackupRepository.<BackupRepository>listAll()) {

@@ -121,6 +121,23 @@ class RepositoriesTest {
     }
 
     @Test
+    void aHostWhoseFoldersWouldOverlapARepositoryIsRefusedAndNothingIsCreated() throws IOException {
+        Path repository = home.resolve("kept-apart-" + tag);
+        Api.createRepository("kept-apart-" + tag, repository);
+        int hosts = json().get("/api/hosts").then().statusCode(200).extract().path("size()");
+
+        // the home holds every repository of these tests; which one the answer names first does not matter
+        Map<Path, String> refusals = Map.of(repository.resolve("guests"), "overlaps repository 'kept-apart-" + tag + "'",
+                repository, "overlaps repository 'kept-apart-" + tag + "'", home, "overlaps repository '");
+        refusals.forEach((root, detail) -> problem(json().body(Map.of(
+                "name", "overlapping-" + UUID.randomUUID().toString().substring(0, 8), "type", "simulated",
+                "settings", Map.of("root", root.toString()))).post("/api/hosts"), 400, detail));
+
+        assertThat(repository.resolve("guests")).doesNotExist();
+        assertThat(json().get("/api/hosts").then().extract().<Integer>path("size()")).isEqualTo(hosts);
+    }
+
+    @Test
     void anEmptyFolderIsTakenAndWhatIsDroppedInLaterIsReportedNeverRemoved() throws IOException {
         Path folder = Files.createDirectories(home.resolve("empty-" + tag));
         String id = Api.createRepository("empty-" + tag, folder);
