@@ -141,7 +141,7 @@ public class RestorePointResource {
             return Response.notModified().tag(entry.sha256()).build();
         }
         java.nio.file.Path file = point.directory().resolve(entry.path());
-        String name = java.nio.file.Path.of(path).getFileName().toString().replace("\"", "");
+        String name = java.nio.file.Path.of(path).getFileName().toString();
         Response.ResponseBuilder response;
         ByteRange bytes = ByteRange.parse(range, entry.size());
         if (bytes == null) {
@@ -155,8 +155,24 @@ public class RestorePointResource {
         return response.type("application/octet-stream")
                 .header("ETag", etag)
                 .header("Accept-Ranges", "bytes")
-                .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                .header("Content-Disposition", attachment(name))
                 .build();
+    }
+
+    /**
+     * RFC 6266: a plain ASCII name for old clients, and the exact name in {@code filename*}. A guest's file
+     * name may hold quotes, control characters or any Unicode; none of it may reach the header as is.
+     */
+    static String attachment(String name) {
+        StringBuilder ascii = new StringBuilder();
+        name.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char) c : '_'));
+        StringBuilder exact = new StringBuilder();
+        for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean plain = c < 0x80 && (Character.isLetterOrDigit(c) || "!#$&+-.^_`|~".indexOf(c) >= 0);
+            exact.append(plain ? String.valueOf((char) c) : String.format("%%%02X", c));
+        }
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + exact;
     }
 
     /** Protected restore points are never pruned by retention nor deleted. Body: {@code {"protected": true}}. */

@@ -98,6 +98,11 @@ public class JobRunner {
                     job.repositoryId, job.id, null,
                     job.minimumConsistency == null ? null : Consistency.parse(job.minimumConsistency).orElseThrow(),
                     scheduledFor);
+            if (vm.vanishedAt != null) {
+                backups.recordNotRun(request, RunStatus.SKIPPED, "skipped: VM '" + vm.name
+                        + "' is no longer listed by its host (since " + vm.vanishedAt + "); its restore points are kept");
+                continue;
+            }
             try {
                 started.add(backups.create(request));
             } catch (ConflictException busy) {

@@ -1,7 +1,9 @@
 package io.stillpoint.security;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.BlockingOperationControl;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -33,6 +35,16 @@ public class AuditTrail {
         event.target = "/" + request.getUriInfo().getPath().replaceFirst("^/", "");
         event.action = request.getMethod() + " " + route(event.target);
         event.status = response.getStatus();
+        // A call refused before it reached its resource (403 from a role check) is answered on the I/O
+        // thread, where the catalog may not be written; such events are written on a worker instead.
+        if (BlockingOperationControl.isBlockingAllowed()) {
+            write(event);
+        } else {
+            Infrastructure.getDefaultWorkerPool().execute(() -> write(event));
+        }
+    }
+
+    private static void write(AuditEvent event) {
         try {
             QuarkusTransaction.requiringNew().run(event::persist);
         } catch (RuntimeException e) {

@@ -19,12 +19,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,6 +138,15 @@ class HostRefreshTest {
                 .body("vanishedAt", org.hamcrest.Matchers.notNullValue()).body("state", equalTo("UNKNOWN"));
         json().get("/api/restore-points/{id}", pointId).then().statusCode(200);
         assertThat(refresh(hostId).getList("vanished.ref", String.class)).as("marked once").isEmpty();
+
+        String jobId = json().body(Map.of("name", "gone-" + tag, "schedule", "0 0 2 * * ?", "vmIds", List.of(vmId),
+                "mode", "pause", "writer", "hyperv-vss", "repositoryId", repositoryId,
+                "retention", Map.of("keepLast", 3))).post("/api/jobs").then().statusCode(201).extract().path("id");
+        json().post("/api/jobs/{id}/run", jobId).then().statusCode(202);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                json().get("/api/runs?vmId=" + vmId).then().extract().jsonPath().<Map<String, Object>>getList("$"))
+                .anyMatch(run -> jobId.equals(run.get("jobId")) && "SKIPPED".equals(run.get("status"))
+                        && String.valueOf(run.get("error")).contains("no longer listed by its host")));
     }
 
     @Test

@@ -13,10 +13,12 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.stillpoint.testing.CatalogTestResource;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -155,6 +157,17 @@ class SecurityTest {
         assertThat(events).anyMatch(e -> operator.equals(e.get("username"))
                 && "POST /api/vms/{id}/backup".equals(e.get("action")) && Integer.valueOf(404).equals(e.get("status")));
         assertThat(events).anyMatch(e -> "admin".equals(e.get("username")) && "POST /api/users".equals(e.get("action")));
+    }
+
+    @Test
+    void callsRefusedForTheirRoleAreAuditedToo() {
+        String name = "refused-" + UUID.randomUUID().toString().substring(0, 8);
+        given().auth().preemptive().basic(viewer, PASSWORD).contentType(ContentType.JSON)
+                .body(Map.of("name", name, "type", "simulated")).post("/api/hosts").then().statusCode(403);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                given().get("/api/audit?limit=50").then().statusCode(200).extract().jsonPath().<Map<String, Object>>getList("$"))
+                .anyMatch(e -> viewer.equals(e.get("username")) && "POST /api/hosts".equals(e.get("action"))
+                        && Integer.valueOf(403).equals(e.get("status"))));
     }
 
     private static void createUser(String name, String role) {
