@@ -15,6 +15,16 @@ public interface Snapshot extends AutoCloseable {
     /** Facts about the snapshot worth keeping with the restore point (shadow ids, sequence numbers). */
     Map<String, String> facts();
 
+    /**
+     * What the guest wrote between the snapshot whose {@link #facts()} were {@code previousFacts} (the VM's
+     * previous restore point in the repository being written) and this one. Only a writer that tracks
+     * writes across snapshots answers {@link ChangeTracking.Tracked}, and only when its facts prove that the
+     * tracking covers every write in between.
+     */
+    default ChangeTracking changesSince(Map<String, String> previousFacts) {
+        return new ChangeTracking.Untracked("the writer does not track the guest's writes");
+    }
+
     @Override
     void close();
 }
