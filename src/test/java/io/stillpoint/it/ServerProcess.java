@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The packaged server started as its own process, as an admin starts it, on a port of its own. */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
 
     static final String ADMIN_PASSWORD = "it-admin-password-1";
 
@@ -35,12 +35,12 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Starts the jar on the embedded catalog under {@code home} and waits until it is ready. */
-    static ServerProcess start(Path home, Path log) throws Exception {
+    public static ServerProcess start(Path home, Path log) throws Exception {
         return start(home, log, Map.of());
     }
 
     /** As {@link #start(Path, Path)}, with extra environment variables (settings). */
-    static ServerProcess start(Path home, Path log, Map<String, String> settings) throws Exception {
+    public static ServerProcess start(Path home, Path log, Map<String, String> settings) throws Exception {
         return start(home, log, settings, List.of());
     }
 
@@ -110,12 +110,12 @@ final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("the server was not ready within " + within);
     }
 
-    JsonNode get(String path) throws Exception {
+    public JsonNode get(String path) throws Exception {
         HttpResponse<String> response = HTTP.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 
-    JsonNode postEmpty(String path) throws Exception {
+    public JsonNode postEmpty(String path) throws Exception {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
@@ -127,7 +127,7 @@ final class ServerProcess implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
-    JsonNode post(String path, Object body) throws Exception {
+    public JsonNode post(String path, Object body) throws Exception {
         HttpResponse<String> response = HTTP.send(request(path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
