@@ -6,8 +6,10 @@ import io.stillpoint.api.dto.JobResponse;
 import io.stillpoint.api.dto.PruneResponse;
 import io.stillpoint.api.dto.RunResponse;
 import io.stillpoint.backup.Retention;
+import io.stillpoint.backup.SharedStorage;
 import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
@@ -111,7 +113,8 @@ public class JobResource {
         Map<Vm, List<Retention.Decision>> decisions = jobs.prune(Ids.path("job", id), dryRun);
         List<PruneResponse> answer = new ArrayList<>();
         decisions.forEach((vm, points) -> answer.add(new PruneResponse(vm.id, vm.name, dryRun, points.stream()
-                .map(d -> new PruneResponse.Point(d.id(), d.createdAt(), d.keep(), d.reasons()))
+                .map(d -> new PruneResponse.Point(d.id(), d.createdAt(), d.keep(), d.reasons(),
+                        dryRun && !d.keep() ? RestorePoint.byId(d.id()).map(SharedStorage::freesAtMost).orElse(null) : null))
                 .toList())));
         return answer;
     }
@@ -122,7 +125,7 @@ public class JobResource {
         }
         return new JobService.JobSpec(body.name(), body.schedule(), body.timeZone(), body.vmIds(), body.vmNamePattern(),
                 body.mode(), body.writer(), body.repositoryId(), body.retention(), body.enabled(), body.verifyAfter(),
-                body.maxParallel(), body.minimumConsistency());
+                body.maxParallel(), body.minimumConsistency(), body.compareEvery());
     }
 
     private static JobResponse view(BackupJob job) {

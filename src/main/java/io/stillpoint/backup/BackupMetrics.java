@@ -25,6 +25,7 @@ public class BackupMetrics {
     private final MeterRegistry registry;
     private final Timer downtime;
     private final Counter bytes;
+    private final Counter bytesWritten;
     private final Timer duration;
     private final DistributionSummary size;
     private final Map<UUID, Instant> newest = new ConcurrentHashMap<>();
@@ -39,6 +40,9 @@ public class BackupMetrics {
                 .register(registry);
         this.bytes = Counter.builder("stillpoint.backup.bytes").baseUnit("bytes")
                 .description("Bytes copied into restore points").register(registry);
+        this.bytesWritten = Counter.builder("stillpoint.backup.bytes.written").baseUnit("bytes")
+                .description("New data physically written to repositories; the rest of each point is shared with"
+                        + " earlier points by block clone or hard link").register(registry);
         this.duration = Timer.builder("stillpoint.run.duration").description("Duration of successful backup runs")
                 .register(registry);
         this.size = DistributionSummary.builder("stillpoint.restore.point.size").baseUnit("bytes")
@@ -52,6 +56,9 @@ public class BackupMetrics {
     void succeeded(BackupRun run, Duration took) {
         outcome("succeeded", run.mode);
         bytes.increment(run.bytesCopied);
+        if (run.bytesWritten != null) {
+            bytesWritten.increment(run.bytesWritten);
+        }
         size.record(run.bytesCopied);
         duration.record(took);
     }

@@ -71,6 +71,10 @@ public class BackupJob extends PanacheEntityBase {
     @Column(name = "minimum_consistency")
     public String minimumConsistency;
 
+    /** Every Nth run of a VM compares chunk digests even when the writer tracked its changes; null: never. */
+    @Column(name = "compare_every")
+    public Integer compareEvery;
+
     @Column(name = "created_at")
     public Instant createdAt;
 

@@ -25,6 +25,13 @@ public class BackupRepository extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
+    /** Whether files in the repository can share blocks (reflink); null until probed. */
+    @Column(name = "block_clone")
+    public Boolean blockClone;
+
+    @Column(name = "block_clone_checked_at")
+    public Instant blockCloneCheckedAt;
+
     public Path root() {
         return Path.of(path);
     }

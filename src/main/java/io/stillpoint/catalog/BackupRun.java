@@ -108,6 +108,30 @@ public class BackupRun extends PanacheEntityBase {
     @Column(name = "restore_point_id")
     public UUID restorePointId;
 
+    /** {@code bitmap}, {@code differencing}, {@code compare} or {@code none} (the VM's first point in the repository). */
+    @Column(name = "change_tracking")
+    public String changeTracking;
+
+    /** Why a better change tracking could not be used, e.g. "bitmap inconsistent: QEMU stopped without saving it". */
+    @Column(name = "change_tracking_reason")
+    public String changeTrackingReason;
+
+    /** Bytes read from the snapshot; null for runs before incremental copies. */
+    @Column(name = "bytes_read")
+    public Long bytesRead;
+
+    /** New data physically written to the repository. */
+    @Column(name = "bytes_written")
+    public Long bytesWritten;
+
+    /** Data taken over from the previous point by block clone or hard link, written by no one. */
+    @Column(name = "bytes_shared")
+    public Long bytesShared;
+
+    /** The job's {@code compareEvery} chose this run to compare chunk digests whatever the writer tracked. */
+    @Column(name = "force_compare")
+    public boolean forceCompare;
+
     public String error;
 
     public static Optional<BackupRun> byId(UUID id) {

@@ -50,6 +50,21 @@ public class RestorePoint extends PanacheEntityBase {
     @Column(name = "file_count")
     public long fileCount;
 
+    /** How the run knew what changed: {@code bitmap}, {@code differencing}, {@code compare}, {@code none}. */
+    @Column(name = "change_tracking")
+    public String changeTracking;
+
+    /** New data this point added to the repository; the rest of {@link #sizeBytes} is shared with earlier points. */
+    @Column(name = "bytes_written")
+    public Long bytesWritten;
+
+    @Column(name = "bytes_shared")
+    public Long bytesShared;
+
+    /** The point this one started from; it needs that point for nothing, this only bounds what a delete frees. */
+    @Column(name = "based_on")
+    public UUID basedOn;
+
     @Column(name = "manifest_sha256")
     public String manifestSha256;
 
@@ -81,5 +96,25 @@ public class RestorePoint extends PanacheEntityBase {
 
     public static List<RestorePoint> inRepository(UUID repositoryId) {
         return list("repositoryId", repositoryId);
+    }
+
+    public static Optional<RestorePoint> basedOn(UUID pointId) {
+        return find("basedOn", pointId).firstResultOptional();
+    }
+
+    /** How many points a repository holds and their logical size. */
+    public record Totals(long count, long logicalBytes) {}
+
+    public static Totals totalsIn(UUID repositoryId) {
+        Object[] row = getEntityManager()
+                .createQuery("select count(p), coalesce(sum(p.sizeBytes), 0) from RestorePoint p where p.repositoryId = ?1",
+                        Object[].class)
+                .setParameter(1, repositoryId).getSingleResult();
+        return new Totals(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
+    }
+
+    /** The VM's newest points in the repository, newest first: the baseline of its next run and its history. */
+    public static List<RestorePoint> latestOf(UUID vmId, UUID repositoryId, int limit) {
+        return find("vmId = ?1 and repositoryId = ?2 order by createdAt desc", vmId, repositoryId).page(0, limit).list();
     }
 }

@@ -52,7 +52,8 @@ public class JobService {
             Boolean enabled,
             Boolean verifyAfter,
             Integer maxParallel,
-            String minimumConsistency) {}
+            String minimumConsistency,
+            Integer compareEvery) {}
 
     private final JobScheduler scheduler;
     private final WriterRegistry writers;
@@ -264,6 +265,9 @@ public class JobService {
             throw new InvalidRequestException("minimumConsistency", "'" + spec.minimumConsistency()
                     + "' is not a consistency; they are " + Consistency.ids());
         }
+        if (spec.compareEvery() != null && (spec.compareEvery() < 1 || spec.compareEvery() > 1000)) {
+            throw new InvalidRequestException("compareEvery", "must be between 1 (compare every time) and 1000, or absent");
+        }
         job.name = spec.name();
         job.schedule = spec.schedule();
         job.timeZone = timeZone;
@@ -279,6 +283,7 @@ public class JobService {
         job.verifyAfter = spec.verifyAfter() != null && spec.verifyAfter();
         job.maxParallel = maxParallel;
         job.minimumConsistency = spec.minimumConsistency();
+        job.compareEvery = spec.compareEvery();
         job.updatedAt = Instant.now();
     }
 }

@@ -16,6 +16,9 @@ import java.util.UUID;
  *     {@code keepMonthly}, {@code keepYearly}
  * @param minimumConsistency fail a run rather than record less: {@code crash}, {@code saved-state},
  *     {@code application} or {@code offline}
+ * @param compareEvery at least every Nth restore point of a VM is made by comparing chunk digests even when
+ *     the writer tracked the guest's writes, the safety net against a change-tracking bug; null or absent:
+ *     only when tracking is missing
  */
 public record JobRequest(
         String name,
@@ -30,4 +33,5 @@ public record JobRequest(
         Boolean enabled,
         Boolean verifyAfter,
         Integer maxParallel,
-        String minimumConsistency) {}
+        String minimumConsistency,
+        Integer compareEvery) {}

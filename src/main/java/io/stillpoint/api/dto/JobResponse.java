@@ -30,6 +30,7 @@ public record JobResponse(
         boolean verifyAfter,
         int maxParallel,
         String minimumConsistency,
+        Integer compareEvery,
         Instant createdAt,
         Instant updatedAt,
         List<Instant> nextFireTimes,
@@ -40,7 +41,7 @@ public record JobResponse(
     public static JobResponse of(BackupJob j, List<Instant> nextFireTimes, List<LastRun> lastRuns) {
         return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern,
                 j.legacyVmNameRegex == null ? null : JobService.excerpt(j.legacyVmNameRegex), j.mode, j.writer,
-                j.repositoryId, j.retention, j.enabled, j.verifyAfter, j.maxParallel, j.minimumConsistency, j.createdAt,
+                j.repositoryId, j.retention, j.enabled, j.verifyAfter, j.maxParallel, j.minimumConsistency, j.compareEvery, j.createdAt,
                 j.updatedAt, nextFireTimes, lastRuns);
     }
 }

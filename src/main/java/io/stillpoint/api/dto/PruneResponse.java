@@ -7,5 +7,10 @@ import java.util.UUID;
 /** What a job's retention keeps and removes for one VM, and the rules that keep each point. */
 public record PruneResponse(UUID vmId, String vmName, boolean dryRun, List<Point> points) {
 
-    public record Point(UUID restorePointId, Instant createdAt, boolean keep, List<String> keptBy) {}
+    /**
+     * @param freesAtMostBytes in a dry run, for a point that would be removed: the most space its removal can
+     *     give back (points share unchanged data, so removing one frees only what no other point holds)
+     */
+    public record Point(UUID restorePointId, Instant createdAt, boolean keep, List<String> keptBy,
+            Long freesAtMostBytes) {}
 }

@@ -1,22 +1,40 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.RestorePoint;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.UUID;
 
-/** @param usableBytes free space for the server on the repository's filesystem, or -1 if unknown */
-public record RepositoryResponse(UUID id, String name, String path, Instant createdAt, long totalBytes, long usableBytes) {
+/**
+ * @param totalBytes the size of the repository's file system, or -1 if unknown
+ * @param usableBytes free space for the server on the repository's file system, or -1 if unknown
+ * @param usedBytes space in use on the repository's file system (physical: blocks shared by several points
+ *     count once), or -1 if unknown; a repository on a file system of its own shows what its points cost
+ * @param logicalBytes the sum of its restore points' sizes, what restoring each of them would write
+ * @param blockClone whether points in it share unchanged blocks by reflink (XFS with reflink, btrfs); false:
+ *     unchanged files are hard links and changed files are written whole; null until probed
+ */
+public record RepositoryResponse(UUID id, String name, String path, Instant createdAt, long totalBytes,
+        long usableBytes, long usedBytes, long logicalBytes, long restorePoints, Boolean blockClone,
+        Instant blockCloneCheckedAt) {
 
     public static RepositoryResponse of(BackupRepository r) {
         long total = -1;
         long usable = -1;
+        long used = -1;
         try {
-            var store = java.nio.file.Files.getFileStore(r.root());
+            FileStore store = Files.getFileStore(r.root());
             total = store.getTotalSpace();
             usable = store.getUsableSpace();
-        } catch (java.io.IOException unreachable) {
+            used = total - store.getUnallocatedSpace();
+        } catch (IOException unreachable) {
             // A repository on an unmounted share still lists; its space is simply unknown.
         }
-        return new RepositoryResponse(r.id, r.name, r.path, r.createdAt, total, usable);
+        RestorePoint.Totals points = RestorePoint.totalsIn(r.id);
+        return new RepositoryResponse(r.id, r.name, r.path, r.createdAt, total, usable, used, points.logicalBytes(),
+                points.count(), r.blockClone, r.blockCloneCheckedAt);
     }
 }

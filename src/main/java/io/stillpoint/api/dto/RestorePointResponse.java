@@ -4,7 +4,13 @@ import io.stillpoint.catalog.RestorePoint;
 import java.time.Instant;
 import java.util.UUID;
 
-/** @param createdAt the snapshot instant this restore point brings the VM back to */
+/**
+ * @param createdAt the snapshot instant this restore point brings the VM back to
+ * @param sizeBytes the logical size of the point's files: what a restore writes
+ * @param bytesWritten new data the point added to the repository; the rest of its size it shares with other
+ *     points through the file system (null for points made before incremental copies: they were full copies)
+ * @param changeTracking how its run knew what changed: {@code bitmap}, {@code differencing}, {@code compare}, {@code none}
+ */
 public record RestorePointResponse(
         UUID id,
         UUID vmId,
@@ -22,11 +28,14 @@ public record RestorePointResponse(
         boolean isProtected,
         Instant verifiedAt,
         String verifyStatus,
-        String verifyProblems) {
+        String verifyProblems,
+        String changeTracking,
+        Long bytesWritten,
+        Long bytesShared) {
 
     public static RestorePointResponse of(RestorePoint p, String vmName) {
         return new RestorePointResponse(p.id, p.vmId, vmName, p.runId, p.createdAt, p.mode, p.consistency, p.writer,
                 p.repositoryId, p.relativePath, p.sizeBytes, p.fileCount, p.manifestSha256, p.isProtected, p.verifiedAt,
-                p.verifyStatus, p.verifyProblems);
+                p.verifyStatus, p.verifyProblems, p.changeTracking, p.bytesWritten, p.bytesShared);
     }
 }

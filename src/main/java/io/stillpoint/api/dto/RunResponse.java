@@ -6,7 +6,16 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** A backup run; while it copies, {@code progress} holds the live figures. */
+/**
+ * A backup run; while it copies, {@code progress} holds the live figures.
+ *
+ * @param changeTracking how the run knew what changed since the VM's previous point in the repository:
+ *     {@code bitmap}, {@code differencing}, {@code compare}, or {@code none} for a first point
+ * @param changeTrackingReason why a better way could not be used, or null
+ * @param bytesRead bytes read from the snapshot (null for runs made before incremental copies)
+ * @param bytesWritten new data physically written to the repository
+ * @param bytesShared data taken over from the previous point by block clone or hard link
+ */
 public record RunResponse(
         UUID id,
         UUID vmId,
@@ -31,6 +40,11 @@ public record RunResponse(
         long filesCopied,
         UUID restorePointId,
         String error,
+        String changeTracking,
+        String changeTrackingReason,
+        Long bytesRead,
+        Long bytesWritten,
+        Long bytesShared,
         ProgressResponse progress) {
 
     public static RunResponse of(BackupRun r, CopyProgress live) {
@@ -40,6 +54,7 @@ public record RunResponse(
         long filesCopied = live != null ? live.filesDone() : r.filesCopied;
         return new RunResponse(r.id, r.vmId, r.jobId, r.repositoryId, r.scheduledFor, r.status.name(), r.phase, r.requestedMode, r.mode,
                 r.writer, r.consistency, r.node, r.createdAt, r.startedAt, r.finishedAt, r.downtimeMillis, r.phaseMillis,
-                bytesTotal, bytesCopied, filesTotal, filesCopied, r.restorePointId, r.error, ProgressResponse.of(live));
+                bytesTotal, bytesCopied, filesTotal, filesCopied, r.restorePointId, r.error, r.changeTracking, r.changeTrackingReason, r.bytesRead, r.bytesWritten,
+                r.bytesShared, ProgressResponse.of(live));
     }
 }
