@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The content digest kept for every file: SHA-256 over the SHA-256 of each 1 MiB chunk, in order
@@ -17,7 +18,8 @@ public final class ContentDigest {
     public static final String ALGORITHM = "sha256-chunked-1MiB";
     public static final int CHUNK = 1 << 20;
 
-    private static final byte[] ZERO_CHUNK_DIGEST = sha256().digest(new byte[CHUNK]);
+    /** The copier's chunk lists share this one array for every zero chunk (a sparse disk's are mostly zero), so no one may change it. */
+    static final byte[] ZERO_CHUNK_DIGEST = sha256().digest(new byte[CHUNK]);
 
     private final MessageDigest outer = sha256();
     private final MessageDigest inner = sha256();
@@ -70,6 +72,30 @@ public final class ContentDigest {
             filled = 0;
         }
         return HexFormat.of().formatHex(outer.digest());
+    }
+
+    /** The digest of a whole 1 MiB chunk of zeros, the most common chunk of a sparse VM disk. */
+    public static byte[] zeroChunkDigest() {
+        return ZERO_CHUNK_DIGEST.clone();
+    }
+
+    /** Whether {@code chunkDigest} is that of a whole chunk of zeros. */
+    public static boolean isZeroChunk(byte[] chunkDigest) {
+        return MessageDigest.isEqual(ZERO_CHUNK_DIGEST, chunkDigest);
+    }
+
+    /** The content digest of a file from its chunk digests, in order, without reading it. */
+    public static String fold(List<byte[]> chunkDigests) {
+        MessageDigest folded = sha256();
+        for (byte[] chunkDigest : chunkDigests) {
+            folded.update(chunkDigest);
+        }
+        return HexFormat.of().formatHex(folded.digest());
+    }
+
+    /** How many chunk digests a file of {@code size} bytes has. */
+    public static long chunkCount(long size) {
+        return (size + CHUNK - 1) / CHUNK;
     }
 
     public static byte[] chunkDigest(ByteBuffer chunk) {

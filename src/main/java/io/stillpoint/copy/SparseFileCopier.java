@@ -7,7 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -60,17 +63,29 @@ final class SparseFileCopier {
     }
 
     /**
-     * Copies {@code size} bytes from {@code in} to the new, empty {@code out}; returns the digest's hex.
+     * What copying one file did.
+     *
+     * @param sha256 the {@link ContentDigest} as hex
+     * @param chunkDigests the digest of every chunk in order; zero chunks share one array
+     * @param bytesRead bytes read from the source (holes are not read)
+     * @param bytesWritten bytes written to the target
+     */
+    record FileCopy(String sha256, List<byte[]> chunkDigests, long bytesRead, long bytesWritten) {}
+
+    /**
+     * Copies {@code size} bytes from {@code in} to the new, empty {@code out}.
      *
      * @param durable whether the copy will be synced to disk, so writeback should start early
      */
-    String copy(Path source, FileChannel in, Path target, FileChannel out, long size, boolean durable)
+    FileCopy copy(Path source, FileChannel in, Path target, FileChannel out, long size, boolean durable)
             throws IOException {
         boolean mapped = size > CHUNK;
         try (DataExtents extents = mapped ? attributes.extents(source, size) : null;
                 Writeback writeback = durable && size > Writeback.STEP ? attributes.writeback(target) : null;
                 OrderedDigest digest = new OrderedDigest()) {
             Ranges ranges = new Ranges();
+            long read = 0;
+            long written = 0;
             long dataEnd = 0;
             long offset = 0;
             while (offset < size) {
@@ -91,6 +106,7 @@ final class SparseFileCopier {
                     continue;
                 }
                 dataRanges(extents, offset, length, ranges);
+                read += ranges.bytes();
                 ByteBuffer buffer = null;
                 ByteBuffer chunk;
                 if (mapped) {
@@ -118,6 +134,7 @@ final class SparseFileCopier {
                         }
                         dataEnd = ranges.end[r];
                     }
+                    written += ranges.bytes();
                     if (writeback != null) {
                         writeback.written(dataEnd);
                     }
@@ -133,7 +150,8 @@ final class SparseFileCopier {
             if (dataEnd < size) {
                 attributes.setSize(target, size);
             }
-            return digest.hex();
+            String sha256 = digest.hex();
+            return new FileCopy(sha256, digest.chunkDigests(), read, written);
         }
     }
 
@@ -230,6 +248,14 @@ final class SparseFileCopier {
             end[count] = to;
             count++;
         }
+
+        long bytes() {
+            long total = 0;
+            for (int r = 0; r < count; r++) {
+                total += end[r] - start[r];
+            }
+            return total;
+        }
     }
 
     /**
@@ -291,6 +317,7 @@ final class SparseFileCopier {
         private record Step(long zeroChunks, byte[] done, Future<byte[]> hashing, int length, Window window) {}
 
         private final ContentDigest digest = new ContentDigest();
+        private final List<byte[]> chunkDigests = new ArrayList<>();
         private final ArrayDeque<Step> pending = new ArrayDeque<>();
         private int hashing;
         private Window current;
@@ -366,9 +393,18 @@ final class SparseFileCopier {
         private void fold(Step step, byte[] chunkDigest) {
             if (chunkDigest == null) {
                 digest.updateZeroChunks(step.zeroChunks);
+                for (long i = 0; i < step.zeroChunks; i++) {
+                    chunkDigests.add(ContentDigest.ZERO_CHUNK_DIGEST);
+                }
             } else {
                 digest.updateChunkDigest(chunkDigest, step.length);
+                chunkDigests.add(chunkDigest);
             }
+        }
+
+        /** Every chunk's digest in file order, once {@link #hex} has folded them all. */
+        List<byte[]> chunkDigests() {
+            return Collections.unmodifiableList(chunkDigests);
         }
 
         private static byte[] await(Future<byte[]> hashing) throws IOException {

@@ -17,7 +17,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -106,7 +108,12 @@ public final class TreeCopier {
         private final Set<String> freshDirectories = new HashSet<>();
         private final List<CopiedEntry> copied = Collections.synchronizedList(new ArrayList<>());
         private final List<SkippedEntry> skipped = Collections.synchronizedList(new ArrayList<>());
+        private final Map<String, List<byte[]>> chunkDigests = new ConcurrentHashMap<>();
+        private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
         private final AtomicLong bytesCopied = new AtomicLong();
+        private final AtomicLong bytesRead = new AtomicLong();
+        private final AtomicLong bytesWritten = new AtomicLong();
+        private final AtomicLong bytesShared = new AtomicLong();
         private final AtomicLong filesCopied = new AtomicLong();
         private final ProgressMeter progress;
         private final ExecutorService workers;
@@ -159,7 +166,10 @@ public final class TreeCopier {
             List<SkippedEntry> skips = new ArrayList<>(skipped);
             skips.sort(Comparator.comparing(SkippedEntry::path)
                     .thenComparing(SkippedEntry::attribute, Comparator.nullsFirst(Comparator.naturalOrder())));
-            return new CopyResult(entries, skips, bytesCopied.get(), filesCopied.get(), elapsed);
+            List<String> sortedNotes = new ArrayList<>(notes);
+            sortedNotes.sort(null);
+            return new CopyResult(entries, skips, bytesCopied.get(), filesCopied.get(), elapsed, bytesRead.get(),
+                    bytesWritten.get(), bytesShared.get(), new TreeMap<>(chunkDigests), sortedNotes);
         }
 
         private void checkpoint() {
@@ -275,14 +285,21 @@ public final class TreeCopier {
             try (FileChannel in = FileChannel.open(e.source(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                     FileChannel out = attributes.createFile(dst)) {
                 long size = in.size();
-                String sha256 = files.copy(e.source(), in, dst, out, size, options.fsync());
+                SparseFileCopier.FileCopy copy = files.copy(e.source(), in, dst, out, size, options.fsync());
                 if (durable != null) {
                     durable.written(out);
                 }
                 attributes.apply(e, extended, dst, losses(e.path()));
-                bytesCopied.addAndGet(size);
-                return entry(e, EntryType.FILE, size, sha256, null);
+                return copied(e, size, copy);
             }
+        }
+
+        private CopiedEntry copied(SourceTree.Entry e, long size, SparseFileCopier.FileCopy copy) {
+            bytesCopied.addAndGet(size);
+            bytesRead.addAndGet(copy.bytesRead());
+            bytesWritten.addAndGet(copy.bytesWritten());
+            chunkDigests.put(e.path(), copy.chunkDigests());
+            return entry(e, EntryType.FILE, size, copy.sha256(), null);
         }
 
         private void linkLaterNames() throws IOException {

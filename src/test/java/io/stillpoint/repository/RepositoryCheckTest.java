@@ -3,9 +3,12 @@ package io.stillpoint.repository;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stillpoint.copy.ContentDigest;
 import io.stillpoint.fs.NotOwnedException;
 import io.stillpoint.fs.OwnedFolder;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -111,6 +114,9 @@ class RepositoryCheckTest {
         RepositoryReport report = RepositoryCheck.run(repository, catalog(Set.of(gone, noManifest, kept), Set.of()), true);
 
         assertThat(report.missing()).containsExactlyInAnyOrder(gone, noManifest);
+        assertThat(report.leftovers()).isEmpty();
+        assertThat(report.unknown()).containsExactly(noManifest);
+        assertThat(repository.path().resolve(kept).resolve(ChunkIndex.FILE)).exists();
         assertThat(repository.path().resolve(noManifest)).isDirectory();
     }
 
@@ -166,7 +172,7 @@ class RepositoryCheckTest {
         return new RepositoryCheck.Catalog(points, deleted, run -> false);
     }
 
-    /** A finished restore point with its manifest, as a run leaves it. */
+    /** A finished restore point with its chunk index and manifest, as a run leaves it. */
     private String point(UUID id) throws IOException {
         String relative = vm + "/" + id;
         Path point = Files.createDirectories(repository.path().resolve(relative).resolve(RepositoryLayout.FILES));
@@ -174,6 +180,8 @@ class RepositoryCheckTest {
         Manifest manifest = new Manifest(Manifest.FORMAT, id, new ManifestVm(UUID.fromString(vm), "db01", "ref",
                 "demo", "simulated", "Debian 12", 1024, false), Instant.now(), "pause", "crash", "simulated",
                 "sha256", Map.of(), 4, 1, List.of());
+        ChunkIndex.write(repository.path().resolve(relative),
+                Map.of("files/disk.vhdx", List.of(ContentDigest.chunkDigest(ByteBuffer.wrap("data".getBytes(StandardCharsets.UTF_8))))));
         Files.write(repository.path().resolve(relative).resolve(RepositoryLayout.MANIFEST), ManifestCodec.encode(manifest));
         return relative;
     }

@@ -115,6 +115,11 @@ public final class FaultySnapshotWriter implements SnapshotWriter {
         }
 
         @Override
+        public ChangeTracking changesSince(Map<String, String> previousFacts) {
+            return delegate.changesSince(previousFacts);
+        }
+
+        @Override
         public void close() {
             trip(Step.RELEASE);
             delegate.close();

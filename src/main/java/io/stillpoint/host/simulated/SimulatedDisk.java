@@ -23,6 +23,7 @@ final class SimulatedDisk implements AutoCloseable {
     private final ReopeningChannel base;
     private final int journalBlocks;
     private DifferencingDisk overlay;
+    private WriteTracking tracking;
     /** The guest's memory of this disk: the sequence number of its next block. */
     private long nextSequence = 1;
 
@@ -99,6 +100,20 @@ final class SimulatedDisk implements AutoCloseable {
         nextSequence = seq + 1;
     }
 
+    /** Writes {@code data} at {@code offset} as the guest would: tracked, and into the overlay if there is one. */
+    void writeGuestData(long offset, byte[] data) throws IOException {
+        long size = base.get().size();
+        if (offset < 0 || offset > size - data.length) {
+            throw new IOException(data.length + " bytes at " + offset + " do not fit in " + fileName() + " (" + size
+                    + " bytes)");
+        }
+        write(offset, ByteBuffer.wrap(data));
+    }
+
+    void track(WriteTracking into) {
+        tracking = into;
+    }
+
     void force() throws IOException {
         if (overlay != null) {
             overlay.force();
@@ -144,6 +159,7 @@ final class SimulatedDisk implements AutoCloseable {
     }
 
     private void write(long offset, ByteBuffer data) throws IOException {
+        tracking.record(fileName(), offset, data.remaining());
         if (overlay != null) {
             overlay.append(offset, data);
         } else {

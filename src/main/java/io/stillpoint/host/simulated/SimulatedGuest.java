@@ -54,18 +54,23 @@ final class SimulatedGuest {
     private final GuestConfig config;
     private final Path directory;
     private final List<SimulatedDisk> disks;
+    private final WriteTracking tracking;
     private final EnumSet<SimulatedOperation> armedFailures = EnumSet.noneOf(SimulatedOperation.class);
     private GuestState state;
     private boolean frozen;
     private ActiveDiversion diversion;
 
     private SimulatedGuest(String hostName, GuestConfig config, Path directory, List<SimulatedDisk> disks,
-            GuestState state) {
+            WriteTracking tracking, GuestState state) {
         this.hostName = hostName;
         this.config = config;
         this.directory = directory;
         this.disks = disks;
+        this.tracking = tracking;
         this.state = state;
+        for (SimulatedDisk disk : disks) {
+            disk.track(tracking);
+        }
     }
 
     /**
@@ -139,9 +144,10 @@ final class SimulatedGuest {
     /**
      * Opens a guest folder as a restarted host finds it: leftovers of a crash are settled first
      * (temp files deleted, differencing disks merged, stale saved memory dropped), then the guest's RAM
-     * is rebuilt the way the guest itself would, from its disks or its saved memory.
+     * is rebuilt the way the guest itself would, from its disks or its saved memory. The record of its
+     * writes comes from the host's folder {@code hostRoot}.
      */
-    static SimulatedGuest load(String hostName, Path directory) throws IOException {
+    static SimulatedGuest load(String hostName, Path hostRoot, Path directory) throws IOException {
         Path machines = directory.resolve(MACHINES);
         Path configFile = configFile(machines);
         GuestConfig config = GuestConfig.read(configFile);
@@ -160,7 +166,8 @@ final class SimulatedGuest {
                 disks.add(disk);
                 mergeLeftovers(disk);
             }
-            SimulatedGuest guest = new SimulatedGuest(hostName, config, directory, disks, state);
+            SimulatedGuest guest = new SimulatedGuest(hostName, config, directory, disks,
+                    WriteTracking.open(hostRoot, config.id()), state);
             guest.recoverMemory();
             return guest;
         } catch (IOException | RuntimeException e) {
@@ -234,6 +241,31 @@ final class SimulatedGuest {
             sequences.put(disk.fileName(), disk.lastSequence());
         }
         return sequences;
+    }
+
+    /**
+     * Writes {@code data} into a disk as the guest would, so tracked like the guest's own writes: into the
+     * differencing disk while a snapshot is held, else into the base. A guest whose memory is saved writes
+     * nothing until it is started.
+     */
+    synchronized void writeGuestData(String diskFileName, long offset, byte[] data) {
+        if (state == GuestState.SAVED) {
+            throw new HostException("guest '" + config.name() + "' on host '" + hostName
+                    + "' is SAVED; start it before it writes");
+        }
+        SimulatedDisk disk = disks.stream().filter(d -> d.fileName().equals(diskFileName)).findFirst()
+                .orElseThrow(() -> new HostException("guest '" + config.name() + "' on host '" + hostName
+                        + "' has no disk '" + diskFileName + "'"));
+        try {
+            disk.writeGuestData(offset, data);
+        } catch (IOException e) {
+            throw failure("writing into disk '" + diskFileName + "'", e);
+        }
+    }
+
+    /** The recording generation misses writes from now on, e.g. as the guest's disks were replaced. */
+    synchronized void loseTracking(String reason) {
+        tracking.lose(reason);
     }
 
     synchronized void failNext(SimulatedOperation operation) {
@@ -348,7 +380,9 @@ final class SimulatedGuest {
             throw e;
         }
         diversion = new ActiveDiversion(snapshotId, diverted);
-        return new Diversion(snapshotId, sequences, overlays);
+        // The snapshot instant, with no guest write possible under this lock: writes from here on are the
+        // new generation's, whether they land in the differencing disks or, after the merge, in the base.
+        return new Diversion(snapshotId, sequences, overlays, tracking.handOver());
     }
 
     /**
@@ -411,8 +445,17 @@ final class SimulatedGuest {
         }
     }
 
-    /** Closes the disk files; the guest's state stays as persisted, as a VM outlives its management service. */
+    /**
+     * Saves the record of the guest's writes and closes the disk files; the guest's state stays as
+     * persisted, as a VM outlives its management service.
+     */
     synchronized void close() {
+        try {
+            tracking.save();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "guest '" + config.name() + "': record of its writes not saved,"
+                    + " its next snapshot will not be change-tracked", e);
+        }
         for (SimulatedDisk disk : disks) {
             closeQuietly(disk);
         }

@@ -161,7 +161,8 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
         stale.close();
         try {
-            SimulatedGuest fresh = SimulatedGuest.load(name, info.directory());
+            SimulatedGuest fresh = SimulatedGuest.load(name, root, info.directory());
+            fresh.loseTracking("tracking lost: the guest's files were replaced (reloaded after a restore)");
             fresh.settleAfterRestore();
             guests.put(fresh.id(), fresh);
         } catch (IOException e) {
@@ -206,6 +207,15 @@ public final class SimulatedHypervisor implements Hypervisor {
     /** Per disk file name, the sequence number of the guest's last write (0 before its first). */
     public Map<String, Long> currentSequences(String ref) {
         return find(ref).sequences();
+    }
+
+    /**
+     * Writes {@code data} at {@code offset} of the guest's disk {@code diskFileName} as the guest itself
+     * would, tracked like its own writes; while a snapshot is held the write goes to the differencing disk.
+     * Works whether the guest is RUNNING, PAUSED or OFF, not while it is SAVED.
+     */
+    public void writeGuestData(String ref, String diskFileName, long offset, byte[] data) {
+        find(ref).writeGuestData(diskFileName, offset, data);
     }
 
     /** Makes the next {@code operation} on the guest throw a transient {@link HostException}, changing nothing. */
@@ -262,7 +272,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     private SimulatedGuest open(Path directory) throws IOException {
-        SimulatedGuest guest = SimulatedGuest.load(name, directory);
+        SimulatedGuest guest = SimulatedGuest.load(name, root, directory);
         guests.put(guest.id(), guest);
         return guest;
     }

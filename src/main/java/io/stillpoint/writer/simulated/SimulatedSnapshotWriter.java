@@ -7,7 +7,10 @@ import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.simulated.Diversion;
 import io.stillpoint.host.simulated.SimulatedHypervisor;
+import io.stillpoint.host.simulated.WriteRecord;
 import io.stillpoint.writer.AbstractSnapshot;
+import io.stillpoint.writer.ChangeTracking;
+import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -23,6 +26,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -43,6 +47,15 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
     public static final String FACT_SNAPSHOT_ID = "snapshot.id";
     /** Followed by a disk file name: the guest's last write to that disk before the snapshot instant. */
     public static final String FACT_SEQUENCE_PREFIX = "sequence.";
+    /**
+     * The tracking generation the snapshot started: it records the guest's writes after this snapshot, so a
+     * later snapshot that ends it can say what changed since this one.
+     */
+    public static final String FACT_TRACKING_GENERATION = "tracking.generation";
+    /** How {@link Snapshot#changesSince} tracked the changes. */
+    public static final String TRACKING_KIND = "differencing";
+    static final String OLDER = "previous point is older than the last snapshot of this guest (a snapshot for"
+            + " another repository or a failed run came in between)";
     /** What a snapshot folder's marker says it is for. */
     static final String PURPOSE = "simulated-snapshot";
     /** The view inside a snapshot's folder, apart from the marker, which is no file of the guest. */
@@ -157,7 +170,8 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
                 Map<String, String> facts = new LinkedHashMap<>();
                 facts.put(FACT_SNAPSHOT_ID, id);
                 diversion.sequences().forEach((disk, seq) -> facts.put(FACT_SEQUENCE_PREFIX + disk, Long.toString(seq)));
-                return new SimulatedSnapshot(host, guest, id, made, instant, view, facts);
+                facts.put(FACT_TRACKING_GENERATION, diversion.writes().generation());
+                return new SimulatedSnapshot(host, guest, id, made, instant, view, facts, diversion.writes());
             } catch (IOException | RuntimeException e) {
                 if (folder != null) {
                     try {
@@ -183,15 +197,50 @@ public final class SimulatedSnapshotWriter implements SnapshotWriter {
         private final GuestInfo guest;
         private final String id;
         private final OwnedFolder folder;
+        private final WriteRecord writes;
         private boolean released;
 
         SimulatedSnapshot(SimulatedHypervisor host, GuestInfo guest, String id, OwnedFolder folder, Instant instant,
-                Path view, Map<String, String> facts) {
+                Path view, Map<String, String> facts, WriteRecord writes) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.id = id;
             this.folder = folder;
+            this.writes = writes;
+        }
+
+        /**
+         * Tracked only when {@code previousFacts} name the generation this snapshot ended, and that
+         * generation saw every write: then each disk's written blocks are all that differs from the earlier
+         * snapshot's copy. The guest's other files are small and replaced whole, so they are compared.
+         */
+        @Override
+        public ChangeTracking changesSince(Map<String, String> previousFacts) {
+            if (writes.untrackedReason() != null) {
+                return new ChangeTracking.Untracked(writes.untrackedReason());
+            }
+            String previous = previousFacts.get(FACT_TRACKING_GENERATION);
+            if (previous == null) {
+                return new ChangeTracking.Untracked("the previous point records no tracking generation");
+            }
+            if (!previous.equals(writes.ended())) {
+                return new ChangeTracking.Untracked(OLDER);
+            }
+            Map<String, ChangedRanges> files = new LinkedHashMap<>();
+            try {
+                for (Path disk : guest.disks()) {
+                    String name = disk.getFileName().toString();
+                    String relative = guest.directory().relativize(disk).toString().replace('\\', '/');
+                    List<ChangedRanges.Range> ranges = writes.written().getOrDefault(name, List.of()).stream()
+                            .map(extent -> new ChangedRanges.Range(extent.offset(), extent.length()))
+                            .toList();
+                    files.put(relative, new ChangedRanges(ranges, Files.size(view().root().resolve(relative))));
+                }
+            } catch (IOException e) {
+                return new ChangeTracking.Untracked("the view's disks could not be measured: " + e.getMessage());
+            }
+            return new ChangeTracking.Tracked(TRACKING_KIND, files);
         }
 
         /**

@@ -8,6 +8,7 @@ import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
 import io.stillpoint.testing.SimulatedLab;
+import io.stillpoint.writer.ChangeTracking;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.simulated.SimulatedSnapshotWriter;
 import java.io.BufferedReader;
@@ -36,10 +37,12 @@ class SimulatedHostCrashTest {
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String ref;
+        String generation;
         try (BufferedReader out = new BufferedReader(
                 new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
             ref = out.readLine();
             assertThat(ref).as("guest ref printed by the server").isNotNull();
+            generation = out.readLine();
             assertThat(out.readLine()).isEqualTo("writing into the snapshot");
         } finally {
             server.destroyForcibly();
@@ -60,6 +63,12 @@ class SimulatedHostCrashTest {
             assertThat(root.resolve(".snapshots")).isEmptyDirectory();
             awaitWrites(host, ref, host.currentSequences(ref), 200);
             assertDisksIntact(host, ref);
+            try (Snapshot next = snapshotWhilePaused(host, guest)) {
+                assertThat(next.changesSince(Map.of(SimulatedSnapshotWriter.FACT_TRACKING_GENERATION, generation)))
+                        .as("the killed server's generation lost the writes it had not saved")
+                        .isEqualTo(new ChangeTracking.Untracked(
+                                "tracking lost: the simulated host stopped without saving it"));
+            }
         }
     }
 
@@ -69,7 +78,7 @@ class SimulatedHostCrashTest {
         GuestInfo guest = host.create(SimulatedLab.spec("db01", true, 2));
         System.out.println(guest.ref());
         awaitWrites(host, guest.ref(), Map.of(), 100);
-        snapshotWhilePaused(host, guest);
+        System.out.println(snapshotWhilePaused(host, guest).facts().get(SimulatedSnapshotWriter.FACT_TRACKING_GENERATION));
         awaitWrites(host, guest.ref(), host.currentSequences(guest.ref()), 300);
         System.out.println("writing into the snapshot");
         System.out.flush();
