@@ -13,7 +13,7 @@ import java.util.Arrays;
 /**
  * The few Linux calls the JDK does not offer: SEEK_DATA/SEEK_HOLE, early writeback, syncing a whole
  * file system, growing a file without writing, every xattr namespace (the JDK reaches only
- * {@code user.*}), {@code lchown} and nanosecond {@code utimensat} on links. Sizes are {@code long} because Stillpoint runs on 64-bit Linux only.
+ * {@code user.*}), {@code lchown} and nanosecond {@code utimensat} on links, reflink clones ({@code FICLONE}) and punching holes. Sizes are {@code long} because Stillpoint runs on 64-bit Linux only.
  *
  * <p>Paths are passed as NUL-terminated bytes in the JDK's own file-name encoding, so a name the JDK
  * listed reaches the kernel unchanged whatever JNA's string encoding is.
@@ -47,6 +47,10 @@ final class LibC {
 
         int utimensat(int dirfd, byte[] path, long[] times, int flags);
 
+        int ioctl(int fd, long request, int argument);
+
+        int fallocate(int fd, int mode, long offset, long length);
+
         String strerror(int errno);
     }
 
@@ -67,6 +71,11 @@ final class LibC {
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
+    /** {@code _IOW(0x94, 9, int)}: make the target share the source's blocks (reflink). */
+    static final long FICLONE = 0x40049409L;
+    static final int FALLOC_FL_KEEP_SIZE = 1;
+    static final int FALLOC_FL_PUNCH_HOLE = 2;
+
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EACCES = 13;
@@ -75,6 +84,8 @@ final class LibC {
     static final int ENODATA = 61;
     static final int ENXIO = 6;
     static final int EOPNOTSUPP = 95;
+    static final int EXDEV = 18;
+    static final int ENOTTY = 25;
 
     private static final Charset FILE_NAMES = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 

@@ -159,7 +159,7 @@ final class SparseFileCopier {
      * The data ranges of the chunk at {@code offset}, taken from the bandwidth limit: everything without
      * {@code extents}, else the parts of the extents that fall in the chunk.
      */
-    private void dataRanges(DataExtents extents, long offset, int length, Ranges ranges) throws IOException {
+    void dataRanges(DataExtents extents, long offset, int length, Ranges ranges) throws IOException {
         long end = offset + length;
         long position = offset;
         ranges.count = 0;
@@ -178,7 +178,7 @@ final class SparseFileCopier {
     }
 
     /** A mapped file shrinking under the copy faults in the JVM rather than returning a short read. */
-    private static boolean isZero(Path source, ByteBuffer chunk, int length) throws IOException {
+    static boolean isZero(Path source, ByteBuffer chunk, int length) throws IOException {
         try {
             return chunk.mismatch(ZEROS.slice(0, length)) == -1;
         } catch (InternalError e) {
@@ -200,7 +200,7 @@ final class SparseFileCopier {
     }
 
     /** Fills {@code buffer[0, length)} with the logical content at {@code offset}: {@code ranges} read, the rest zero. */
-    private static void readChunk(Path source, FileChannel in, ByteBuffer buffer, long offset, int length,
+    static void readChunk(Path source, FileChannel in, ByteBuffer buffer, long offset, int length,
             Ranges ranges) throws IOException {
         long position = offset;
         for (int r = 0; r < ranges.count; r++) {
@@ -227,14 +227,14 @@ final class SparseFileCopier {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer from, long position) throws IOException {
+    static void writeFully(FileChannel out, ByteBuffer from, long position) throws IOException {
         while (from.hasRemaining()) {
             out.write(from, position + from.position());
         }
     }
 
     /** The data ranges of one chunk; usually one, up to one per file-system block. */
-    private static final class Ranges {
+    static final class Ranges {
         long[] start = new long[4];
         long[] end = new long[4];
         int count;

@@ -1,8 +1,10 @@
 package io.stillpoint.copy;
 
 import io.stillpoint.fs.NoFollowDelete;
+import io.stillpoint.writer.ChangedRanges;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -70,24 +72,64 @@ public final class TreeCopier {
     }
 
     /**
-     * Copies the tree under {@code source} into {@code target}, which is created if missing.
+     * Copies the tree under {@code source} into {@code target}, which is created if missing: a full copy.
      *
      * @throws CopyException naming the file that could not be read or written, and why
      * @throws CancellationException when {@code cancel} was signalled
      */
     public CopyResult copy(Path source, Path target, CopyListener listener, CancellationSignal cancel)
             throws IOException {
+        return copy(source, target, listener, cancel, null);
+    }
+
+    /**
+     * Copies the tree under {@code source} into {@code target}, sharing unchanged data with the previous restore
+     * point's copy of the same tree as {@code baseline} says ({@link Sharing}). Files the baseline does not know
+     * are copied whole. Nothing under {@link Baseline#root()} is ever written or has its attributes changed.
+     * Progress still runs over every file's whole logical size, read or not.
+     *
+     * @param baselineOrNull {@code null} for a full copy, as {@link #copy(Path, Path, CopyListener, CancellationSignal)}
+     * @throws CopyException naming the file that could not be read or written, and why, or when the target and
+     *     the baseline's root overlap
+     * @throws CancellationException when {@code cancel} was signalled
+     */
+    public CopyResult copy(Path source, Path target, CopyListener listener, CancellationSignal cancel,
+            Baseline baselineOrNull) throws IOException {
         long started = System.nanoTime();
         cancel.throwIfCancelled();
         if (target.toAbsolutePath().normalize().startsWith(source.toAbsolutePath().normalize())) {
             throw new CopyException(target, "the target lies inside the source", null);
         }
+        Path previousRoot = baselineOrNull == null ? null : previousRoot(baselineOrNull, target);
         AttributeStrategy strategy = attributes.choose(source, target);
         SourceTree tree = SourceTree.scan(source, strategy, cancel);
-        try (Run run = new Run(tree, strategy, target, listener, cancel)) {
+        try (Run run = new Run(tree, strategy, target, listener, cancel, previousRoot == null ? null : baselineOrNull,
+                previousRoot)) {
             run.execute();
             return run.result(Duration.ofNanos(System.nanoTime() - started));
         }
+    }
+
+    /**
+     * The baseline root's real path, or {@code null} when it is gone (then the copy is a full one). Compared by
+     * real path with the target, so that no link can make the copy write into the previous point.
+     */
+    private static Path previousRoot(Baseline baseline, Path target) throws IOException {
+        Path root;
+        try {
+            root = baseline.root().toRealPath();
+        } catch (NoSuchFileException gone) {
+            return null;
+        }
+        Path existing = target.toAbsolutePath().normalize();
+        while (existing.getParent() != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            existing = existing.getParent();
+        }
+        Path realTarget = existing.toRealPath().resolve(existing.relativize(target.toAbsolutePath().normalize()));
+        if (realTarget.startsWith(root) || root.startsWith(realTarget)) {
+            throw new CopyException(target, "the target and the previous point's copy " + root + " overlap", null);
+        }
+        return root;
     }
 
     /** Thrown in the other threads once one entry has failed, so they stop at their next chunk. */
@@ -120,10 +162,15 @@ public final class TreeCopier {
         private final ExecutorService hashers;
         private final SparseFileCopier files;
         private final AttributeStrategy.Durability durable;
+        private final Baseline baseline;
+        private final Path previousRoot;
+        private final SharingCopier sharer;
         private volatile boolean aborted;
 
         Run(SourceTree tree, AttributeStrategy attributes, Path target, CopyListener listener,
-                CancellationSignal cancel) {
+                CancellationSignal cancel, Baseline baseline, Path previousRoot) {
+            this.baseline = baseline;
+            this.previousRoot = previousRoot;
             this.tree = tree;
             this.attributes = attributes;
             this.target = target;
@@ -144,6 +191,7 @@ public final class TreeCopier {
             this.files = new SparseFileCopier(attributes, hashers, Throttle.of(options.bandwidthBytesPerSecond()),
                     progress, this::checkpoint);
             this.durable = options.fsync() ? attributes.durability() : null;
+            this.sharer = new SharingCopier(attributes, files, progress, this::checkpoint);
         }
 
         void execute() throws IOException {
@@ -282,9 +330,32 @@ public final class TreeCopier {
 
         private CopiedEntry copyFile(SourceTree.Entry e, Path dst) throws IOException {
             Map<String, byte[]> extended = attributes.extended(e);
+            Path previousCopy = previousCopy(e.path());
+            PreviousFile previous = previousCopy == null ? null : baseline.files().get(e.path());
+            ChangedRanges changed = previous == null || baseline.changes() == null ? null : baseline.changes().get(e.path());
+            if (previous != null && baseline.sharing() == Sharing.LINK) {
+                CopiedEntry linked = link(e, extended, dst, previousCopy, previous, changed);
+                if (linked != null) {
+                    return linked;
+                }
+            }
             try (FileChannel in = FileChannel.open(e.source(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                     FileChannel out = attributes.createFile(dst)) {
                 long size = in.size();
+                if (previous != null && baseline.sharing() == Sharing.CLONE) {
+                    String[] whyNot = new String[1];
+                    SharingCopier.Shared shared = sharer.cloneAndPatch(e.source(), in, dst, previousCopy, previous,
+                            changed, whyNot);
+                    if (shared != null) {
+                        if (durable != null) {
+                            durable.written(out);
+                        }
+                        attributes.apply(e, extended, dst, losses(e.path()));
+                        bytesShared.addAndGet(shared.bytesShared());
+                        return copied(e, size, shared.copy());
+                    }
+                    notes.add(e.path() + ": copied whole, not cloned from the previous point: " + whyNot[0]);
+                }
                 SparseFileCopier.FileCopy copy = files.copy(e.source(), in, dst, out, size, options.fsync());
                 if (durable != null) {
                     durable.written(out);
@@ -294,12 +365,74 @@ public final class TreeCopier {
             }
         }
 
+        /**
+         * A hard link to the previous copy when the file is unchanged in content and metadata, else {@code null}
+         * (the caller copies it whole). Nothing is set on the linked inode: it belongs to a committed point.
+         */
+        private CopiedEntry link(SourceTree.Entry e, Map<String, byte[]> extended, Path dst, Path previousCopy,
+                PreviousFile previous, ChangedRanges changed) throws IOException {
+            long[] read = {0};
+            boolean same = sharer.canLink(e, extended, previousCopy, previous, changed, read);
+            bytesRead.addAndGet(read[0]);
+            if (!same) {
+                return null;
+            }
+            try {
+                Files.createLink(dst, previousCopy);
+            } catch (FileSystemException refused) {
+                // E.g. EMLINK: an inode shared by tens of thousands of points takes no more names.
+                notes.add(e.path() + ": copied whole, not linked to the previous point: " + refused.getMessage());
+                return null;
+            }
+            progress.addBytes(previous.size());
+            bytesCopied.addAndGet(previous.size());
+            bytesShared.addAndGet(dataBytes(previous));
+            chunkDigests.put(e.path(), previous.chunkDigests());
+            return entry(e, EntryType.FILE, previous.size(), previous.sha256(), null);
+        }
+
+        /**
+         * The previous point's copy of {@code path} when the baseline knows it and it is still a regular file of
+         * the recorded size in a folder that really lies in the previous point; else {@code null}.
+         */
+        private Path previousCopy(String path) throws IOException {
+            PreviousFile previous = baseline == null ? null : baseline.files().get(path);
+            if (previous == null) {
+                return null;
+            }
+            Path candidate = previousRoot.resolve(path);
+            Path folder;
+            try {
+                folder = candidate.getParent().toRealPath();
+            } catch (NoSuchFileException gone) {
+                return null;
+            }
+            if (!folder.startsWith(previousRoot)) {
+                return null;
+            }
+            Path file = folder.resolve(candidate.getFileName());
+            BasicFileAttributes found = lstat(file);
+            return found != null && found.isRegularFile() && found.size() == previous.size() ? file : null;
+        }
+
         private CopiedEntry copied(SourceTree.Entry e, long size, SparseFileCopier.FileCopy copy) {
             bytesCopied.addAndGet(size);
             bytesRead.addAndGet(copy.bytesRead());
             bytesWritten.addAndGet(copy.bytesWritten());
             chunkDigests.put(e.path(), copy.chunkDigests());
             return entry(e, EntryType.FILE, size, copy.sha256(), null);
+        }
+
+        /** Logical bytes of the chunks that hold data. */
+        private static long dataBytes(PreviousFile previous) {
+            long bytes = 0;
+            List<byte[]> chunks = previous.chunkDigests();
+            for (int i = 0; i < chunks.size(); i++) {
+                if (!ContentDigest.isZeroChunk(chunks.get(i))) {
+                    bytes += Math.min(ContentDigest.CHUNK, previous.size() - (long) i * ContentDigest.CHUNK);
+                }
+            }
+            return bytes;
         }
 
         private void linkLaterNames() throws IOException {
