@@ -16,8 +16,12 @@ public final class BlockClone {
     /**
      * Whether files in {@code directory} can share blocks: tries {@code FICLONE} between two files it
      * creates there (generated names, {@code O_EXCL}) and removes them again, also when the try fails.
+     * False without asking on a file store without POSIX attributes (Windows), where there is no libc.
      */
     public static boolean probe(Path directory) throws IOException {
+        if (!Files.getFileStore(directory).supportsFileAttributeView("unix")) {
+            return false;
+        }
         String name = ".stillpoint-clone-probe-" + UUID.randomUUID();
         Path source = directory.resolve(name + ".a");
         Path target = directory.resolve(name + ".b");

@@ -53,6 +53,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       system (see {@link TargetSync}), elsewhere each file forced as it is written.
  * </ol>
  *
+ * <p>With a {@link Baseline}, the previous restore point's copy of the same tree, a file it knows is shared
+ * with its previous copy rather than copied ({@link Sharing}; {@link SharingCopier} does it): the phases stay
+ * the same, only step 3 writes less, and the previous copy is never written.
+ *
  * <p>On failure or cancellation the copy stops every thread before it throws; the partial target is
  * left for the caller to remove.
  */

@@ -1,6 +1,7 @@
 package io.stillpoint.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stillpoint.repository.ChunkIndex;
 import io.stillpoint.repository.Manifest;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -165,6 +167,47 @@ class IncrementalCopyTest {
 
             assertCopyOf(vm, fs.mountPoint().resolve("point2/files"), result);
         }
+    }
+
+    @Test
+    void aCancelledIncrementalCopyStopsAndLeavesThePreviousCopyAsItWas() throws Exception {
+        try (LoopFileSystem fs = LoopFileSystem.create(LoopFileSystem.Type.BTRFS, 512L * MIB)) {
+            Path vm = fs.mountPoint().resolve("vm");
+            source(vm, new Random(11));
+            Path point1 = fs.mountPoint().resolve("point1");
+            CopyResult first = copier().copy(vm, point1.resolve("files"), CopyListener.NONE, new CancellationSignal());
+            Baseline baseline = baseline(point1, first, Sharing.CLONE, null);
+            Map<String, Object> before = inodes(point1.resolve("files"));
+            change(vm, new Random(12), new ArrayList<>());
+            CancellationSignal cancel = new CancellationSignal();
+            CopyListener cancelling = new CopyListener() {
+                @Override
+                public void onEntry(Path source, Path target) {
+                    cancel.cancel("user asked");
+                }
+            };
+
+            assertThatThrownBy(() -> new TreeCopier(new CopyOptions(0, true, 1)).copy(vm,
+                    fs.mountPoint().resolve("point2/files"), cancelling, cancel, baseline))
+                    .isInstanceOf(CancellationException.class).hasMessage("user asked");
+
+            assertThat(inodes(point1.resolve("files"))).isEqualTo(before);
+            assertSameContent(point1.resolve("files"), first);
+        }
+    }
+
+    @Test
+    void aTargetInsideThePreviousCopyIsRefused() throws Exception {
+        Path vm = tmp.resolve("vm");
+        source(vm, new Random(13));
+        Path point1 = tmp.resolve("point1");
+        CopyResult first = copier().copy(vm, point1.resolve("files"), CopyListener.NONE, new CancellationSignal());
+        Baseline baseline = baseline(point1, first, Sharing.LINK, null);
+        Files.createSymbolicLink(tmp.resolve("sneaky"), point1.resolve("files"));
+
+        assertThatThrownBy(() -> copier().copy(vm, tmp.resolve("sneaky/inside"), CopyListener.NONE,
+                new CancellationSignal(), baseline)).isInstanceOf(CopyException.class).hasMessageContaining("overlap");
+        assertThat(point1.resolve("files/inside")).doesNotExist();
     }
 
     @Test
