@@ -13,7 +13,7 @@ import java.util.List;
  * @param mode POSIX permission bits, or {@code null} where the manifest has none
  */
 public record PreviousFile(long size, String sha256, List<byte[]> chunkDigests, Integer mode, String owner, String group,
-        Instant modified, Instant accessed) {
+        Instant modified) {
 
     public PreviousFile {
         chunkDigests = List.copyOf(chunkDigests);

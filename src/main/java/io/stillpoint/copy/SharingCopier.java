@@ -163,8 +163,11 @@ final class SharingCopier {
 
     /**
      * Whether {@code source} may be a hard link to {@code previousCopy}: the same metadata (mode, owner,
-     * group, mtime, atime as the previous point's manifest recorded them and as the previous inode holds
-     * them, and the same extended attributes and ACLs) and the same content. Content is known unchanged
+     * group, mtime as the previous point's manifest recorded them and as the previous inode holds them, and
+     * the same extended attributes and ACLs) and the same content. The access time is not compared: every
+     * read of the source moves it (the copier's own, on a file system mounted {@code strictatime}), so no
+     * file would ever be linked; the linked entry records the previous inode's access time instead, which
+     * is what the point holds. Content is known unchanged
      * from tracked changes without reading; otherwise the source is read chunk by chunk (holes are not
      * read) until the first chunk whose digest differs. Those bytes are read again by the whole copy that
      * follows a mismatch: at worst a changed file costs one extra read of its unchanged head.
@@ -177,16 +180,14 @@ final class SharingCopier {
         if (source.portable() != null || source.size() != previous.size()
                 || !Objects.equals(attributes.mode(source), previous.mode())
                 || !Objects.equals(source.owner(), previous.owner()) || !Objects.equals(source.group(), previous.group())
-                || !source.modified().toInstant().equals(previous.modified())
-                || !source.accessed().toInstant().equals(previous.accessed())) {
+                || !source.modified().toInstant().equals(previous.modified())) {
             return false;
         }
         Map<String, Object> inode = Files.readAttributes(previousCopy,
-                "unix:mode,uid,gid,size,lastModifiedTime,lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+                "unix:mode,uid,gid,size,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
         if (((Integer) inode.get("mode") & 07777) != (source.mode() & 07777) || (Integer) inode.get("uid") != source.uid()
                 || (Integer) inode.get("gid") != source.gid() || (Long) inode.get("size") != source.size()
                 || !sameInstant((FileTime) inode.get("lastModifiedTime"), source.modified())
-                || !sameInstant((FileTime) inode.get("lastAccessTime"), source.accessed())
                 || !sameXattrs(extended, Xattrs.read(previousCopy))) {
             return false;
         }

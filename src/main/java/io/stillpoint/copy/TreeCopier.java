@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -392,7 +393,12 @@ public final class TreeCopier {
             bytesCopied.addAndGet(previous.size());
             bytesShared.addAndGet(dataBytes(previous));
             chunkDigests.put(e.path(), previous.chunkDigests());
-            return entry(e, EntryType.FILE, previous.size(), previous.sha256(), null);
+            CopiedEntry linked = entry(e, EntryType.FILE, previous.size(), previous.sha256(), null);
+            Instant accessed = Files.readAttributes(dst, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .lastAccessTime().toInstant();
+            return new CopiedEntry(linked.path(), linked.type(), linked.size(), linked.sha256(), linked.linkTarget(),
+                    linked.mode(), linked.owner(), linked.group(), linked.modified(), accessed, linked.created(),
+                    linked.dos(), linked.acl());
         }
 
         /**

@@ -115,7 +115,7 @@ public final class ChunkIndex {
             }
             files.put(entry.path(), new PreviousFile(entry.size(), entry.sha256(), chunks,
                     entry.mode() == null ? null : Integer.parseInt(entry.mode(), 8), entry.owner(), entry.group(),
-                    entry.modified(), entry.accessed()));
+                    entry.modified()));
         }
         return files;
     }
