@@ -5,10 +5,12 @@ import io.stillpoint.api.dto.RepositoryCheckResponse;
 import io.stillpoint.api.dto.RepositoryDeleteResponse;
 import io.stillpoint.api.dto.RepositoryRequest;
 import io.stillpoint.api.dto.RepositoryResponse;
+import io.stillpoint.backup.BlockCloneProbes;
 import io.stillpoint.backup.RepositoryChecker;
 import io.stillpoint.backup.RepositoryDeleter;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.inventory.Inventory;
+import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
@@ -33,17 +35,30 @@ public class RepositoryResource {
     private final Inventory inventory;
     private final RepositoryChecker checker;
     private final RepositoryDeleter deleter;
+    private final BlockCloneProbes probes;
 
-    RepositoryResource(Inventory inventory, RepositoryChecker checker, RepositoryDeleter deleter) {
+    RepositoryResource(Inventory inventory, RepositoryChecker checker, RepositoryDeleter deleter,
+            BlockCloneProbes probes) {
         this.inventory = inventory;
         this.checker = checker;
         this.deleter = deleter;
+        this.probes = probes;
     }
 
     @GET
     public List<RepositoryResponse> list() {
-        return QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>list("order by name"))
-                .stream().map(RepositoryResponse::of).toList();
+        return QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>list("order by name")
+                .stream().map(RepositoryResponse::of).toList());
+    }
+
+    /** One repository with its space: physical use beside its points' logical size, and whether it clones blocks. */
+    @GET
+    @Path("{id}")
+    public RepositoryResponse get(@PathParam("id") String id) {
+        UUID repositoryId = Ids.path("repository", id);
+        return QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(repositoryId)
+                .map(RepositoryResponse::of)
+                .orElseThrow(() -> new NotFoundException("repository", repositoryId)));
     }
 
     /**
@@ -75,8 +90,10 @@ public class RepositoryResource {
     @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull RepositoryRequest body) {
-        BackupRepository repository = inventory.createRepository(body.name(), body.path());
-        return Response.created(URI.create("/api/repositories/" + repository.id))
-                .entity(RepositoryResponse.of(repository)).build();
+        BackupRepository created = inventory.createRepository(body.name(), body.path());
+        probes.probe(created.id);
+        RepositoryResponse repository = QuarkusTransaction.requiringNew()
+                .call(() -> RepositoryResponse.of(BackupRepository.byId(created.id).orElseThrow()));
+        return Response.created(URI.create("/api/repositories/" + created.id)).entity(repository).build();
     }
 }

@@ -8,8 +8,8 @@ import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.config.StillpointConfig;
+import io.stillpoint.copy.Baseline;
 import io.stillpoint.copy.CancellationSignal;
-import io.stillpoint.copy.CopiedEntry;
 import io.stillpoint.copy.CopyListener;
 import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.CopyProgress;
@@ -27,6 +27,7 @@ import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.VmLocks;
 import io.stillpoint.inventory.WriterRegistry;
+import io.stillpoint.repository.ChunkIndex;
 import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
 import io.stillpoint.repository.ManifestEntry;
@@ -72,10 +73,11 @@ public class BackupPipeline {
     private final BackupMetrics metrics;
     private final VmLocks locks;
     private final StillpointConfig config;
+    private final BlockCloneProbes probes;
     private final Map<UUID, CancellationSignal> cancellations = new ConcurrentHashMap<>();
 
     BackupPipeline(HostRegistry hosts, WriterRegistry writers, GuestWatchdog watchdog, RunProgress progress,
-            BackupMetrics metrics, VmLocks locks, StillpointConfig config) {
+            BackupMetrics metrics, VmLocks locks, StillpointConfig config, BlockCloneProbes probes) {
         this.hosts = hosts;
         this.writers = writers;
         this.watchdog = watchdog;
@@ -83,6 +85,7 @@ public class BackupPipeline {
         this.metrics = metrics;
         this.locks = locks;
         this.config = config;
+        this.probes = probes;
     }
 
     /** Asks a running copy to stop; the run ends CANCELLED with nothing half-written left. */
@@ -144,6 +147,7 @@ public class BackupPipeline {
         CopyLog copyLog = null;
         try {
             repository = RepositoryChecker.open(work.repository());
+            Path repositoryRoot = repository.path();
             Path partial = repository.path().resolve(partialName);
             Path finished = repository.path().resolve(finishedName);
             GuestInfo guest = work.host().guest(vm.ref);
@@ -185,12 +189,24 @@ public class BackupPipeline {
                 phase = "copy";
                 setPhase(run.id, phase, downtimeNanos, work.phases());
                 SnapshotView view = snapshot.view();
+                boolean blockClone = canClone(work.repository());
+                IncrementalPlan plan = work.phases().time("changes",
+                        () -> IncrementalPlan.of(run, repositoryRoot, blockClone, snapshot));
+                update(run.id, r -> {
+                    r.changeTracking = plan.changeTracking();
+                    r.changeTrackingReason = plan.reason();
+                });
                 CopyLog log = copyLog;
-                CopyResult copied = work.phases().time("copy", () -> copy(run, view, partial, cancel, log));
+                CopyResult copied = work.phases().time("copy", () -> copy(run, view, partial, cancel, log, plan.baseline()));
                 List<ManifestEntry> entries = new ArrayList<>();
                 copied.entries().forEach(e -> entries.add(ManifestEntry.of(RepositoryLayout.FILES + "/", e)));
                 entries.addAll(MetadataFiles.store(view.metadata(), partial.resolve(RepositoryLayout.METADATA)));
+                Map<String, List<byte[]>> chunks = new LinkedHashMap<>();
+                copied.chunkDigests().forEach((path, digests) -> chunks.put(RepositoryLayout.FILES + "/" + path, digests));
+                ChunkIndex.write(partial, chunks);
                 cancel.throwIfCancelled();
+                String reason = copied.notes().isEmpty() ? plan.reason()
+                        : (plan.reason() == null ? "" : plan.reason() + "; ") + String.join("; ", copied.notes());
 
                 phase = "commit";
                 Manifest manifest = new Manifest(Manifest.FORMAT, restorePointId, manifestVm(work, guest),
@@ -203,7 +219,7 @@ public class BackupPipeline {
                     written.disown();
                     Durable.write(partial.resolve(RepositoryLayout.MANIFEST), manifestBytes);
                     Durable.rename(partial, finished);
-                    commit(work, manifest, ManifestCodec.sha256(manifestBytes), copied, totalDowntime);
+                    commit(work, manifest, ManifestCodec.sha256(manifestBytes), copied, totalDowntime, plan, reason);
                     return null;
                 });
                 committed = true;
@@ -342,8 +358,17 @@ public class BackupPipeline {
         }
     }
 
-    private CopyResult copy(BackupRun run, SnapshotView view, Path partial, CancellationSignal cancel, CopyLog log)
-            throws IOException {
+    /** Whether the repository can share blocks; probed now if no start or creation could tell yet. */
+    private boolean canClone(BackupRepository repository) {
+        if (repository.blockClone != null) {
+            return repository.blockClone;
+        }
+        return probes.probe(repository.id).orElse(false);
+    }
+
+    /** @param baseline the previous point to share unchanged data with, or null for a full copy */
+    private CopyResult copy(BackupRun run, SnapshotView view, Path partial, CancellationSignal cancel, CopyLog log,
+            Baseline baseline) throws IOException {
         UUID runId = run.id;
         long limit = run.bandwidthLimit != null ? run.bandwidthLimit : config.copy().bandwidthLimit();
         TreeCopier copier = new TreeCopier(new CopyOptions(limit, true));
@@ -364,24 +389,17 @@ public class BackupPipeline {
             }
         };
         Path files = partial.resolve(RepositoryLayout.FILES);
-        CopyResult copied = copier.copy(view.root(), files, listener, cancel);
+        CopyResult copied = copier.copy(view.root(), files, listener, cancel, baseline);
         for (Map.Entry<String, Path> graft : new TreeMap<>(view.grafts()).entrySet()) {
-            copied = graft(copied, graft.getKey(), copier.copy(graft.getValue(), files.resolve(graft.getKey()), listener, cancel));
+            String at = graft.getKey();
+            copied = copied.graft(at, copier.copy(graft.getValue(), files.resolve(at), listener, cancel,
+                    baseline == null ? null : baseline.under(at)));
         }
         return copied;
     }
 
-    /** Adds a folder copied from outside the view's root, its entries named by their place in the copy. */
-    private static CopyResult graft(CopyResult into, String at, CopyResult grafted) {
-        List<CopiedEntry> entries = new ArrayList<>(into.entries());
-        grafted.entries().forEach(e -> entries.add(e.at(at + "/" + e.path())));
-        List<SkippedEntry> skipped = new ArrayList<>(into.skipped());
-        skipped.addAll(grafted.skipped());
-        return new CopyResult(entries, skipped, into.bytesCopied() + grafted.bytesCopied(),
-                into.filesCopied() + grafted.filesCopied(), into.elapsed().plus(grafted.elapsed()));
-    }
-
-    private void commit(Work work, Manifest manifest, String manifestSha256, CopyResult copied, long downtimeNanos) {
+    private void commit(Work work, Manifest manifest, String manifestSha256, CopyResult copied, long downtimeNanos,
+            IncrementalPlan plan, String reason) {
         QuarkusTransaction.requiringNew().run(() -> {
             RestorePoint point = new RestorePoint();
             point.id = manifest.restorePointId();
@@ -397,6 +415,10 @@ public class BackupPipeline {
             point.sizeBytes = manifest.totalBytes();
             point.fileCount = manifest.fileCount();
             point.manifestSha256 = manifestSha256;
+            point.changeTracking = plan.changeTracking();
+            point.bytesWritten = copied.bytesWritten();
+            point.bytesShared = copied.bytesShared();
+            point.basedOn = plan.basedOn();
             point.persist();
 
             BackupRun run = BackupRun.byId(work.run().id).orElseThrow();
@@ -407,6 +429,11 @@ public class BackupPipeline {
             run.bytesCopied = copied.bytesCopied();
             run.filesTotal = copied.filesCopied();
             run.filesCopied = copied.filesCopied();
+            run.bytesRead = copied.bytesRead();
+            run.bytesWritten = copied.bytesWritten();
+            run.bytesShared = copied.bytesShared();
+            run.changeTracking = plan.changeTracking();
+            run.changeTrackingReason = reason;
             run.partialPath = null;
             run.phaseMillis = work.phases().millis();
         });

@@ -10,6 +10,7 @@ import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.catalog.VmLock;
 import io.stillpoint.config.StillpointConfig;
+import io.stillpoint.copy.Baseline;
 import io.stillpoint.copy.CancellationSignal;
 import io.stillpoint.copy.CopiedEntry;
 import io.stillpoint.copy.CopyListener;
@@ -17,6 +18,8 @@ import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.CopyProgress;
 import io.stillpoint.copy.CopyResult;
 import io.stillpoint.copy.EntryType;
+import io.stillpoint.copy.PreviousFile;
+import io.stillpoint.copy.Sharing;
 import io.stillpoint.copy.SkippedEntry;
 import io.stillpoint.copy.TreeCopier;
 import io.stillpoint.fs.Durable;
@@ -28,6 +31,7 @@ import io.stillpoint.host.GuestState;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.Inventory;
+import io.stillpoint.repository.ChunkIndex;
 import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
 import io.stillpoint.repository.ManifestEntry;
@@ -102,7 +106,8 @@ public class RestorePipeline {
             Staging planned = staging;
             update(restoreId, r -> r.stagingPath = planned.staging().toString());
             Path stagingFolder = staging.createStagingFolder();
-            CopyResult copied = copy(restoreId, pointDir.resolve(RepositoryLayout.FILES), stagingFolder, cancel);
+            Baseline clones = Boolean.TRUE.equals(work.repository().blockClone) ? cloneSource(pointDir, manifest) : null;
+            CopyResult copied = copy(restoreId, pointDir.resolve(RepositoryLayout.FILES), stagingFolder, cancel, clones);
             verify(manifest, copied);
             cancel.throwIfCancelled();
 
@@ -235,14 +240,35 @@ public class RestorePipeline {
         return vm.id;
     }
 
-    private CopyResult copy(UUID restoreId, Path from, Path to, CancellationSignal cancel) throws IOException {
+    /**
+     * @param clones the point itself as a baseline: where the target lies on the repository's file system each
+     *     file starts as a reflink clone of the point's copy, and since every chunk is still read and checked
+     *     against its digest, only a chunk that does not match would be written; null copies every byte
+     */
+    private CopyResult copy(UUID restoreId, Path from, Path to, CancellationSignal cancel, Baseline clones)
+            throws IOException {
         TreeCopier copier = new TreeCopier(new CopyOptions(config.copy().bandwidthLimit(), true));
         return copier.copy(from, to, new CopyListener() {
             @Override
             public void onProgress(CopyProgress p) {
                 progress.update(restoreId, p);
             }
-        }, cancel);
+        }, cancel, clones);
+    }
+
+    /**
+     * Never a hard link (a restored VM writes to its files, and they would be the point's); a clone is a new
+     * file that shares blocks until written. Files whose chunk digests do not check out are copied.
+     */
+    private static Baseline cloneSource(Path pointDir, Manifest manifest) throws IOException {
+        String prefix = RepositoryLayout.FILES + "/";
+        Map<String, PreviousFile> files = new HashMap<>();
+        ChunkIndex.read(pointDir, manifest).forEach((path, file) -> {
+            if (path.startsWith(prefix)) {
+                files.put(path.substring(prefix.length()), file);
+            }
+        });
+        return files.isEmpty() ? null : new Baseline(pointDir.resolve(RepositoryLayout.FILES), Sharing.CLONE, files, null);
     }
 
     /** Every file of the manifest must have come back with its digest; anything else fails the restore. */
