@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +69,68 @@ class ServerCrashIT {
             assertThat(server.stop()).isIn(0, 143);
         }
         assertThat(home.resolve("pg").resolve("postmaster.pid")).doesNotExist();
+    }
+
+    /**
+     * An incremental copy shares the previous point's data: a kill in the middle must leave that point whole
+     * and verifying, no half point, and the next run right (its tracking was lost with the process, so it
+     * compares chunk digests and says why).
+     */
+    @Test
+    void killDuringAnIncrementalCopyLeavesThePreviousPointWhole() throws Exception {
+        String vmId;
+        String previousId;
+        String runId;
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            vmId = findVm(server.get("/api/vms"), "db01");
+            String first = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause")).get("id").asText();
+            JsonNode done = awaitRun(server, first);
+            assertThat(done.get("status").asText()).as(done.path("error").asText()).isEqualTo("SUCCEEDED");
+            previousId = done.get("restorePointId").asText();
+
+            runId = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause", "bandwidthLimit", 16 * 1024))
+                    .get("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                JsonNode run = server.get("/api/runs/" + runId);
+                return "copy".equals(run.path("phase").asText()) && !partials().isEmpty();
+            });
+            assertThat(server.get("/api/runs/" + runId).get("changeTracking").asText()).isEqualTo("differencing");
+            server.kill();
+        }
+
+        try (ServerProcess server = ServerProcess.start(home, log)) {
+            assertThat(server.get("/api/runs/" + runId).get("status").asText()).isEqualTo("FAILED");
+            assertThat(partials()).isEmpty();
+            assertThat(server.get("/api/restore-points?vmId=" + vmId)).extracting(p -> p.get("id").asText())
+                    .containsExactly(previousId);
+            assertVerifies(server, previousId);
+
+            String next = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause")).get("id").asText();
+            JsonNode run = awaitRun(server, next);
+            assertThat(run.get("status").asText()).as(run.path("error").asText()).isEqualTo("SUCCEEDED");
+            assertThat(run.get("changeTracking").asText()).isEqualTo("compare");
+            assertThat(run.get("changeTrackingReason").asText()).isNotBlank();
+            assertVerifies(server, run.get("restorePointId").asText());
+            assertVerifies(server, previousId);
+        }
+    }
+
+    private static JsonNode awaitRun(ServerProcess server, String runId) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+                .contains(server.get("/api/runs/" + runId).get("status").asText()));
+        try {
+            return server.get("/api/runs/" + runId);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void assertVerifies(ServerProcess server, String pointId) throws Exception {
+        server.postEmpty("/api/restore-points/" + pointId + "/verify");
+        await().atMost(Duration.ofSeconds(120)).until(() -> !"RUNNING".equals(
+                server.get("/api/restore-points/" + pointId).path("verifyStatus").asText()));
+        JsonNode point = server.get("/api/restore-points/" + pointId);
+        assertThat(point.get("verifyStatus").asText()).as(point.path("verifyProblems").asText()).isEqualTo("OK");
     }
 
     @Test
