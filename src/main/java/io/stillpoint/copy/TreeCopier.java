@@ -343,7 +343,7 @@ public final class TreeCopier {
                     return linked;
                 }
             }
-            try (FileChannel in = FileChannel.open(e.source(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            try (FileChannel in = attributes.openSource(e.source());
                     FileChannel out = attributes.createFile(dst)) {
                 long size = in.size();
                 if (previous != null && baseline.sharing() == Sharing.CLONE) {
