@@ -55,6 +55,9 @@ interface AttributeStrategy {
     void apply(SourceTree.Entry source, Map<String, byte[]> extended, Path target, Metadata.Losses losses)
             throws IOException;
 
+    /** Opens a source file for reading, never following a link, leaving its access time alone where the system can. */
+    FileChannel openSource(Path source) throws IOException;
+
     /** Creates a new, empty file that only the copier can reach until its attributes are set. */
     FileChannel createFile(Path target) throws IOException;
 

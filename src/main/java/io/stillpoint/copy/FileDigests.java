@@ -26,6 +26,10 @@ public final class FileDigests {
         ByteBuffer buffer = ByteBuffer.allocateDirect(ContentDigest.CHUNK);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
                 DataExtents extents = seekData ? new DataExtents(file, size) : null) {
+            if (seekData) {
+                // A verify reads committed points, whose inodes other points may share: see NoAtime.
+                NoAtime.apply(in);
+            }
             long position = 0;
             while (position < size) {
                 cancel.throwIfCancelled();

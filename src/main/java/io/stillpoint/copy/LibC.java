@@ -51,6 +51,8 @@ final class LibC {
 
         int fallocate(int fd, int mode, long offset, long length);
 
+        int fcntl(int fd, int command, int argument);
+
         String strerror(int errno);
     }
 

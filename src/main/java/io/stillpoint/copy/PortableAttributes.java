@@ -150,6 +150,12 @@ final class PortableAttributes implements AttributeStrategy {
         }
     }
 
+    /** Windows has no open flag that leaves the access time alone; the JDK's plain open it is. */
+    @Override
+    public FileChannel openSource(Path source) throws IOException {
+        return FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    }
+
     /** Sparse, so that the all-zero chunks the copier skips stay holes instead of being zero-filled. */
     @Override
     public FileChannel createFile(Path target) throws IOException {

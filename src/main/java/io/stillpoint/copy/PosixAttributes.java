@@ -86,6 +86,14 @@ final class PosixAttributes implements AttributeStrategy {
         Metadata.apply(source, extended, target, losses);
     }
 
+    /** With {@code O_NOATIME}: see {@link NoAtime} for why reading must not move a file's atime. */
+    @Override
+    public FileChannel openSource(Path source) throws IOException {
+        FileChannel channel = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        NoAtime.apply(channel);
+        return channel;
+    }
+
     @Override
     public FileChannel createFile(Path target) throws IOException {
         return FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE);

@@ -202,7 +202,7 @@ final class SharingCopier {
         long size = previous.size();
         SparseFileCopier.Ranges ranges = new SparseFileCopier.Ranges();
         ByteBuffer buffer = buffers.get();
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel in = attributes.openSource(source);
                 DataExtents extents = attributes.extents(source, size)) {
             if (in.size() != size) {
                 return false;

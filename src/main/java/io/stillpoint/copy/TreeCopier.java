@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
@@ -344,7 +343,7 @@ public final class TreeCopier {
                     return linked;
                 }
             }
-            try (FileChannel in = FileChannel.open(e.source(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            try (FileChannel in = attributes.openSource(e.source());
                     FileChannel out = attributes.createFile(dst)) {
                 long size = in.size();
                 if (previous != null && baseline.sharing() == Sharing.CLONE) {
