@@ -85,6 +85,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     static final String FIRST = "no earlier tracking: first snapshot of this guest";
     static final String OLDER = "previous point is older than the last snapshot of this guest (a snapshot for"
             + " another repository or a failed run came in between)";
+    /** Followed by a snapshot's overlay id and a disk's index: the NBD export a bitmap is read through. */
+    private static final String DIRTY_EXPORT_PREFIX = "sp-dirty-";
     /** The single bitmap earlier versions kept; Stillpoint's own name, so removed as a stray. */
     private static final String LEGACY_BITMAP = "stillpoint";
     /** Longest socket path QEMU can bind: {@code sun_path} holds 108 bytes with the terminating NUL. */
@@ -247,6 +249,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     deleteUnattached(qemu, registration, overlay -> proven.contains(idOf(overlay))
                             || madeByEarlierVersion(registration, overlay));
                     sweepBitmaps(qemu.qmp(guest.ref()), qemu, registration);
+                    removeDirtyExports(qemu.qmp(guest.ref()), qemu);
                 } else {
                     commitOffline(registration, overlay -> proven.contains(idOf(overlay))
                             || madeByEarlierVersion(registration, overlay));
@@ -435,6 +438,25 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         return new Bitmaps(recording, lost, tracked, true);
     }
 
+    /**
+     * A process that died while reading a bitmap left its NBD exports, and the server it started for them:
+     * the next reading could not start one. Exports of Stillpoint's naming go, and the server with them
+     * when they prove it was Stillpoint's.
+     */
+    private static void removeDirtyExports(QmpClient qmp, QemuHypervisor qemu) {
+        boolean ours = false;
+        for (JsonNode export : qmp.execute("query-block-exports", null, deadline(qemu))) {
+            String id = export.path("id").asText();
+            if (id.startsWith(DIRTY_EXPORT_PREFIX)) {
+                qmp.execute("block-export-del", Map.of("id", id), deadline(qemu));
+                ours = true;
+            }
+        }
+        if (ours) {
+            qmp.execute("nbd-server-stop", null, deadline(qemu));
+        }
+    }
+
     /** {@code stillpoint-} and a UUID as {@link UUID#toString} writes it: only what Stillpoint named. */
     static boolean isGeneration(String bitmap) {
         if (!bitmap.startsWith(BITMAP_PREFIX)) {
@@ -488,6 +510,12 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             boolean online = host.isAlive(guest.ref());
             boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
             try {
+                // A save-state has inactivated the disks and put their persistent bitmaps away until the
+                // guest runs again: one status query, instead of a transaction that fails on a bitmap it
+                // cannot find.
+                boolean saved = tracking && "postmigrate".equals(host.qmp(guest.ref()).execute("query-status", null,
+                        deadline(host)).path("status").asText());
+                tracking &= !saved;
                 if (online) {
                     List<Map<String, Object>> actions = new ArrayList<>();
                     for (GuestRegistration.Disk disk : tracking ? bitmaps.tracked() : List.<GuestRegistration.Disk>of()) {
@@ -516,7 +544,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     all.put(FACT_BITMAP_GENERATION, generation);
                 }
                 return new QemuSnapshot(host, guest, registration, made, instant, view, all,
-                        new Handover(tracking ? bitmaps : null, untrackedReason(online), workDir));
+                        new Handover(tracking ? bitmaps : null, untrackedReason(online, saved), workDir));
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -545,9 +573,13 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        private String untrackedReason(boolean online) {
+        private String untrackedReason(boolean online, boolean saved) {
             if (!online || !bitmaps.running()) {
                 return "the guest was not running at the snapshot, so no bitmap generation was handed over";
+            }
+            if (saved) {
+                return "the guest's state was saved at the snapshot (its disks inactive), so no bitmap generation"
+                        + " was handed over";
             }
             return registration.disks().isEmpty() ? "the guest has no disk"
                     : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
@@ -643,7 +675,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     List<GuestRegistration.Disk> disks = handover.bitmaps().tracked();
                     for (int i = 0; i < disks.size(); i++) {
                         GuestRegistration.Disk disk = disks.get(i);
-                        String export = "sp-dirty-" + made.id() + "-" + i;
+                        String export = DIRTY_EXPORT_PREFIX + made.id() + "-" + i;
                         Map<String, Object> add = new LinkedHashMap<>();
                         add.put("type", "nbd");
                         add.put("id", export);

@@ -191,12 +191,69 @@ class QemuChangeTrackingTest {
         }
     }
 
+    @Test
+    void aLongWorkPathStillReadsTheBitmap() throws IOException {
+        lab.write(guest, 0, next(), 40 * MIB, 2 * MIB);
+        Snapshot first = snapshot();
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        lab.write(guest, 0, next(), 41 * MIB, 64 * 1024);
+        Path longWork = Files.createDirectories(work.resolve("a".repeat(60)).resolve("b".repeat(60)));
+        try (Snapshot second = snapshot(HoldMode.PAUSE, longWork)) {
+            assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, 64 * 1024);
+            assertThat(longWork).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void aSaveStateSnapshotIsUntrackedAndTheOneAfterTheNextTracksAgain() throws IOException {
+        Snapshot first = snapshot();
+        first.close();
+        Snapshot saved = snapshot(HoldMode.SAVE_STATE, work);
+        assertThat(saved.changesSince(first.facts())).isEqualTo(new ChangeTracking.Untracked("the guest's state was"
+                + " saved at the snapshot (its disks inactive), so no bitmap generation was handed over"));
+        saved.close();
+        Snapshot next = snapshot();
+        assertThat(next.changesSince(saved.facts())).isInstanceOf(ChangeTracking.Untracked.class);
+        Map<String, Path> previous = copyDisks(next, "next");
+        next.close();
+        lab.write(guest, 1, next(), 2 * MIB, MIB);
+        try (Snapshot last = snapshot()) {
+            assertPatchedCopyIsTheView(last.changesSince(next.facts()), previous, last, MIB);
+        }
+    }
+
+    @Test
+    void recoveryRemovesTheExportsADeadProcessLeftSoTheNextReadingWorks() throws IOException {
+        Path socket = work.resolve("left.sock");
+        var monitor = lab.monitor(guest);
+        monitor.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data",
+                Map.of("path", socket.toString()))), QemuLab.PATIENCE);
+        monitor.execute("block-export-add", Map.of("type", "nbd", "id", "sp-dirty-deadbeef-0", "node-name", "vd1",
+                "writable", false), QemuLab.PATIENCE);
+        Snapshot first = snapshot();
+        assertThat(first.changesSince(Map.of(QemuSnapshotWriter.FACT_BITMAP_GENERATION, "stillpoint-x")))
+                .isInstanceOf(ChangeTracking.Untracked.class);
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        writer.recover(host);
+        assertThat(monitor.execute("query-block-exports", null, QemuLab.PATIENCE)).isEmpty();
+        lab.write(guest, 1, next(), 5 * MIB, MIB);
+        try (Snapshot second = snapshot()) {
+            assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, MIB);
+        }
+    }
+
     private String lastGeneration;
 
     private Snapshot snapshot() {
+        return snapshot(HoldMode.PAUSE, work);
+    }
+
+    private Snapshot snapshot(HoldMode mode, Path workDir) {
         GuestInfo info = host.guest("track01");
-        PreparedSnapshot prepared = writer.prepare(host, info, work);
-        try (prepared; GuestHold hold = host.hold(info.ref(), HoldMode.PAUSE)) {
+        PreparedSnapshot prepared = writer.prepare(host, info, workDir);
+        try (prepared; GuestHold hold = host.hold(info.ref(), mode)) {
             Snapshot snapshot = prepared.create();
             lastGeneration = snapshot.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
             return snapshot;
