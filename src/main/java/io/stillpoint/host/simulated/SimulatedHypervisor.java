@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * host after a restart, crash included: running guests go on writing from what they find on their disks.
  *
  * <p>Beyond the SPI it offers what the simulated writer needs ({@link #divert}, {@link #merge}) and what
- * tests need ({@link #currentSequences}, {@link #failNext}).
+ * tests need ({@link #currentSequences}, {@link #failNext}, {@link #writeGuestData}). It records which
+ * blocks each guest writes, in generations that its snapshots hand over ({@link Diversion#writes()}); the
+ * record is kept in {@code <root>/.tracking/} and survives a clean close only.
  */
 public final class SimulatedHypervisor implements Hypervisor {
 

@@ -14,6 +14,8 @@ import io.stillpoint.host.qemu.QemuConfig;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
 import io.stillpoint.writer.AbstractSnapshot;
+import io.stillpoint.writer.ChangeTracking;
+import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -55,20 +58,43 @@ import java.util.function.Predicate;
  * snapshot's folder goes last: its marker is what proves to a recovery that overlays of its id are
  * Stillpoint's.
  *
- * <p>Each disk keeps a persistent dirty bitmap named {@value #BITMAP}, on the disk's own node. Writes to
- * the overlay do not reach it while the snapshot exists, but the commit writes them into the disk node and
- * so marks them: after release the bitmap has seen every write since it was made. Its state goes into the
- * snapshot's facts.
+ * <p>Changes are tracked by generations of persistent dirty bitmaps on each qcow2 disk's own node, named
+ * {@code stillpoint-<snapshot uuid>}. The snapshot's transaction adds the new generation to every disk and
+ * disables the one that was recording, atomically with the overlays; the new name is the fact {@value
+ * #FACT_BITMAP_GENERATION}. The overlays' writes do not reach the disk nodes while the snapshot exists,
+ * but the commit writes them there and so marks them in the new generation: nothing falls between two
+ * snapshots. The disabled generation holds exactly the writes since the previous snapshot; {@link
+ * Snapshot#changesSince} reads it over a temporary NBD export of the frozen disk node, and release removes
+ * it. Every disk thus keeps one recording bitmap of Stillpoint's; stray ones of its naming (from a failed
+ * release, or inconsistent after QEMU was killed) are removed by the next {@code prepare} or by {@code
+ * recover}, and bitmaps named otherwise are never touched.
  */
 public final class QemuSnapshotWriter implements SnapshotWriter {
 
     public static final String KIND = "qemu";
-    public static final String BITMAP = "stillpoint";
+    /** Followed by a snapshot's UUID: the name of the bitmap generation that snapshot started. */
+    public static final String BITMAP_PREFIX = "stillpoint-";
+    /**
+     * The bitmap generation the snapshot started on the guest's qcow2 disks, which records the writes after
+     * it; absent when none was started (the guest not running at the snapshot, or no qcow2 disk).
+     */
+    public static final String FACT_BITMAP_GENERATION = "bitmap.generation";
+    /** How {@link Snapshot#changesSince} tracked the changes. */
+    public static final String TRACKING_KIND = "bitmap";
+    static final String INCONSISTENT = "bitmap inconsistent: QEMU stopped without saving it";
+    static final String FIRST = "no earlier tracking: first snapshot of this guest";
+    static final String OLDER = "previous point is older than the last snapshot of this guest (a snapshot for"
+            + " another repository or a failed run came in between)";
+    /** Followed by a snapshot's overlay id and a disk's index: the NBD export a bitmap is read through. */
+    private static final String DIRTY_EXPORT_PREFIX = "sp-dirty-";
+    /** The single bitmap earlier versions kept; Stillpoint's own name, so removed as a stray. */
+    private static final String LEGACY_BITMAP = "stillpoint";
+    /** Longest socket path QEMU can bind: {@code sun_path} holds 108 bytes with the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
     /** Inside the guest's folder, so that hard links to its disks are possible. */
     public static final String VIEWS_DIR = ".stillpoint-snapshots";
     public static final String FACT_SNAPSHOT_ID = "snapshot.id";
     public static final String FACT_OVERLAY_PREFIX = "overlay.";
-    public static final String FACT_BITMAP_PREFIX = "bitmap.";
     /** What a snapshot folder's marker says it is for; its id is the snapshot's, which names the folder. */
     static final String PURPOSE = "qemu-snapshot";
     /** The view inside a snapshot's folder, apart from the marker, which is no file of the guest. */
@@ -108,7 +134,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         try {
             String version = run(List.of(qemuImg(), "--version"), 10).lines().findFirst().orElse("");
             return WriterAvailability.ready(Map.of("method", "external qcow2 overlays + active block-commit",
-                    "qemu-img", version, "bitmap", BITMAP));
+                    "qemu-img", version, "bitmap", BITMAP_PREFIX + "<snapshot uuid>, one generation per snapshot"));
         } catch (IOException e) {
             return WriterAvailability.unavailable("qemu-img is needed to merge overlays of stopped guests: "
                     + e.getMessage(), Map.of());
@@ -150,6 +176,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             folder = newSnapshotFolder(registration, snapshotId);
             boolean alive = qemu.isAlive(guest.ref());
             Map<String, Long> sizes = new LinkedHashMap<>();
+            Bitmaps bitmaps = Bitmaps.NOT_RUNNING;
             if (alive) {
                 QmpClient qmp = qemu.qmp(guest.ref());
                 for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(qemu))) {
@@ -160,9 +187,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     }
                     sizes.put(name, node.path("image").path("virtual-size").asLong());
                 }
-                facts.putAll(ensureBitmaps(qmp, qemu, registration));
-            } else {
-                facts.put(FACT_BITMAP_PREFIX + "state", "not checked: guest not running");
+                bitmaps = sweepBitmaps(qmp, qemu, registration);
             }
             List<GuestRegistration.Disk> disks = registration.disks();
             for (int i = 0; i < disks.size(); i++) {
@@ -186,7 +211,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     qemu.qmp(guest.ref()).execute("blockdev-add", add, deadline(qemu));
                 }
             }
-            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts);
+            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts, bitmaps,
+                    BITMAP_PREFIX + snapshotId, workDir);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                     "preparing snapshot of guest '" + guest.name() + "' on host '" + host.name() + "' failed: "
@@ -222,6 +248,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     commitOnline(qemu, registration, null);
                     deleteUnattached(qemu, registration, overlay -> proven.contains(idOf(overlay))
                             || madeByEarlierVersion(registration, overlay));
+                    sweepBitmaps(qemu.qmp(guest.ref()), qemu, registration);
+                    removeDirtyExports(qemu.qmp(guest.ref()), qemu);
                 } else {
                     commitOffline(registration, overlay -> proven.contains(idOf(overlay))
                             || madeByEarlierVersion(registration, overlay));
@@ -340,40 +368,106 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    private Map<String, String> ensureBitmaps(QmpClient qmp, QemuHypervisor qemu, GuestRegistration registration) {
-        Map<String, String> facts = new LinkedHashMap<>();
-        facts.put(FACT_BITMAP_PREFIX + "name", BITMAP);
-        Map<String, JsonNode> bitmaps = new LinkedHashMap<>();
+    /**
+     * What the guest's qcow2 disks hold of Stillpoint's bitmaps before a snapshot.
+     *
+     * @param recording per qcow2 disk node, the generation recording on it; a disk without one is absent
+     * @param lost why the recording generations cannot be trusted, or null
+     * @param tracked the guest's qcow2 disks: only they can keep a persistent bitmap
+     * @param running whether QEMU ran, so the bitmaps could be looked at and a generation started at all
+     */
+    private record Bitmaps(Map<String, String> recording, String lost, List<GuestRegistration.Disk> tracked,
+            boolean running) {
+
+        static final Bitmaps NOT_RUNNING = new Bitmaps(Map.of(), null, List.of(), false);
+
+        /** The generation recording on every tracked disk, or null when they do not share one. */
+        String ended() {
+            Set<String> names = new HashSet<>(recording.values());
+            return names.size() == 1 && recording.size() == tracked.size() ? names.iterator().next() : null;
+        }
+    }
+
+    /**
+     * Removes every bitmap of Stillpoint's naming that cannot be the recording generation: disabled ones
+     * (left by a release that failed before removing them), inconsistent ones (QEMU was killed while it had
+     * them loaded, notes §1.5: they can only be removed), the single bitmap of earlier versions, and all of
+     * them on a disk with more than one recording. Bitmaps named otherwise are the admin's and stay.
+     */
+    private static Bitmaps sweepBitmaps(QmpClient qmp, QemuHypervisor qemu, GuestRegistration registration) {
+        Map<String, JsonNode> nodes = new LinkedHashMap<>();
         for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(qemu))) {
-            for (JsonNode bitmap : node.path("dirty-bitmaps")) {
-                if (bitmap.path("name").asText().equals(BITMAP)) {
-                    bitmaps.put(node.path("node-name").asText(), bitmap);
+            nodes.put(node.path("node-name").asText(), node);
+        }
+        Map<String, String> recording = new LinkedHashMap<>();
+        List<GuestRegistration.Disk> tracked = new ArrayList<>();
+        String lost = null;
+        for (GuestRegistration.Disk disk : registration.disks()) {
+            if (!disk.format().equals("qcow2")) {
+                continue;
+            }
+            tracked.add(disk);
+            List<String> candidates = new ArrayList<>();
+            List<String> strays = new ArrayList<>();
+            JsonNode node = nodes.get(disk.node());
+            for (JsonNode bitmap : node == null ? List.<JsonNode>of() : node.path("dirty-bitmaps")) {
+                String name = bitmap.path("name").asText();
+                if (name.equals(LEGACY_BITMAP)) {
+                    strays.add(name);
+                } else if (isGeneration(name)) {
+                    if (bitmap.path("inconsistent").asBoolean(false)) {
+                        lost = INCONSISTENT;
+                        strays.add(name);
+                    } else if (bitmap.path("recording").asBoolean(false)) {
+                        candidates.add(name);
+                    } else {
+                        strays.add(name);
+                    }
                 }
             }
-        }
-        for (GuestRegistration.Disk disk : registration.disks()) {
-            String key = FACT_BITMAP_PREFIX + disk.node();
-            if (!disk.format().equals("qcow2")) {
-                facts.put(key, "none: persistent bitmaps need qcow2, disk is " + disk.format());
-                continue;
+            if (candidates.size() > 1) {
+                lost = lost != null ? lost : "disk " + disk.node() + " had several recording bitmaps " + candidates;
+                strays.addAll(candidates);
+            } else if (candidates.size() == 1) {
+                recording.put(disk.node(), candidates.get(0));
             }
-            JsonNode bitmap = bitmaps.get(disk.node());
-            String state;
-            if (bitmap == null) {
-                state = "created";
-            } else if (bitmap.path("inconsistent").asBoolean(false) || !bitmap.path("recording").asBoolean(true)) {
-                // An inconsistent bitmap (QEMU was killed while it was loaded) can only be removed (notes §1.5).
-                qmp.execute("block-dirty-bitmap-remove", Map.of("node", disk.node(), "name", BITMAP), deadline(qemu));
-                state = "recreated: was inconsistent";
-            } else {
-                facts.put(key, "recording, dirty bytes " + bitmap.path("count").asLong());
-                continue;
+            for (String stray : strays) {
+                qmp.execute("block-dirty-bitmap-remove", Map.of("node", disk.node(), "name", stray), deadline(qemu));
             }
-            qmp.execute("block-dirty-bitmap-add", Map.of("node", disk.node(), "name", BITMAP, "persistent", true),
-                    deadline(qemu));
-            facts.put(key, state);
         }
-        return facts;
+        return new Bitmaps(recording, lost, tracked, true);
+    }
+
+    /**
+     * A process that died while reading a bitmap left its NBD exports, and the server it started for them:
+     * the next reading could not start one. Exports of Stillpoint's naming go, and the server with them
+     * when they prove it was Stillpoint's.
+     */
+    private static void removeDirtyExports(QmpClient qmp, QemuHypervisor qemu) {
+        boolean ours = false;
+        for (JsonNode export : qmp.execute("query-block-exports", null, deadline(qemu))) {
+            String id = export.path("id").asText();
+            if (id.startsWith(DIRTY_EXPORT_PREFIX)) {
+                qmp.execute("block-export-del", Map.of("id", id), deadline(qemu));
+                ours = true;
+            }
+        }
+        if (ours) {
+            qmp.execute("nbd-server-stop", null, deadline(qemu));
+        }
+    }
+
+    /** {@code stillpoint-} and a UUID as {@link UUID#toString} writes it: only what Stillpoint named. */
+    static boolean isGeneration(String bitmap) {
+        if (!bitmap.startsWith(BITMAP_PREFIX)) {
+            return false;
+        }
+        String id = bitmap.substring(BITMAP_PREFIX.length());
+        try {
+            return UUID.fromString(id).toString().equals(id);
+        } catch (IllegalArgumentException notAnId) {
+            return false;
+        }
     }
 
     private final class Prepared implements PreparedSnapshot {
@@ -382,20 +476,28 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final GuestRegistration registration;
         private final Made made;
         private final Map<String, String> facts;
+        private final Bitmaps bitmaps;
+        private final String generation;
+        private final Path workDir;
         private boolean used;
 
         Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made,
-                Map<String, String> facts) {
+                Map<String, String> facts, Bitmaps bitmaps, String generation, Path workDir) {
             this.host = host;
             this.guest = guest;
             this.registration = registration;
             this.made = made;
             this.facts = facts;
+            this.bitmaps = bitmaps;
+            this.generation = generation;
+            this.workDir = workDir;
         }
 
         /**
-         * With QEMU running, one transaction puts the prepared overlay nodes on top of all disks. With
-         * QEMU gone (a stop hold) the prepared files are enough: the host starts the guest on top of them.
+         * With QEMU running, one transaction puts the prepared overlay nodes on top of all disks, starts
+         * the new bitmap generation on every qcow2 disk and disables the one that was recording: the writes
+         * are handed over at exactly the snapshot instant. With QEMU gone (a stop hold) the prepared files
+         * are enough: the host starts the guest on top of them, and no generation is handed over.
          */
         @Override
         public synchronized Snapshot create() {
@@ -406,9 +508,25 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             String id = made.id();
             Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
+            boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
             try {
+                // A save-state has inactivated the disks and put their persistent bitmaps away until the
+                // guest runs again: one status query, instead of a transaction that fails on a bitmap it
+                // cannot find.
+                boolean saved = tracking && "postmigrate".equals(host.qmp(guest.ref()).execute("query-status", null,
+                        deadline(host)).path("status").asText());
+                tracking &= !saved;
                 if (online) {
                     List<Map<String, Object>> actions = new ArrayList<>();
+                    for (GuestRegistration.Disk disk : tracking ? bitmaps.tracked() : List.<GuestRegistration.Disk>of()) {
+                        actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
+                                Map.of("node", disk.node(), "name", generation, "persistent", true)));
+                        String recording = bitmaps.recording().get(disk.node());
+                        if (recording != null) {
+                            actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
+                                    Map.of("node", disk.node(), "name", recording)));
+                        }
+                    }
                     List<GuestRegistration.Disk> disks = registration.disks();
                     for (int i = 0; i < disks.size(); i++) {
                         actions.add(Map.of("type", "blockdev-snapshot", "data",
@@ -422,7 +540,11 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 all.put(FACT_SNAPSHOT_ID, id);
                 all.put("method", online ? "overlay, taken online" : "overlay, taken while the guest was not running");
                 all.putAll(facts);
-                return new QemuSnapshot(host, guest, registration, made, instant, view, all);
+                if (tracking) {
+                    all.put(FACT_BITMAP_GENERATION, generation);
+                }
+                return new QemuSnapshot(host, guest, registration, made, instant, view, all,
+                        new Handover(tracking ? bitmaps : null, untrackedReason(online, saved), workDir));
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -451,6 +573,18 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
+        private String untrackedReason(boolean online, boolean saved) {
+            if (!online || !bitmaps.running()) {
+                return "the guest was not running at the snapshot, so no bitmap generation was handed over";
+            }
+            if (saved) {
+                return "the guest's state was saved at the snapshot (its disks inactive), so no bitmap generation"
+                        + " was handed over";
+            }
+            return registration.disks().isEmpty() ? "the guest has no disk"
+                    : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
+        }
+
         private void linkView(Path view) throws IOException {
             Path dir = registration.directoryPath();
             Files.createDirectory(view);
@@ -473,15 +607,105 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final GuestInfo guest;
         private final GuestRegistration registration;
         private final Made made;
+        private final Handover handover;
         private boolean released;
 
         QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made, Instant instant,
-                Path view, Map<String, String> facts) {
+                Path view, Map<String, String> facts, Handover handover) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.registration = registration;
             this.made = made;
+            this.handover = handover;
+        }
+
+        /**
+         * Tracked only when the generation this snapshot disabled was recording, consistent, on every qcow2
+         * disk, and is the one {@code previousFacts} started: then it holds every write since that
+         * snapshot. Reading it may fail (QEMU gone, NBD refused); that too is an answer of untracked,
+         * never a failed backup.
+         */
+        @Override
+        public synchronized ChangeTracking changesSince(Map<String, String> previousFacts) {
+            Bitmaps bitmaps = handover.bitmaps();
+            if (bitmaps == null) {
+                return new ChangeTracking.Untracked(handover.untrackedReason());
+            }
+            String previous = previousFacts.get(FACT_BITMAP_GENERATION);
+            String ended = bitmaps.ended();
+            if (bitmaps.lost() != null) {
+                return new ChangeTracking.Untracked(bitmaps.lost());
+            }
+            if (ended == null) {
+                return new ChangeTracking.Untracked(previous == null ? FIRST : "tracking lost: bitmap " + previous
+                        + " is not recording on every disk (QEMU stopped without saving it)");
+            }
+            if (previous == null) {
+                return new ChangeTracking.Untracked("the previous point records no bitmap generation");
+            }
+            if (!previous.equals(ended)) {
+                return new ChangeTracking.Untracked(OLDER);
+            }
+            if (released) {
+                throw new IllegalStateException("snapshot " + made.id() + " is released; its view is gone");
+            }
+            try {
+                return new ChangeTracking.Tracked(TRACKING_KIND, readDirty(ended));
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "guest '" + guest.name() + "': reading bitmap " + ended
+                        + " failed, the copy compares instead", e);
+                return new ChangeTracking.Untracked("reading bitmap " + ended + " failed: " + e.getMessage());
+            }
+        }
+
+        /**
+         * Exports each frozen disk node read-only over NBD with the ended generation and maps its dirty
+         * guest ranges to the bytes of the disk's file (see {@link DirtyRanges}). The export and the server
+         * live only as long as the reading.
+         */
+        private Map<String, ChangedRanges> readDirty(String bitmap) throws IOException {
+            Map<String, ChangedRanges> files = new LinkedHashMap<>();
+            QmpClient qmp = host.qmp(guest.ref());
+            NbdSocket socket = NbdSocket.in(handover.workDir());
+            try {
+                qmp.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data",
+                        Map.of("path", socket.path().toString()))), deadline(host));
+                try {
+                    List<GuestRegistration.Disk> disks = handover.bitmaps().tracked();
+                    for (int i = 0; i < disks.size(); i++) {
+                        GuestRegistration.Disk disk = disks.get(i);
+                        String export = DIRTY_EXPORT_PREFIX + made.id() + "-" + i;
+                        Map<String, Object> add = new LinkedHashMap<>();
+                        add.put("type", "nbd");
+                        add.put("id", export);
+                        add.put("node-name", disk.node());
+                        add.put("name", export);
+                        add.put("bitmaps", List.of(bitmap));
+                        add.put("writable", false);
+                        qmp.execute("block-export-add", add, deadline(host));
+                        String dirty;
+                        try {
+                            dirty = runForJson(List.of(qemuImg(), "map", "--output=json", "--image-opts", "driver=nbd,"
+                                    + "server.type=unix,server.path=" + socket.relative() + ",export=" + export
+                                    + ",x-dirty-bitmap=qemu:dirty-bitmap:" + bitmap), 600, socket.directory());
+                        } finally {
+                            qmp.execute("block-export-del", Map.of("id", export), deadline(host));
+                        }
+                        Path file = Path.of(disk.file());
+                        String mapped = runForJson(List.of(qemuImg(), "map", "-U", "--output=json", "-f", "qcow2",
+                                file.toString()), 600, null);
+                        String relative = registration.directoryPath().relativize(file).toString().replace('\\', '/');
+                        files.put(relative, DirtyRanges.of(JSON.readTree(dirty), JSON.readTree(mapped),
+                                Files.size(view().root().resolve(relative))));
+                    }
+                } finally {
+                    qmp.execute("nbd-server-stop", null, deadline(host));
+                }
+            } finally {
+                socket.delete();
+            }
+            return files;
         }
 
         /**
@@ -501,6 +725,74 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                         + "' on host '" + host.name() + "' failed: " + e.getMessage(), e);
             }
             released = true;
+            removeEndedGeneration();
+        }
+
+        /**
+         * The disabled generation is read and no longer needed once the overlays are merged. Left behind
+         * (QEMU gone, a failed command), it is a stray the next prepare or recovery removes, so its
+         * failure does not fail the release.
+         */
+        private void removeEndedGeneration() {
+            Bitmaps bitmaps = handover.bitmaps();
+            if (bitmaps == null || !host.isAlive(guest.ref())) {
+                return;
+            }
+            try {
+                QmpClient qmp = host.qmp(guest.ref());
+                for (Map.Entry<String, String> disabled : bitmaps.recording().entrySet()) {
+                    qmp.execute("block-dirty-bitmap-remove", Map.of("node", disabled.getKey(), "name",
+                            disabled.getValue()), deadline(host));
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "guest '" + guest.name() + "': the bitmap generation ended by"
+                        + " snapshot " + made.id() + " was not removed; the next snapshot removes it", e);
+            }
+        }
+    }
+
+    /**
+     * What a snapshot handed over of the guest's writes.
+     *
+     * @param bitmaps the bitmaps as they were before the snapshot's transaction, or null when it started
+     *     no generation
+     * @param untrackedReason why no generation was started, when {@code bitmaps} is null
+     * @param workDir the run's private folder, where the NBD socket goes
+     */
+    private record Handover(Bitmaps bitmaps, String untrackedReason, Path workDir) {}
+
+    /**
+     * Where QEMU's NBD server listens while a bitmap is read: {@code nbd.sock} in the run's work folder. A
+     * unix socket's path must fit in 107 bytes; when the work folder's path is longer, the socket goes into
+     * a new private folder (mode 0700, random name) under the system's temp folder instead, removed after.
+     * qemu-img connects by the relative name from the socket's folder.
+     */
+    private record NbdSocket(Path directory, boolean temporary) {
+
+        static final String NAME = "nbd.sock";
+
+        static NbdSocket in(Path workDir) throws IOException {
+            Path dir = workDir.toAbsolutePath();
+            if (dir.resolve(NAME).toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
+                Files.createDirectories(dir);
+                return new NbdSocket(dir, false);
+            }
+            return new NbdSocket(Files.createTempDirectory("sp-nbd-"), true);
+        }
+
+        Path path() {
+            return directory.resolve(NAME);
+        }
+
+        String relative() {
+            return NAME;
+        }
+
+        void delete() throws IOException {
+            Files.deleteIfExists(path());
+            if (temporary) {
+                Files.deleteIfExists(directory);
+            }
         }
     }
 
@@ -663,6 +955,41 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private static QemuHypervisor qemu(Hypervisor host) {
         return host.unwrap(QemuHypervisor.class).orElseThrow(() -> new SnapshotException(
                 "the qemu writer only snapshots guests of a QEMU host; host '" + host.name() + "' is " + host.kind()));
+    }
+
+    /**
+     * Runs {@code command} in {@code directory} and returns its output alone, as JSON is read from it; the
+     * output is read while the program runs, as a map of a large disk can overflow the pipe.
+     */
+    private static String runForJson(List<String> command, long timeoutSeconds, Path directory) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
+        Process process = builder.start();
+        CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+        try {
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": "
+                        + errors.join());
+            }
+            return output;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("interrupted while running " + command.get(0), e);
+        }
     }
 
     private static String run(List<String> command, long timeoutSeconds) throws IOException {

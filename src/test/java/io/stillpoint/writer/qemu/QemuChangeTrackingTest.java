@@ -1,0 +1,345 @@
+package io.stillpoint.writer.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stillpoint.host.GuestHold;
+import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.HoldMode;
+import io.stillpoint.host.qemu.QemuDeadlines;
+import io.stillpoint.host.qemu.QemuHypervisor;
+import io.stillpoint.testing.QemuLab;
+import io.stillpoint.writer.ChangeTracking;
+import io.stillpoint.writer.ChangedRanges;
+import io.stillpoint.writer.PreparedSnapshot;
+import io.stillpoint.writer.Snapshot;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The QEMU writer's bitmap generations against one real guest with two qcow2 disks: a previous copy of each
+ * disk file, patched with only the tracked ranges read from the next view, must be that view byte for
+ * byte; anything that could have lost a write must answer untracked, and the next snapshot tracks again.
+ */
+class QemuChangeTrackingTest {
+
+    private static final long MIB = 1L << 20;
+    private static final List<String> DISKS = List.of("disk0.qcow2", "disk1.qcow2");
+
+    @TempDir
+    static Path dir;
+
+    private static QemuLab lab;
+    private static QemuHypervisor host;
+    private static QemuLab.Guest guest;
+    private static QemuSnapshotWriter writer;
+
+    @TempDir
+    Path work;
+
+    private int pattern = 0x10;
+
+    @BeforeAll
+    static void bootGuest() throws IOException {
+        lab = new QemuLab(dir);
+        guest = lab.start("track01", 64, 64 * MIB, 16 * MIB);
+        host = new QemuHypervisor("kvm1", dir.resolve("host"), new QemuDeadlines(Duration.ofSeconds(10),
+                Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+        host.register(Map.of("qmpSocket", guest.qmpSocket().toString()));
+        writer = new QemuSnapshotWriter();
+    }
+
+    @AfterAll
+    static void stopGuest() throws IOException {
+        if (host != null) {
+            host.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    /** A test that failed with a snapshot held must not fail the others: recovery releases it. */
+    @BeforeEach
+    void guestRuns() {
+        host.start("track01");
+        writer.recover(host);
+    }
+
+    @Test
+    void trackedRangesTurnThePreviousFileIntoTheNewOneByteForByte() throws IOException {
+        lab.monitor(guest).execute("block-dirty-bitmap-add", Map.of("node", "vd0", "name", "admins-own"),
+                QemuLab.PATIENCE);
+        // Allocated before the first snapshot, so that later writes overwrite clusters in the middle of the
+        // file rather than append new ones past the previous copy's end.
+        lab.write(guest, 0, next(), 20 * MIB, 12 * MIB);
+        lab.write(guest, 1, next(), 0, MIB);
+        Snapshot first = snapshot();
+        Map<String, Path> previous = copyDisks(first, "first");
+        lab.write(guest, 0, next(), 8 * MIB, MIB);
+        first.close();
+        lab.write(guest, 0, next(), 20 * MIB + 4096, 2 * MIB);
+        lab.write(guest, 1, next(), 0, 4096);
+        lab.write(guest, 0, next(), 60 * MIB, 512 * 1024);
+
+        Snapshot second = snapshot();
+        lab.write(guest, 0, next(), 30 * MIB, MIB);
+        ChangeTracking sinceFirst = second.changesSince(first.facts());
+        long written = 1 * MIB + 3 * MIB + 65536 + 512 * 1024;
+        assertPatchedCopyIsTheView(sinceFirst, previous, second, written);
+        previous = copyDisks(second, "second");
+        second.close();
+        assertOneRecordingGeneration(second.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION));
+
+        try (Snapshot third = snapshot()) {
+            ChangeTracking sinceSecond = third.changesSince(second.facts());
+            assertPatchedCopyIsTheView(sinceSecond, previous, third, MIB);
+            ChangedRanges disk0 = ((ChangeTracking.Tracked) sinceSecond).files().get("disk0.qcow2");
+            assertThat(disk0.bytes()).as("the write made while the second snapshot was held, and metadata")
+                    .isGreaterThanOrEqualTo(MIB);
+        }
+        assertThat(bitmapNames("vd0")).contains("admins-own");
+        lab.monitor(guest).execute("block-dirty-bitmap-remove", Map.of("node", "vd0", "name", "admins-own"),
+                QemuLab.PATIENCE);
+    }
+
+    @Test
+    void qemuKilledBetweenTwoSnapshotsMakesTheNextUntrackedAndTheOneAfterTracked() throws IOException {
+        Snapshot first = snapshot();
+        first.close();
+        lab.write(guest, 0, next(), 4 * MIB, MIB);
+        lab.kill(guest);
+        host.start("track01");
+
+        Snapshot second = snapshot();
+        ChangeTracking lost = second.changesSince(first.facts());
+        assertThat(lost).isInstanceOf(ChangeTracking.Untracked.class);
+        assertThat(((ChangeTracking.Untracked) lost).reason()).contains("QEMU stopped without saving it");
+        Map<String, Path> previous = copyDisks(second, "second");
+        second.close();
+        lab.write(guest, 1, next(), 3 * MIB, MIB);
+        try (Snapshot third = snapshot()) {
+            assertPatchedCopyIsTheView(third.changesSince(second.facts()), previous, third, MIB);
+        }
+    }
+
+    @Test
+    void aStoredGenerationSurvivesACleanRestartAndAnInconsistentOneIsRemoved() {
+        Snapshot first = snapshot();
+        first.close();
+        host.stop("track01");
+        host.start("track01");
+        Snapshot second = snapshot();
+        assertThat(second.changesSince(first.facts())).isInstanceOf(ChangeTracking.Tracked.class);
+        second.close();
+
+        host.stop("track01");
+        host.start("track01");
+        try {
+            lab.kill(guest);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        host.start("track01");
+        assertThat(inconsistent("vd0")).as("QEMU loaded the stored bitmap and was killed").isTrue();
+        try (Snapshot third = snapshot()) {
+            assertThat(third.changesSince(second.facts())).isEqualTo(new ChangeTracking.Untracked(
+                    "bitmap inconsistent: QEMU stopped without saving it"));
+        }
+        assertThat(bitmapNames("vd0")).containsExactly(lastGeneration);
+    }
+
+    @Test
+    void anOlderGenerationOrNoneIsUntracked() {
+        Snapshot first = snapshot();
+        first.close();
+        snapshot().close();
+        try (Snapshot third = snapshot()) {
+            assertThat(third.changesSince(first.facts())).isEqualTo(new ChangeTracking.Untracked(
+                    QemuSnapshotWriter.OLDER));
+            assertThat(third.changesSince(Map.of())).isEqualTo(new ChangeTracking.Untracked(
+                    "the previous point records no bitmap generation"));
+        }
+    }
+
+    @Test
+    void aGuestWithoutBitmapsHasItsFirstSnapshotUntracked() {
+        for (String node : List.of("vd0", "vd1")) {
+            for (String name : bitmapNames(node)) {
+                lab.monitor(guest).execute("block-dirty-bitmap-remove", Map.of("node", node, "name", name),
+                        QemuLab.PATIENCE);
+            }
+        }
+        try (Snapshot first = snapshot()) {
+            assertThat(first.changesSince(Map.of())).isEqualTo(new ChangeTracking.Untracked(
+                    "no earlier tracking: first snapshot of this guest"));
+            assertThat(first.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION)).startsWith("stillpoint-");
+        }
+    }
+
+    @Test
+    void aLongWorkPathStillReadsTheBitmap() throws IOException {
+        lab.write(guest, 0, next(), 40 * MIB, 2 * MIB);
+        Snapshot first = snapshot();
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        lab.write(guest, 0, next(), 41 * MIB, 64 * 1024);
+        Path longWork = Files.createDirectories(work.resolve("a".repeat(60)).resolve("b".repeat(60)));
+        try (Snapshot second = snapshot(HoldMode.PAUSE, longWork)) {
+            assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, 64 * 1024);
+            assertThat(longWork).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void aSaveStateSnapshotIsUntrackedAndTheOneAfterTheNextTracksAgain() throws IOException {
+        Snapshot first = snapshot();
+        first.close();
+        Snapshot saved = snapshot(HoldMode.SAVE_STATE, work);
+        assertThat(saved.changesSince(first.facts())).isEqualTo(new ChangeTracking.Untracked("the guest's state was"
+                + " saved at the snapshot (its disks inactive), so no bitmap generation was handed over"));
+        saved.close();
+        Snapshot next = snapshot();
+        assertThat(next.changesSince(saved.facts())).isInstanceOf(ChangeTracking.Untracked.class);
+        Map<String, Path> previous = copyDisks(next, "next");
+        next.close();
+        lab.write(guest, 1, next(), 2 * MIB, MIB);
+        try (Snapshot last = snapshot()) {
+            assertPatchedCopyIsTheView(last.changesSince(next.facts()), previous, last, MIB);
+        }
+    }
+
+    @Test
+    void recoveryRemovesTheExportsADeadProcessLeftSoTheNextReadingWorks() throws IOException {
+        Path socket = work.resolve("left.sock");
+        var monitor = lab.monitor(guest);
+        monitor.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data",
+                Map.of("path", socket.toString()))), QemuLab.PATIENCE);
+        monitor.execute("block-export-add", Map.of("type", "nbd", "id", "sp-dirty-deadbeef-0", "node-name", "vd1",
+                "writable", false), QemuLab.PATIENCE);
+        Snapshot first = snapshot();
+        assertThat(first.changesSince(Map.of(QemuSnapshotWriter.FACT_BITMAP_GENERATION, "stillpoint-x")))
+                .isInstanceOf(ChangeTracking.Untracked.class);
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        writer.recover(host);
+        assertThat(monitor.execute("query-block-exports", null, QemuLab.PATIENCE)).isEmpty();
+        lab.write(guest, 1, next(), 5 * MIB, MIB);
+        try (Snapshot second = snapshot()) {
+            assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, MIB);
+        }
+    }
+
+    private String lastGeneration;
+
+    private Snapshot snapshot() {
+        return snapshot(HoldMode.PAUSE, work);
+    }
+
+    private Snapshot snapshot(HoldMode mode, Path workDir) {
+        GuestInfo info = host.guest("track01");
+        PreparedSnapshot prepared = writer.prepare(host, info, workDir);
+        try (prepared; GuestHold hold = host.hold(info.ref(), mode)) {
+            Snapshot snapshot = prepared.create();
+            lastGeneration = snapshot.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+            return snapshot;
+        }
+    }
+
+    private int next() {
+        pattern = pattern % 0xf0 + 1;
+        return pattern;
+    }
+
+    private Map<String, Path> copyDisks(Snapshot snapshot, String name) throws IOException {
+        Path folder = Files.createDirectories(work.resolve("copy-" + name));
+        Map<String, Path> copies = new LinkedHashMap<>();
+        for (String disk : DISKS) {
+            copies.put(disk, Files.copy(snapshot.view().root().resolve(disk), folder.resolve(disk)));
+        }
+        return copies;
+    }
+
+    /**
+     * Patches each previous copy with only the tracked ranges read from the view (and whatever lies past
+     * the previous copy's end), then compares it with the view whole.
+     */
+    private static void assertPatchedCopyIsTheView(ChangeTracking tracking, Map<String, Path> previous, Snapshot next,
+            long written) throws IOException {
+        assertThat(tracking).isInstanceOf(ChangeTracking.Tracked.class);
+        ChangeTracking.Tracked tracked = (ChangeTracking.Tracked) tracking;
+        assertThat(tracked.kind()).isEqualTo("bitmap");
+        assertThat(tracked.files()).containsOnlyKeys(DISKS);
+        long total = 0;
+        for (Map.Entry<String, Path> copy : previous.entrySet()) {
+            Path view = next.view().root().resolve(copy.getKey());
+            ChangedRanges ranges = tracked.files().get(copy.getKey());
+            assertThat(ranges.length()).isEqualTo(Files.size(view));
+            List<ChangedRanges.Range> reread = new ArrayList<>(ranges.ranges());
+            long before = Files.size(copy.getValue());
+            if (ranges.length() > before) {
+                reread.add(new ChangedRanges.Range(before, ranges.length() - before));
+            }
+            try (FileChannel from = FileChannel.open(view);
+                    FileChannel to = FileChannel.open(copy.getValue(), StandardOpenOption.WRITE)) {
+                for (ChangedRanges.Range range : reread) {
+                    ByteBuffer bytes = ByteBuffer.allocate((int) range.length());
+                    while (bytes.hasRemaining() && from.read(bytes, range.offset() + bytes.position()) > 0) {
+                        continue;
+                    }
+                    to.write(bytes.flip(), range.offset());
+                }
+                to.truncate(ranges.length());
+            }
+            assertThat(Files.mismatch(copy.getValue(), view))
+                    .as("previous copy of %s patched with the tracked ranges is the new view", copy.getKey())
+                    .isEqualTo(-1L);
+            total += ranges.bytes();
+        }
+        assertThat(total).as("tracked bytes: written clusters plus metadata, not whole disks")
+                .isLessThanOrEqualTo(written + 4 * MIB);
+    }
+
+    private void assertOneRecordingGeneration(String generation) {
+        for (String node : List.of("vd0", "vd1")) {
+            assertThat(bitmaps(node)).filteredOn(b -> b.path("name").asText().startsWith("stillpoint"))
+                    .singleElement().satisfies(bitmap -> {
+                        assertThat(bitmap.path("name").asText()).isEqualTo(generation);
+                        assertThat(bitmap.path("recording").asBoolean()).isTrue();
+                    });
+        }
+    }
+
+    private boolean inconsistent(String node) {
+        return bitmaps(node).stream().anyMatch(b -> b.path("inconsistent").asBoolean(false));
+    }
+
+    private List<String> bitmapNames(String node) {
+        return bitmaps(node).stream().map(b -> b.path("name").asText()).toList();
+    }
+
+    private List<JsonNode> bitmaps(String node) {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode entry : lab.monitor(guest).execute("query-named-block-nodes", Map.of("flat", true),
+                QemuLab.PATIENCE)) {
+            if (entry.path("node-name").asText().equals(node)) {
+                entry.path("dirty-bitmaps").forEach(found::add);
+            }
+        }
+        return found;
+    }
+}
