@@ -164,11 +164,11 @@ final class SharingCopier {
     /**
      * Whether {@code source} may be a hard link to {@code previousCopy}: the same metadata (mode, owner,
      * group, mtime as the previous point's manifest recorded them and as the previous inode holds them, and
-     * the same extended attributes and ACLs) and the same content. The access time is not compared: every
-     * read of the source moves it (the copier's own, on a file system mounted {@code strictatime}), so no
-     * file would ever be linked; the linked entry records the previous inode's access time instead, which
-     * is what the point holds. Content is known unchanged
-     * from tracked changes without reading; otherwise the source is read chunk by chunk (holes are not
+     * the same extended attributes and ACLs) and the same content. The access time is not compared: the
+     * copier reads without moving it ({@link NoAtime}) where it may, but the guest, the host or a file
+     * system mounted {@code strictatime} move it on any read, and then nothing would ever be linked; the
+     * linked entry records the previous inode's access time instead, which is what the point holds. Content
+     * is known unchanged from tracked changes without reading; otherwise the source is read chunk by chunk (holes are not
      * read) until the first chunk whose digest differs. Those bytes are read again by the whole copy that
      * follows a mismatch: at worst a changed file costs one extra read of its unchanged head.
      *
