@@ -244,6 +244,31 @@ class QemuChangeTrackingTest {
         }
     }
 
+    @Test
+    void aRawDiskIsUntracked() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("vms").resolve("raw01"));
+        Path disk = folder.resolve("disk0.img");
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "raw", disk.toString(), Long.toString(16 * MIB)));
+        Path run = dir.resolve("run");
+        QemuLab.Guest raw = new QemuLab.Guest("raw01", folder, run.resolve("raw01.qmp"), run.resolve("raw01.test.qmp"),
+                run.resolve("raw01.pid"), List.of(disk));
+        List<String> argv = new ArrayList<>();
+        QemuLab.commandLine(raw, 64).forEach(arg -> argv.add(arg.replace("\"driver\":\"qcow2\"", "\"driver\":\"raw\"")));
+        QemuLab.exec(argv);
+        host.register(Map.of("qmpSocket", raw.qmpSocket().toString()));
+        GuestInfo info = host.guest("raw01");
+        PreparedSnapshot prepared = writer.prepare(host, info, work);
+        Snapshot snapshot;
+        try (prepared; GuestHold hold = host.hold(info.ref(), HoldMode.PAUSE)) {
+            snapshot = prepared.create();
+        }
+        try (snapshot) {
+            assertThat(snapshot.facts()).doesNotContainKey(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+            assertThat(snapshot.changesSince(Map.of())).isEqualTo(new ChangeTracking.Untracked(
+                    "persistent bitmaps need qcow2, disk is raw"));
+        }
+    }
+
     private String lastGeneration;
 
     private Snapshot snapshot() {
