@@ -13,6 +13,7 @@ import io.stillpoint.host.qemu.GuestRegistration;
 import io.stillpoint.host.qemu.QemuConfig;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
+import io.stillpoint.host.qemu.QmpException;
 import io.stillpoint.writer.AbstractSnapshot;
 import io.stillpoint.writer.ChangeTracking;
 import io.stillpoint.writer.ChangedRanges;
@@ -509,30 +510,29 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
             boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
+            String handoverFailure = null;
             try {
-                // A save-state has inactivated the disks and put their persistent bitmaps away until the
-                // guest runs again: one status query, instead of a transaction that fails on a bitmap it
-                // cannot find.
-                boolean saved = tracking && "postmigrate".equals(host.qmp(guest.ref()).execute("query-status", null,
-                        deadline(host)).path("status").asText());
-                tracking &= !saved;
                 if (online) {
-                    List<Map<String, Object>> actions = new ArrayList<>();
-                    for (GuestRegistration.Disk disk : tracking ? bitmaps.tracked() : List.<GuestRegistration.Disk>of()) {
-                        actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
-                                Map.of("node", disk.node(), "name", generation, "persistent", true)));
-                        String recording = bitmaps.recording().get(disk.node());
-                        if (recording != null) {
-                            actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
-                                    Map.of("node", disk.node(), "name", recording)));
-                        }
-                    }
+                    List<Map<String, Object>> snapshots = new ArrayList<>();
                     List<GuestRegistration.Disk> disks = registration.disks();
                     for (int i = 0; i < disks.size(); i++) {
-                        actions.add(Map.of("type", "blockdev-snapshot", "data",
+                        snapshots.add(Map.of("type", "blockdev-snapshot", "data",
                                 Map.of("node", disks.get(i).node(), "overlay", QemuHypervisor.overlayNode(id, i))));
                     }
-                    host.qmp(guest.ref()).execute("transaction", Map.of("actions", actions), deadline(host));
+                    if (tracking) {
+                        try {
+                            transaction(handoverActions(), snapshots);
+                        } catch (QmpException refused) {
+                            // A failed transaction changed nothing. The bitmaps are what it refused (a save-state
+                            // has put them away with the inactive disks, or they changed since prepare): the
+                            // snapshot goes on without them, as a lost bitmap costs a compare, never a backup.
+                            handoverFailure = refused.getMessage();
+                            tracking = false;
+                            transaction(List.of(), snapshots);
+                        }
+                    } else {
+                        transaction(List.of(), snapshots);
+                    }
                 }
                 Instant instant = Instant.now();
                 linkView(view);
@@ -544,7 +544,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     all.put(FACT_BITMAP_GENERATION, generation);
                 }
                 return new QemuSnapshot(host, guest, registration, made, instant, view, all,
-                        new Handover(tracking ? bitmaps : null, untrackedReason(online, saved), workDir));
+                        new Handover(tracking ? bitmaps : null, untrackedReason(online, handoverFailure), workDir));
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -573,13 +573,34 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        private String untrackedReason(boolean online, boolean saved) {
+        /** Starts the new generation on every qcow2 disk and disables the one recording there. */
+        private List<Map<String, Object>> handoverActions() {
+            List<Map<String, Object>> actions = new ArrayList<>();
+            for (GuestRegistration.Disk disk : bitmaps.tracked()) {
+                actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
+                        Map.of("node", disk.node(), "name", generation, "persistent", true)));
+                String recording = bitmaps.recording().get(disk.node());
+                if (recording != null) {
+                    actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
+                            Map.of("node", disk.node(), "name", recording)));
+                }
+            }
+            return actions;
+        }
+
+        private void transaction(List<Map<String, Object>> handover, List<Map<String, Object>> snapshots) {
+            List<Map<String, Object>> actions = new ArrayList<>(handover);
+            actions.addAll(snapshots);
+            host.qmp(guest.ref()).execute("transaction", Map.of("actions", actions), deadline(host));
+        }
+
+        private String untrackedReason(boolean online, String handoverFailure) {
             if (!online || !bitmaps.running()) {
                 return "the guest was not running at the snapshot, so no bitmap generation was handed over";
             }
-            if (saved) {
-                return "the guest's state was saved at the snapshot (its disks inactive), so no bitmap generation"
-                        + " was handed over";
+            if (handoverFailure != null) {
+                return "handing over the bitmap generation failed (a save-state puts bitmaps away with the"
+                        + " inactive disks): " + handoverFailure;
             }
             return registration.disks().isEmpty() ? "the guest has no disk"
                     : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
