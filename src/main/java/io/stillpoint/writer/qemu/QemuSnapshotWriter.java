@@ -511,6 +511,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             boolean online = host.isAlive(guest.ref());
             boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
             String handoverFailure = null;
+            boolean endedRecording = false;
             try {
                 if (online) {
                     List<Map<String, Object>> snapshots = new ArrayList<>();
@@ -521,14 +522,22 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     }
                     if (tracking) {
                         try {
-                            transaction(handoverActions(), snapshots);
+                            transaction(handoverActions(true), snapshots);
                         } catch (QmpException refused) {
-                            // A failed transaction changed nothing. The bitmaps are what it refused (a save-state
-                            // has put them away with the inactive disks, or they changed since prepare): the
-                            // snapshot goes on without them, as a lost bitmap costs a compare, never a backup.
-                            handoverFailure = refused.getMessage();
-                            tracking = false;
-                            transaction(List.of(), snapshots);
+                            // A failed transaction changed nothing. A save-state has put the recording bitmaps
+                            // away with the inactive disks, so they cannot be disabled now; they come back,
+                            // recording, when the guest runs again. Disabling is only a safeguard: the frozen
+                            // disk node takes no write until release commits the overlay, so the recording
+                            // bitmap still holds exactly the writes up to this instant when it is read.
+                            try {
+                                transaction(handoverActions(false), snapshots);
+                                endedRecording = true;
+                            } catch (QmpException again) {
+                                // Whatever else the bitmaps refuse costs a compare, never the backup.
+                                handoverFailure = again.getMessage();
+                                tracking = false;
+                                transaction(List.of(), snapshots);
+                            }
                         }
                     } else {
                         transaction(List.of(), snapshots);
@@ -544,7 +553,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     all.put(FACT_BITMAP_GENERATION, generation);
                 }
                 return new QemuSnapshot(host, guest, registration, made, instant, view, all,
-                        new Handover(tracking ? bitmaps : null, untrackedReason(online, handoverFailure), workDir));
+                        new Handover(tracking ? bitmaps : null, untrackedReason(online, handoverFailure), endedRecording,
+                                workDir));
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -573,14 +583,14 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        /** Starts the new generation on every qcow2 disk and disables the one recording there. */
-        private List<Map<String, Object>> handoverActions() {
+        /** Starts the new generation on every qcow2 disk and, if {@code disable}, disables the one recording there. */
+        private List<Map<String, Object>> handoverActions(boolean disable) {
             List<Map<String, Object>> actions = new ArrayList<>();
             for (GuestRegistration.Disk disk : bitmaps.tracked()) {
                 actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
                         Map.of("node", disk.node(), "name", generation, "persistent", true)));
                 String recording = bitmaps.recording().get(disk.node());
-                if (recording != null) {
+                if (recording != null && disable) {
                     actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
                             Map.of("node", disk.node(), "name", recording)));
                 }
@@ -599,8 +609,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 return "the guest was not running at the snapshot, so no bitmap generation was handed over";
             }
             if (handoverFailure != null) {
-                return "handing over the bitmap generation failed (a save-state puts bitmaps away with the"
-                        + " inactive disks): " + handoverFailure;
+                return "handing over the bitmap generation failed: " + handoverFailure;
             }
             return registration.disks().isEmpty() ? "the guest has no disk"
                     : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
@@ -688,6 +697,14 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private Map<String, ChangedRanges> readDirty(String bitmap) throws IOException {
             Map<String, ChangedRanges> files = new LinkedHashMap<>();
             QmpClient qmp = host.qmp(guest.ref());
+            if (handover.endedRecording()) {
+                // QEMU exports only a disabled bitmap read-only. Disabling it now is as good as at the snapshot:
+                // the frozen disk node has taken no write since, and takes none until release commits.
+                for (GuestRegistration.Disk disk : handover.bitmaps().tracked()) {
+                    qmp.execute("block-dirty-bitmap-disable", Map.of("node", disk.node(), "name", bitmap),
+                            deadline(host));
+                }
+            }
             NbdSocket socket = NbdSocket.in(handover.workDir());
             try {
                 qmp.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data",
@@ -778,9 +795,11 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
      * @param bitmaps the bitmaps as they were before the snapshot's transaction, or null when it started
      *     no generation
      * @param untrackedReason why no generation was started, when {@code bitmaps} is null
+     * @param endedRecording whether the ended generation could not be disabled at the snapshot (a save-state
+     *     had put it away) and records still, until it is read
      * @param workDir the run's private folder, where the NBD socket goes
      */
-    private record Handover(Bitmaps bitmaps, String untrackedReason, Path workDir) {}
+    private record Handover(Bitmaps bitmaps, String untrackedReason, boolean endedRecording, Path workDir) {}
 
     /**
      * Where QEMU's NBD server listens while a bitmap is read: {@code nbd.sock} in the run's work folder. A
