@@ -64,7 +64,10 @@ import java.util.function.Predicate;
  * disables the one that was recording, atomically with the overlays; the new name is the fact {@value
  * #FACT_BITMAP_GENERATION}. The overlays' writes do not reach the disk nodes while the snapshot exists,
  * but the commit writes them there and so marks them in the new generation: nothing falls between two
- * snapshots. The disabled generation holds exactly the writes since the previous snapshot; {@link
+ * snapshots. (After a save-state the recording generation is put away with the inactive disks and cannot
+ * be disabled in the transaction; it is disabled before it is read instead, which is as exact, as the
+ * frozen disk node takes no write until the commit.) The disabled generation holds exactly the writes
+ * since the previous snapshot; {@link
  * Snapshot#changesSince} reads it over a temporary NBD export of the frozen disk node, and release removes
  * it. Every disk thus keeps one recording bitmap of Stillpoint's; stray ones of its naming (from a failed
  * release, or inconsistent after QEMU was killed) are removed by the next {@code prepare} or by {@code
