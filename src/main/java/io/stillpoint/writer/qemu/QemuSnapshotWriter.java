@@ -13,6 +13,7 @@ import io.stillpoint.host.qemu.GuestRegistration;
 import io.stillpoint.host.qemu.QemuConfig;
 import io.stillpoint.host.qemu.QemuHypervisor;
 import io.stillpoint.host.qemu.QmpClient;
+import io.stillpoint.host.qemu.QmpException;
 import io.stillpoint.writer.AbstractSnapshot;
 import io.stillpoint.writer.ChangeTracking;
 import io.stillpoint.writer.ChangedRanges;
@@ -63,7 +64,10 @@ import java.util.function.Predicate;
  * disables the one that was recording, atomically with the overlays; the new name is the fact {@value
  * #FACT_BITMAP_GENERATION}. The overlays' writes do not reach the disk nodes while the snapshot exists,
  * but the commit writes them there and so marks them in the new generation: nothing falls between two
- * snapshots. The disabled generation holds exactly the writes since the previous snapshot; {@link
+ * snapshots. (After a save-state the recording generation is put away with the inactive disks and cannot
+ * be disabled in the transaction; it is disabled before it is read instead, which is as exact, as the
+ * frozen disk node takes no write until the commit.) The disabled generation holds exactly the writes
+ * since the previous snapshot; {@link
  * Snapshot#changesSince} reads it over a temporary NBD export of the frozen disk node, and release removes
  * it. Every disk thus keeps one recording bitmap of Stillpoint's; stray ones of its naming (from a failed
  * release, or inconsistent after QEMU was killed) are removed by the next {@code prepare} or by {@code
@@ -509,30 +513,38 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
             boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
+            String handoverFailure = null;
+            boolean endedRecording = false;
             try {
-                // A save-state has inactivated the disks and put their persistent bitmaps away until the
-                // guest runs again: one status query, instead of a transaction that fails on a bitmap it
-                // cannot find.
-                boolean saved = tracking && "postmigrate".equals(host.qmp(guest.ref()).execute("query-status", null,
-                        deadline(host)).path("status").asText());
-                tracking &= !saved;
                 if (online) {
-                    List<Map<String, Object>> actions = new ArrayList<>();
-                    for (GuestRegistration.Disk disk : tracking ? bitmaps.tracked() : List.<GuestRegistration.Disk>of()) {
-                        actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
-                                Map.of("node", disk.node(), "name", generation, "persistent", true)));
-                        String recording = bitmaps.recording().get(disk.node());
-                        if (recording != null) {
-                            actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
-                                    Map.of("node", disk.node(), "name", recording)));
-                        }
-                    }
+                    List<Map<String, Object>> snapshots = new ArrayList<>();
                     List<GuestRegistration.Disk> disks = registration.disks();
                     for (int i = 0; i < disks.size(); i++) {
-                        actions.add(Map.of("type", "blockdev-snapshot", "data",
+                        snapshots.add(Map.of("type", "blockdev-snapshot", "data",
                                 Map.of("node", disks.get(i).node(), "overlay", QemuHypervisor.overlayNode(id, i))));
                     }
-                    host.qmp(guest.ref()).execute("transaction", Map.of("actions", actions), deadline(host));
+                    if (tracking) {
+                        try {
+                            transaction(handoverActions(true), snapshots);
+                        } catch (QmpException refused) {
+                            // A failed transaction changed nothing. A save-state has put the recording bitmaps
+                            // away with the inactive disks, so they cannot be disabled now; they come back,
+                            // recording, when the guest runs again. Disabling is only a safeguard: the frozen
+                            // disk node takes no write until release commits the overlay, so the recording
+                            // bitmap still holds exactly the writes up to this instant when it is read.
+                            try {
+                                transaction(handoverActions(false), snapshots);
+                                endedRecording = true;
+                            } catch (QmpException again) {
+                                // Whatever else the bitmaps refuse costs a compare, never the backup.
+                                handoverFailure = again.getMessage();
+                                tracking = false;
+                                transaction(List.of(), snapshots);
+                            }
+                        }
+                    } else {
+                        transaction(List.of(), snapshots);
+                    }
                 }
                 Instant instant = Instant.now();
                 linkView(view);
@@ -544,7 +556,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     all.put(FACT_BITMAP_GENERATION, generation);
                 }
                 return new QemuSnapshot(host, guest, registration, made, instant, view, all,
-                        new Handover(tracking ? bitmaps : null, untrackedReason(online, saved), workDir));
+                        new Handover(tracking ? bitmaps : null, untrackedReason(online, handoverFailure), endedRecording,
+                                workDir));
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
@@ -573,13 +586,33 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        private String untrackedReason(boolean online, boolean saved) {
+        /** Starts the new generation on every qcow2 disk and, if {@code disable}, disables the one recording there. */
+        private List<Map<String, Object>> handoverActions(boolean disable) {
+            List<Map<String, Object>> actions = new ArrayList<>();
+            for (GuestRegistration.Disk disk : bitmaps.tracked()) {
+                actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
+                        Map.of("node", disk.node(), "name", generation, "persistent", true)));
+                String recording = bitmaps.recording().get(disk.node());
+                if (recording != null && disable) {
+                    actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
+                            Map.of("node", disk.node(), "name", recording)));
+                }
+            }
+            return actions;
+        }
+
+        private void transaction(List<Map<String, Object>> handover, List<Map<String, Object>> snapshots) {
+            List<Map<String, Object>> actions = new ArrayList<>(handover);
+            actions.addAll(snapshots);
+            host.qmp(guest.ref()).execute("transaction", Map.of("actions", actions), deadline(host));
+        }
+
+        private String untrackedReason(boolean online, String handoverFailure) {
             if (!online || !bitmaps.running()) {
                 return "the guest was not running at the snapshot, so no bitmap generation was handed over";
             }
-            if (saved) {
-                return "the guest's state was saved at the snapshot (its disks inactive), so no bitmap generation"
-                        + " was handed over";
+            if (handoverFailure != null) {
+                return "handing over the bitmap generation failed: " + handoverFailure;
             }
             return registration.disks().isEmpty() ? "the guest has no disk"
                     : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
@@ -667,6 +700,14 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private Map<String, ChangedRanges> readDirty(String bitmap) throws IOException {
             Map<String, ChangedRanges> files = new LinkedHashMap<>();
             QmpClient qmp = host.qmp(guest.ref());
+            if (handover.endedRecording()) {
+                // QEMU exports only a disabled bitmap read-only. Disabling it now is as good as at the snapshot:
+                // the frozen disk node has taken no write since, and takes none until release commits.
+                for (GuestRegistration.Disk disk : handover.bitmaps().tracked()) {
+                    qmp.execute("block-dirty-bitmap-disable", Map.of("node", disk.node(), "name", bitmap),
+                            deadline(host));
+                }
+            }
             NbdSocket socket = NbdSocket.in(handover.workDir());
             try {
                 qmp.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data",
@@ -757,9 +798,11 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
      * @param bitmaps the bitmaps as they were before the snapshot's transaction, or null when it started
      *     no generation
      * @param untrackedReason why no generation was started, when {@code bitmaps} is null
+     * @param endedRecording whether the ended generation could not be disabled at the snapshot (a save-state
+     *     had put it away) and records still, until it is read
      * @param workDir the run's private folder, where the NBD socket goes
      */
-    private record Handover(Bitmaps bitmaps, String untrackedReason, Path workDir) {}
+    private record Handover(Bitmaps bitmaps, String untrackedReason, boolean endedRecording, Path workDir) {}
 
     /**
      * Where QEMU's NBD server listens while a bitmap is read: {@code nbd.sock} in the run's work folder. A

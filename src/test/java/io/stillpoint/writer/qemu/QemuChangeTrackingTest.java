@@ -178,12 +178,7 @@ class QemuChangeTrackingTest {
 
     @Test
     void aGuestWithoutBitmapsHasItsFirstSnapshotUntracked() {
-        for (String node : List.of("vd0", "vd1")) {
-            for (String name : bitmapNames(node)) {
-                lab.monitor(guest).execute("block-dirty-bitmap-remove", Map.of("node", node, "name", name),
-                        QemuLab.PATIENCE);
-            }
-        }
+        removeAllBitmaps();
         try (Snapshot first = snapshot()) {
             assertThat(first.changesSince(Map.of())).isEqualTo(new ChangeTracking.Untracked(
                     "no earlier tracking: first snapshot of this guest"));
@@ -205,21 +200,33 @@ class QemuChangeTrackingTest {
         }
     }
 
+    /**
+     * A save-state inactivates the disks and puts their recording bitmaps away until the guest runs again:
+     * the handover starts the new generation without disabling the old one, and both save-state snapshots,
+     * with and without a recording generation before them, are tracked exactly.
+     */
     @Test
-    void aSaveStateSnapshotIsUntrackedAndTheOneAfterTheNextTracksAgain() throws IOException {
-        Snapshot first = snapshot();
-        first.close();
+    void saveStateSnapshotsAreTrackedExactly() throws IOException {
+        removeAllBitmaps();
+        Snapshot savedFirst = snapshot(HoldMode.SAVE_STATE, work);
+        Map<String, Path> previous = copyDisks(savedFirst, "saved-first");
+        savedFirst.close();
+        lab.write(guest, 0, next(), 10 * MIB, MIB);
+        Snapshot paused = snapshot();
+        assertPatchedCopyIsTheView(paused.changesSince(savedFirst.facts()), previous, paused, MIB);
+        previous = copyDisks(paused, "paused");
+        paused.close();
+
+        lab.write(guest, 0, next(), 12 * MIB, MIB);
         Snapshot saved = snapshot(HoldMode.SAVE_STATE, work);
-        assertThat(saved.changesSince(first.facts())).isEqualTo(new ChangeTracking.Untracked("the guest's state was"
-                + " saved at the snapshot (its disks inactive), so no bitmap generation was handed over"));
+        lab.write(guest, 1, next(), 3 * MIB, MIB);
+        assertPatchedCopyIsTheView(saved.changesSince(paused.facts()), previous, saved, MIB);
+        previous = copyDisks(saved, "saved");
         saved.close();
-        Snapshot next = snapshot();
-        assertThat(next.changesSince(saved.facts())).isInstanceOf(ChangeTracking.Untracked.class);
-        Map<String, Path> previous = copyDisks(next, "next");
-        next.close();
+        assertOneRecordingGeneration(saved.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION));
         lab.write(guest, 1, next(), 2 * MIB, MIB);
         try (Snapshot last = snapshot()) {
-            assertPatchedCopyIsTheView(last.changesSince(next.facts()), previous, last, MIB);
+            assertPatchedCopyIsTheView(last.changesSince(saved.facts()), previous, last, 2 * MIB);
         }
     }
 
@@ -244,7 +251,41 @@ class QemuChangeTrackingTest {
         }
     }
 
+    @Test
+    void aRawDiskIsUntracked() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("vms").resolve("raw01"));
+        Path disk = folder.resolve("disk0.img");
+        QemuLab.exec(List.of("qemu-img", "create", "-q", "-f", "raw", disk.toString(), Long.toString(16 * MIB)));
+        Path run = dir.resolve("run");
+        QemuLab.Guest raw = new QemuLab.Guest("raw01", folder, run.resolve("raw01.qmp"), run.resolve("raw01.test.qmp"),
+                run.resolve("raw01.pid"), List.of(disk));
+        List<String> argv = new ArrayList<>();
+        QemuLab.commandLine(raw, 64).forEach(arg -> argv.add(arg.replace("\"driver\":\"qcow2\"", "\"driver\":\"raw\"")));
+        QemuLab.exec(argv);
+        host.register(Map.of("qmpSocket", raw.qmpSocket().toString()));
+        GuestInfo info = host.guest("raw01");
+        PreparedSnapshot prepared = writer.prepare(host, info, work);
+        Snapshot snapshot;
+        try (prepared; GuestHold hold = host.hold(info.ref(), HoldMode.PAUSE)) {
+            snapshot = prepared.create();
+        }
+        try (snapshot) {
+            assertThat(snapshot.facts()).doesNotContainKey(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+            assertThat(snapshot.changesSince(Map.of())).isEqualTo(new ChangeTracking.Untracked(
+                    "persistent bitmaps need qcow2, disk is raw"));
+        }
+    }
+
     private String lastGeneration;
+
+    private void removeAllBitmaps() {
+        for (String node : List.of("vd0", "vd1")) {
+            for (String name : bitmapNames(node)) {
+                lab.monitor(guest).execute("block-dirty-bitmap-remove", Map.of("node", node, "name", name),
+                        QemuLab.PATIENCE);
+            }
+        }
+    }
 
     private Snapshot snapshot() {
         return snapshot(HoldMode.PAUSE, work);
