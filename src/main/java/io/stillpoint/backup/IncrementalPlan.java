@@ -101,6 +101,9 @@ record IncrementalPlan(Baseline baseline, String changeTracking, String reason, 
                     join(candidate.forceCompare(), sharingNote), previous.id);
         }
         if (tracking instanceof ChangeTracking.Tracked tracked) {
+            LOG.debugf("run %s: %s tracking names %s", run.id, tracked.kind(), tracked.files().entrySet().stream()
+                    .map(e -> e.getKey() + " (" + e.getValue().bytes() + " of " + e.getValue().length() + " bytes)")
+                    .toList());
             return new IncrementalPlan(new Baseline(previousFiles, sharing, underFiles, tracked.files()),
                     tracked.kind(), sharingNote, previous.id);
         }

@@ -65,6 +65,6 @@ class BaselineTest {
 
     private static PreviousFile file(int content) {
         List<byte[]> digests = List.of(ContentDigest.chunkDigest(ByteBuffer.wrap(new byte[] {(byte) content})));
-        return new PreviousFile(1, ContentDigest.fold(digests), digests, 0644, "root", "root", Instant.EPOCH, Instant.EPOCH);
+        return new PreviousFile(1, ContentDigest.fold(digests), digests, 0644, "root", "root", Instant.EPOCH);
     }
 }
