@@ -68,6 +68,9 @@ class JobsTest {
         json().post("/api/jobs/{id}/disable", jobId).then().statusCode(200).body("enabled", equalTo(false))
                 .body("nextFireTimes", hasSize(0));
 
+        // Disabling stops the fires, not a run that had started already.
+        await().atMost(Duration.ofSeconds(20)).until(() -> runsOf(jobId).stream()
+                .noneMatch(r -> r.get("status").equals("RUNNING") || r.get("status").equals("QUEUED")));
         List<Map<String, Object>> runs = runsOf(jobId);
         assertThat(runs).allMatch(r -> r.get("status").equals("SUCCEEDED") || r.get("status").equals("SKIPPED"));
         assertThat(runs.stream().map(r -> r.get("scheduledFor")).distinct().count()).isEqualTo(runs.size());
@@ -137,6 +140,41 @@ class JobsTest {
         Api.awaitFinished("runs", busy);
     }
 
+    /**
+     * compareEvery 2: at least every second point compares chunk digests whatever the writer tracked; a prune
+     * dry run says what each removal frees at most, which for points sharing data is what each one wrote.
+     */
+    @Test
+    void compareEveryForcesAComparedPointAndAPruneDryRunSaysWhatEachRemovalFrees() {
+        Map<String, Object> job = new HashMap<>(Map.of("name", "compare-" + vmId, "schedule", "0 0 2 * * ?",
+                "vmIds", List.of(vmId), "mode", "pause", "repositoryId", repositoryId,
+                "retention", Map.of("keepLast", 10), "compareEvery", 2));
+        String jobId = createJob(job);
+        json().get("/api/jobs/{id}", jobId).then().body("compareEvery", equalTo(2));
+        List<String> tracking = new java.util.ArrayList<>();
+        List<JsonPath> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String runId = json().post("/api/jobs/{id}/run", jobId).then().statusCode(202).extract().path("[0].id");
+            JsonPath run = Api.awaitFinished("runs", runId);
+            assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+            tracking.add(run.getString("changeTracking"));
+            runs.add(run);
+        }
+        assertThat(tracking).containsExactly("none", "differencing", "compare", "differencing");
+        assertThat(runs.get(2).getString("changeTrackingReason")).contains("compareEvery");
+
+        job.put("retention", Map.of("keepLast", 1));
+        json().body(job).put("/api/jobs/{id}", jobId).then().statusCode(200);
+        JsonPath prune = json().post("/api/jobs/{id}/prune?dryRun=true", jobId).then().statusCode(200).extract().jsonPath();
+        List<Map<String, Object>> points = prune.getList("[0].points");
+        assertThat(points).filteredOn(p -> !(Boolean) p.get("keep")).hasSize(3).allSatisfy(p -> {
+            JsonPath point = json().get("/api/restore-points/{id}", p.get("restorePointId")).then().extract().jsonPath();
+            assertThat(((Number) p.get("freesAtMostBytes")).longValue()).isEqualTo(point.getLong("bytesWritten"))
+                    .isLessThanOrEqualTo(point.getLong("sizeBytes"));
+        });
+        assertThat(points).filteredOn(p -> (Boolean) p.get("keep")).allSatisfy(p -> assertThat(p.get("freesAtMostBytes")).isNull());
+    }
+
     @Test
     void invalidJobsAre400NamingTheFieldAndStoreNothing() {
         int jobs = json().get("/api/jobs").then().extract().jsonPath().getList("$").size();
@@ -153,6 +191,8 @@ class JobsTest {
         refused(with(good, "writer", "hyperv-vss"), "writer");
         refused(with(good, "maxParallel", 0), "maxParallel");
         refused(with(good, "minimumConsistency", "perfect"), "minimumConsistency");
+        refused(with(good, "compareEvery", 0), "compareEvery");
+        refused(with(good, "compareEvery", 1001), "compareEvery");
         refused(with(good, "vmNamePattern", "db[0-9"), "vmNamePattern");
         refused(with(good, "vmNamePattern", "(a|aa)*".repeat(28) + "b"), "vmNamePattern");
         refused(with(good, "timeZone", "+05:00:30"), "timeZone");
