@@ -25,7 +25,7 @@ final class NoAtime {
     private static final int F_SETFL = 4;
     private static final int O_NOATIME = 01000000;
 
-    private static final Unsafe UNSAFE = unsafe();
+    private static final Unsafe UNSAFE = Unmapper.UNSAFE;
     private static final long CHANNEL_FD = offset("sun.nio.ch.FileChannelImpl", "fd");
     private static final long DESCRIPTOR_FD = offset(FileDescriptor.class.getName(), "fd");
 
@@ -51,16 +51,6 @@ final class NoAtime {
             return UNSAFE.objectFieldOffset(field);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static Unsafe unsafe() {
-        try {
-            Field field = Unsafe.class.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return (Unsafe) field.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
         }
     }
 }

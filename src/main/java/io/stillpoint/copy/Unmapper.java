@@ -12,7 +12,8 @@ import sun.misc.Unsafe;
  */
 final class Unmapper {
 
-    private static final Unsafe UNSAFE = unsafe();
+    /** Also how {@link NoAtime} reaches a channel's descriptor: one place that opens the JDK's back door. */
+    static final Unsafe UNSAFE = unsafe();
 
     private Unmapper() {}
 
