@@ -181,6 +181,12 @@ async function scenario(browser, base) {
   await page.getByText(/The backup succeeded/).waitFor();
   check(await page.getByRole('table', { name: /Phases/ }).getByRole('rowheader', { name: /copy/ }).count() === 1,
     'the run detail shows the phase timeline with the copy');
+  const runId = page.url().split('/runs/')[1];
+  const tracked = (await api(`/api/runs/${runId}`)).json.changeTracking;
+  const trackingShown = await page.locator('dt', { hasText: 'Change tracking' }).locator('xpath=following-sibling::dd[1]').innerText();
+  const trackingWords = { bitmap: 'QEMU dirty bitmap:', differencing: 'differencing disks:', compare: 'compare:', none: 'none:' };
+  check(tracked in trackingWords && trackingShown.startsWith(trackingWords[tracked]),
+    `the run detail shows the run's change tracking (${tracked}: "${trackingShown}")`);
   await shot(page, 'run-detail');
 
   await page.getByRole('link', { name: 'Open restore point' }).click();
@@ -225,6 +231,16 @@ async function scenario(browser, base) {
   for (const name of ['Runs', 'Repositories', 'Audit log', 'Users']) {
     await nav(page, name);
     await page.locator('tbody tr').first().waitFor();
+    if (name === 'Repositories') {
+      const repository = (await api('/api/repositories')).json[0];
+      check(repository.blockClone !== null, `the server probed whether ${repository.name} clones blocks`);
+      const expected = repository.blockClone ? 'yes (reflink: points share unchanged blocks)'
+        : 'no (hard links: changed files written whole)';
+      await page.getByRole('row', { name: new RegExp(repository.name) }).getByText(expected, { exact: true }).waitFor();
+      check(true, `the repositories page shows whether ${repository.name} clones blocks: ${expected}`);
+      await page.getByRole('img', { name: 'Used and Logical over time' }).first().waitFor();
+      check(true, 'the repositories page charts used against logical size from the samples of the runs');
+    }
     await shot(page, name.toLowerCase().replace(' ', '-'));
   }
   await nav(page, 'Dashboard');

@@ -16,6 +16,8 @@ export interface JobRequest {
   verifyAfter: boolean;
   maxParallel: number;
   minimumConsistency: string | null;
+  /** At least every Nth point of a VM compares all data whatever was tracked (1..1000); null: never forced. */
+  compareEvery: number | null;
 }
 
 export interface LastRun {
@@ -42,6 +44,8 @@ export interface PrunePoint {
   createdAt: string;
   keep: boolean;
   keptBy: string[];
+  /** For a point a dry run would remove: the most space removing it can give back (points share data). */
+  freesAtMostBytes: number | null;
 }
 
 export interface PruneResult {

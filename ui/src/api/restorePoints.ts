@@ -1,5 +1,6 @@
 import { get, post, put } from './client';
 import type { Restore } from './restores';
+import type { ChangeTracking } from './runs';
 
 export interface RestorePoint {
   id: string;
@@ -19,6 +20,11 @@ export interface RestorePoint {
   verifiedAt: string | null;
   verifyStatus: string | null;
   verifyProblems: string | null;
+  changeTracking: ChangeTracking | null;
+  /** New data this point added to the repository; null for points made before incremental copies (full copies). */
+  bytesWritten: number | null;
+  /** What this point shares with other points through the file system. */
+  bytesShared: number | null;
 }
 
 export interface RestoreFile {

@@ -1,6 +1,8 @@
 import { get, post } from './client';
 import type { Progress } from './progress';
 
+export type ChangeTracking = 'bitmap' | 'differencing' | 'compare' | 'none';
+
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
 
 export interface Run {
@@ -28,6 +30,16 @@ export interface Run {
   restorePointId: string | null;
   error: string | null;
   progress: Progress | null;
+  /** How the run knew what changed: null for runs made before incremental copies. */
+  changeTracking: ChangeTracking | null;
+  /** Why a better way of knowing what changed could not be used, or null. */
+  changeTrackingReason: string | null;
+  /** Bytes read from the snapshot; bytesCopied stays the logical size of the point. */
+  bytesRead: number | null;
+  /** New data physically written to the repository. */
+  bytesWritten: number | null;
+  /** Data taken over from the VM's previous point by block clone or hard link. */
+  bytesShared: number | null;
 }
 
 export const listRuns = (vmId?: string) => get<Run[]>('/api/runs', { vmId });

@@ -17,14 +17,15 @@ export function emptyJob(repositoryId: string | null): JobRequest {
   return {
     name: '', schedule: '0 0 2 * * ?', timeZone: 'UTC', vmIds: [], vmNamePattern: null, mode: 'auto', writer: null,
     repositoryId, retention: { keepLast: 7 }, enabled: true, verifyAfter: false, maxParallel: 2, minimumConsistency: null,
+    compareEvery: null,
   };
 }
 
 export function requestOf(job: Job): JobRequest {
   const { name, schedule, timeZone, vmIds, vmNamePattern, mode, writer, repositoryId, retention, enabled, verifyAfter,
-    maxParallel, minimumConsistency } = job;
+    maxParallel, minimumConsistency, compareEvery } = job;
   return { name, schedule, timeZone, vmIds, vmNamePattern, mode, writer, repositoryId, retention: retention ?? {}, enabled,
-    verifyAfter, maxParallel, minimumConsistency };
+    verifyAfter, maxParallel, minimumConsistency, compareEvery: compareEvery ?? null };
 }
 
 interface Props {
@@ -60,7 +61,7 @@ export function JobForm({ job, vms, repositories, onSaved, onCancel }: Props) {
 
   const scheduleChanged = saved && (saved.schedule !== form.schedule || saved.timeZone !== form.timeZone);
   const unmatched = failure && !failure.problem.errors?.some((e) =>
-    ['name', 'schedule', 'timeZone', 'vmNamePattern', 'repositoryId', 'maxParallel', 'retention'].includes(e.field));
+    ['name', 'schedule', 'timeZone', 'vmNamePattern', 'repositoryId', 'maxParallel', 'retention', 'compareEvery'].includes(e.field));
 
   return (
     <form className="card job-form" onSubmit={submit} aria-labelledby="job-form-title" noValidate>
@@ -139,6 +140,17 @@ export function JobForm({ job, vms, repositories, onSaved, onCancel }: Props) {
             onChange={(e) => set('maxParallel', Number(e.target.value))}
             aria-invalid={!!fieldError('maxParallel')} aria-describedby="job-parallel-error" />
           <span id="job-parallel-error" className="error">{fieldError('maxParallel')}</span>
+        </div>
+        <div className="field">
+          <label htmlFor="job-compare-every">Compare every Nth point</label>
+          <input id="job-compare-every" type="number" min={1} max={1000} value={form.compareEvery ?? ''} placeholder="never"
+            onChange={(e) => set('compareEvery', e.target.value === '' ? null : Number(e.target.value))}
+            aria-invalid={!!fieldError('compareEvery')} aria-describedby="job-compare-every-hint job-compare-every-error" />
+          <span id="job-compare-every-hint" className="muted">
+            At least every Nth point reads all data and writes what differs, whatever was tracked: the safety net
+            against a change-tracking bug. 1 to 1000; empty trusts tracking.
+          </span>
+          <span id="job-compare-every-error" className="error">{fieldError('compareEvery')}</span>
         </div>
       </div>
       <fieldset>

@@ -7,28 +7,36 @@ import { RequireRole } from '../../auth/AuthContext';
 import { RunProgress } from '../../components/RunProgress';
 import { ErrorNote, Status } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
-import { dateTime } from '../../format';
+import { bytes, dateTime } from '../../format';
 import { Link } from '../../router';
 import { JobForm } from './JobForm';
 
-function PruneTable({ results }: { results: PruneResult[] }) {
+export function PruneTable({ results }: { results: PruneResult[] }) {
   return (
     <section className="card" aria-labelledby="prune-title">
       <h2 id="prune-title">Prune dry run: what retention would keep and remove</h2>
+      <p className="muted">
+        Points share what did not change, so removing one frees at most what it alone holds, often much less
+        than its size.
+      </p>
       {results.length === 0 && <p className="muted">The job covers no VM.</p>}
       {results.map((vm) => (
         <table key={vm.vmId}>
           <caption>{vm.vmName}</caption>
           <thead>
-            <tr><th scope="col">Restore point</th><th scope="col">Outcome</th><th scope="col">Kept by</th></tr>
+            <tr>
+              <th scope="col">Restore point</th><th scope="col">Outcome</th><th scope="col">Kept by</th>
+              <th scope="col">Frees at most</th>
+            </tr>
           </thead>
           <tbody>
-            {vm.points.length === 0 && <tr><td colSpan={3}>no restore points</td></tr>}
+            {vm.points.length === 0 && <tr><td colSpan={4}>no restore points</td></tr>}
             {vm.points.map((p) => (
               <tr key={p.restorePointId}>
                 <td>{dateTime(p.createdAt)}</td>
                 <td>{p.keep ? 'keep' : 'remove'}</td>
                 <td>{p.keptBy.join(', ') || '—'}</td>
+                <td>{p.keep ? '—' : bytes(p.freesAtMostBytes)}</td>
               </tr>
             ))}
           </tbody>

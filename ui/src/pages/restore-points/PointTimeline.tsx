@@ -1,5 +1,6 @@
 import type { RestorePoint } from '../../api/restorePoints';
 import { dateTime } from '../../format';
+import { writtenText } from '../../incremental';
 
 const WIDTH = 800;
 
@@ -19,7 +20,7 @@ export function PointTimeline({ points, selected, onSelect }: { points: RestoreP
         return (
           <button key={p.id} type="button" className={`pin${p.id === selected ? ' selected' : ''}${p.isProtected ? ' protected' : ''}`}
             style={{ left: `calc(${left}% - 8px)` }} aria-pressed={p.id === selected}
-            aria-label={`Restore point of ${dateTime(p.createdAt)}`} title={dateTime(p.createdAt)} onClick={() => onSelect(p.id)} />
+            aria-label={`Restore point of ${dateTime(p.createdAt)}`} title={`${dateTime(p.createdAt)}: ${writtenText(p.bytesWritten, p.sizeBytes)}`} onClick={() => onSelect(p.id)} />
         );
       })}
       <div className="ends" style={{ width: '100%', maxWidth: WIDTH }}>

@@ -6,12 +6,13 @@ import { RequireRole } from '../../auth/AuthContext';
 import { ErrorNote } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
 import { bytes, dateTime } from '../../format';
+import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
 import { FileBrowser } from './FileBrowser';
 import { PointTimeline } from './PointTimeline';
 import { RestoreWizard } from './RestoreWizard';
 
-function PointDetails({ point, onChanged }: { point: RestorePoint; onChanged: () => void }) {
+export function PointDetails({ point, onChanged }: { point: RestorePoint; onChanged: () => void }) {
   const [error, setError] = useState<string>();
   const act = (action: () => Promise<unknown>) => {
     setError(undefined);
@@ -23,6 +24,10 @@ function PointDetails({ point, onChanged }: { point: RestorePoint; onChanged: ()
         <dt>Taken</dt><dd>{dateTime(point.createdAt)}</dd>
         <dt>Mode</dt><dd>{point.mode}, {point.consistency} consistency, writer {point.writer}</dd>
         <dt>Size</dt><dd>{bytes(point.sizeBytes)} in {point.fileCount} files</dd>
+        <dt>Written</dt>
+        <dd>{writtenText(point.bytesWritten, point.sizeBytes)}
+          {point.bytesShared != null && `; ${bytes(point.bytesShared)} shared with other points`}</dd>
+        <dt>Change tracking</dt><dd>{trackingText(point.changeTracking)}</dd>
         <dt>Verified</dt>
         <dd>{point.verifyStatus ?? 'never'}{point.verifiedAt ? ` at ${dateTime(point.verifiedAt)}` : ''}
           {point.verifyProblems && <span className="error"> {point.verifyProblems}</span>}</dd>

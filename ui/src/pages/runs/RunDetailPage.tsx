@@ -7,6 +7,7 @@ import { RunProgress } from '../../components/RunProgress';
 import { ErrorNote } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
 import { bytes, dateTime, duration } from '../../format';
+import { trackingText } from '../../incremental';
 import { Link } from '../../router';
 import { PhaseTimeline } from './PhaseTimeline';
 import { plainOutcome } from './plainError';
@@ -54,6 +55,14 @@ export function RunDetailPage({ id }: { id: string }) {
         <dt>Finished</dt><dd>{dateTime(r.finishedAt)}</dd>
         <dt>Guest downtime</dt><dd>{duration(r.downtimeMillis)}</dd>
         <dt>Copied</dt><dd>{bytes(r.bytesCopied)} of {bytes(r.bytesTotal)}, {r.filesCopied} of {r.filesTotal} files</dd>
+        <dt>Change tracking</dt>
+        <dd>{trackingText(r.changeTracking)}{r.changeTrackingReason && <span className="muted"> ({r.changeTrackingReason})</span>}</dd>
+        <dt>Read, written, shared</dt>
+        <dd>
+          {r.bytesWritten == null && r.bytesRead == null
+            ? '—'
+            : `read ${bytes(r.bytesRead)}, wrote ${bytes(r.bytesWritten)}, shared ${bytes(r.bytesShared)} with the previous point, of ${bytes(r.bytesCopied)}`}
+        </dd>
         <dt>Restore point</dt>
         <dd>{r.restorePointId ? <Link to={`/restore-points?vm=${r.vmId}&point=${r.restorePointId}`}>Open restore point</Link> : 'none'}</dd>
       </dl>

@@ -50,7 +50,11 @@ export function RunsPage() {
             <th scope="col">Mode</th>
             <th scope="col">Downtime</th>
             <th scope="col">Duration</th>
+            <th scope="col">Change tracking</th>
             <th scope="col">Size</th>
+            <th scope="col">Read</th>
+            <th scope="col">Written</th>
+            <th scope="col">Shared</th>
             <th scope="col">Error</th>
           </tr>
         </thead>
@@ -63,7 +67,14 @@ export function RunsPage() {
               <td>{run.mode ?? run.requestedMode}</td>
               <td>{duration(run.downtimeMillis)}</td>
               <td>{run.startedAt && run.finishedAt ? duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '—'}</td>
+              <td>
+                {run.changeTracking ?? '—'}
+                {run.changeTrackingReason && <span className="muted"> ({run.changeTrackingReason})</span>}
+              </td>
               <td>{bytes(run.bytesTotal)}</td>
+              <td>{bytes(run.bytesRead)}</td>
+              <td>{bytes(run.bytesWritten)}</td>
+              <td>{bytes(run.bytesShared)}</td>
               <td className="error-cell">{run.error ?? ''}</td>
             </tr>
           ))}

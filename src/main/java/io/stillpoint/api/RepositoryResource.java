@@ -5,10 +5,13 @@ import io.stillpoint.api.dto.RepositoryCheckResponse;
 import io.stillpoint.api.dto.RepositoryDeleteResponse;
 import io.stillpoint.api.dto.RepositoryRequest;
 import io.stillpoint.api.dto.RepositoryResponse;
+import io.stillpoint.api.dto.RepositoryUsageResponse;
 import io.stillpoint.backup.BlockCloneProbes;
 import io.stillpoint.backup.RepositoryChecker;
 import io.stillpoint.backup.RepositoryDeleter;
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.RepositoryUsage;
+import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
@@ -31,6 +34,8 @@ import java.util.UUID;
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/repositories")
 public class RepositoryResource {
+
+    private static final int MAX_USAGE_SAMPLES = 2000;
 
     private final Inventory inventory;
     private final RepositoryChecker checker;
@@ -59,6 +64,35 @@ public class RepositoryResource {
         return QuarkusTransaction.requiringNew().call(() -> BackupRepository.byId(repositoryId)
                 .map(RepositoryResponse::of)
                 .orElseThrow(() -> new NotFoundException("repository", repositoryId)));
+    }
+
+    /**
+     * The repository's space over time, oldest first: its newest {@code limit} samples, taken after each
+     * successful run and each deleted restore point, at most one a minute.
+     */
+    @GET
+    @Path("{id}/usage")
+    public List<RepositoryUsageResponse> usage(@PathParam("id") String id,
+            @QueryParam("limit") @DefaultValue("200") String rawLimit) {
+        UUID repositoryId = Ids.path("repository", id);
+        int limit = usageLimit(rawLimit);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            BackupRepository.byId(repositoryId).orElseThrow(() -> new NotFoundException("repository", repositoryId));
+            return RepositoryUsage.newest(repositoryId, limit).stream().map(RepositoryUsageResponse::of).toList();
+        });
+    }
+
+    /** Parsed here rather than by JAX-RS, which answers 404 to a query parameter that is not a number. */
+    private static int usageLimit(String raw) {
+        try {
+            int limit = Integer.parseInt(raw.strip());
+            if (limit >= 1 && limit <= MAX_USAGE_SAMPLES) {
+                return limit;
+            }
+        } catch (NumberFormatException notANumber) {
+            // answered below like a number out of range
+        }
+        throw new InvalidRequestException("limit", "'" + raw + "' is not a whole number between 1 and " + MAX_USAGE_SAMPLES);
     }
 
     /**

@@ -22,9 +22,11 @@ import java.util.UUID;
 public class RestorePointDeleter {
 
     private final PendingDeletions deletions;
+    private final RepositoryUsageSampler usage;
 
-    RestorePointDeleter(PendingDeletions deletions) {
+    RestorePointDeleter(PendingDeletions deletions, RepositoryUsageSampler usage) {
         this.deletions = deletions;
+        this.usage = usage;
     }
 
     /**
@@ -48,5 +50,7 @@ public class RestorePointDeleter {
             return deletion;
         });
         deletions.finish(List.of(pending));
+        // After the files, so the sample shows the space the deletion gave back.
+        usage.sample(pending.repositoryId);
     }
 }
