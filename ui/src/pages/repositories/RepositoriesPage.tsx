@@ -38,7 +38,9 @@ export function RepositoriesPage() {
         <tbody>
           {(repositories.data ?? []).map((r) => {
             const known = r.totalBytes > 0 && r.usableBytes >= 0;
-            const used = known ? r.totalBytes - r.usableBytes : -1;
+            // The file system's own count (what df calls used), so this column and the usage chart agree;
+            // capacity minus free space for the server would also count blocks reserved for root.
+            const used = known ? (r.usedBytes >= 0 ? r.usedBytes : r.totalBytes - r.usableBytes) : -1;
             const percent = known ? Math.round((used * 100) / r.totalBytes) : 0;
             const clone = blockCloneAnswer(r.blockClone);
             return (
