@@ -6,9 +6,6 @@ ALTER TABLE backup_run ADD COLUMN change_tracking_reason text;
 ALTER TABLE backup_run ADD COLUMN bytes_read bigint;
 ALTER TABLE backup_run ADD COLUMN bytes_written bigint;
 ALTER TABLE backup_run ADD COLUMN bytes_shared bigint;
--- set at creation when the job's compare_every says this run must compare chunk digests whatever the
--- writer tracked: the safety net against a change-tracking bug
-ALTER TABLE backup_run ADD COLUMN force_compare boolean NOT NULL DEFAULT false;
 
 ALTER TABLE restore_point ADD COLUMN change_tracking text;
 ALTER TABLE restore_point ADD COLUMN bytes_written bigint;

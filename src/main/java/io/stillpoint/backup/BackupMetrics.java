@@ -17,8 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What an admin's alerting watches: runs by outcome and mode, guest downtime, bytes, run duration, and
- * per VM the age of its newest restore point, so a stale VM shows without reading logs; and, after each
- * successful run, a sample of its repository's space for the console's chart.
+ * per VM the age of its newest restore point, so a stale VM shows without reading logs.
  */
 @ApplicationScoped
 public class BackupMetrics {
@@ -30,11 +29,9 @@ public class BackupMetrics {
     private final Timer duration;
     private final DistributionSummary size;
     private final Map<UUID, Instant> newest = new ConcurrentHashMap<>();
-    private final RepositoryUsageSampler usage;
 
-    BackupMetrics(MeterRegistry registry, RepositoryUsageSampler usage) {
+    BackupMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.usage = usage;
         this.downtime = Timer.builder("stillpoint.guest.downtime")
                 .description("How long guests were held still by backup runs")
                 .publishPercentileHistogram()
@@ -64,7 +61,6 @@ public class BackupMetrics {
         }
         size.record(run.bytesCopied);
         duration.record(took);
-        usage.sample(run.repositoryId);
     }
 
     void ended(BackupRun run) {

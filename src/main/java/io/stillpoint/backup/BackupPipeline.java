@@ -74,10 +74,11 @@ public class BackupPipeline {
     private final VmLocks locks;
     private final StillpointConfig config;
     private final BlockCloneProbes probes;
+    private final RepositoryUsageSampler usage;
     private final Map<UUID, CancellationSignal> cancellations = new ConcurrentHashMap<>();
 
     BackupPipeline(HostRegistry hosts, WriterRegistry writers, GuestWatchdog watchdog, RunProgress progress,
-            BackupMetrics metrics, VmLocks locks, StillpointConfig config, BlockCloneProbes probes) {
+            BackupMetrics metrics, VmLocks locks, StillpointConfig config, BlockCloneProbes probes, RepositoryUsageSampler usage) {
         this.hosts = hosts;
         this.writers = writers;
         this.watchdog = watchdog;
@@ -86,6 +87,7 @@ public class BackupPipeline {
         this.locks = locks;
         this.config = config;
         this.probes = probes;
+        this.usage = usage;
     }
 
     /** Asks a running copy to stop; the run ends CANCELLED with nothing half-written left. */
@@ -452,6 +454,7 @@ public class BackupPipeline {
             return run;
         });
         metrics.succeeded(done, Duration.between(done.startedAt, done.finishedAt));
+        usage.sample(done.repositoryId);
     }
 
     private void finish(UUID runId, Work work, RunStatus status, String error, Long downtimeNanos) {

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -69,7 +68,7 @@ record IncrementalPlan(Baseline baseline, String changeTracking, String reason, 
             if (!ManifestCodec.sha256(manifestBytes).equals(previous.manifestSha256)) {
                 return full("the previous point's manifest is not the one the catalog committed; copied in full");
             }
-            manifest = ManifestCodec.read(pointFolder.resolve(RepositoryLayout.MANIFEST));
+            manifest = ManifestCodec.decode(manifestBytes);
             files = ChunkIndex.read(pointFolder, manifest);
         } catch (NoSuchFileException gone) {
             return full("the previous point's files are missing (" + gone.getFile() + "); copied in full");
@@ -80,36 +79,26 @@ record IncrementalPlan(Baseline baseline, String changeTracking, String reason, 
         if (files.isEmpty()) {
             return full("the previous point has no chunk digests (made before incremental copies); copied in full");
         }
-        String prefix = RepositoryLayout.FILES + "/";
-        Map<String, PreviousFile> underFiles = new HashMap<>();
-        files.forEach((path, file) -> {
-            if (path.startsWith(prefix)) {
-                underFiles.put(path.substring(prefix.length()), file);
-            }
-        });
-        Path previousFiles = pointFolder.resolve(RepositoryLayout.FILES);
-        if (!Files.isDirectory(previousFiles, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(pointFolder.resolve(RepositoryLayout.FILES), LinkOption.NOFOLLOW_LINKS)) {
             return full("the previous point's files folder is missing; copied in full");
         }
         Sharing sharing = blockClone ? Sharing.CLONE : Sharing.LINK;
+        Baseline compared = new Baseline(pointFolder, sharing, files, null).under(RepositoryLayout.FILES);
         String sharingNote = blockClone ? null
                 : "the repository cannot clone blocks: changed files are written whole, unchanged ones hard-linked";
 
         ChangeTracking tracking = snapshot.changesSince(manifest.snapshotFacts());
         if (candidate.forceCompare() != null) {
-            return new IncrementalPlan(new Baseline(previousFiles, sharing, underFiles, null), COMPARE,
-                    join(candidate.forceCompare(), sharingNote), previous.id);
+            return new IncrementalPlan(compared, COMPARE, join(candidate.forceCompare(), sharingNote), previous.id);
         }
         if (tracking instanceof ChangeTracking.Tracked tracked) {
             LOG.debugf("run %s: %s tracking names %s", run.id, tracked.kind(), tracked.files().entrySet().stream()
                     .map(e -> e.getKey() + " (" + e.getValue().bytes() + " of " + e.getValue().length() + " bytes)")
                     .toList());
-            return new IncrementalPlan(new Baseline(previousFiles, sharing, underFiles, tracked.files()),
-                    tracked.kind(), sharingNote, previous.id);
+            return new IncrementalPlan(compared.tracked(tracked.files()), tracked.kind(), sharingNote, previous.id);
         }
         String untracked = ((ChangeTracking.Untracked) tracking).reason();
-        return new IncrementalPlan(new Baseline(previousFiles, sharing, underFiles, null), COMPARE,
-                join(untracked, sharingNote), previous.id);
+        return new IncrementalPlan(compared, COMPARE, join(untracked, sharingNote), previous.id);
     }
 
     /** The newest point of the VM in the run's repository, and whether the job's compareEvery forces a compare. */
@@ -121,7 +110,7 @@ record IncrementalPlan(Baseline baseline, String changeTracking, String reason, 
         int look = compareEvery == null ? 1 : Math.max(1, compareEvery - 1);
         List<RestorePoint> newest = RestorePoint.latestOf(run.vmId, run.repositoryId, look);
         if (newest.isEmpty()) {
-            boolean elsewhere = !RestorePoint.ofVm(run.vmId).isEmpty();
+            boolean elsewhere = RestorePoint.count("vmId", run.vmId) > 0;
             return new Candidate(null, elsewhere ? "first point of this VM in this repository (its other points are in"
                     + " other repositories)" : null, null);
         }

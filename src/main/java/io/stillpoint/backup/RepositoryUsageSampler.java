@@ -4,11 +4,9 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RepositoryUsage;
 import io.stillpoint.catalog.RestorePoint;
+import io.stillpoint.repository.RepositorySpace;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -36,7 +34,7 @@ public class RepositoryUsageSampler {
                 return;
             }
             // Read outside the transaction: a hung network share must not hold the repository's row lock.
-            Long used = usedBytes(root.get());
+            Long used = RepositorySpace.of(root.get()).map(RepositorySpace::usedBytes).orElse(null);
             QuarkusTransaction.requiringNew().run(() -> {
                 if (BackupRepository.findByIdOptional(repositoryId, LockModeType.PESSIMISTIC_WRITE).isPresent()) {
                     RepositoryUsage.record(repositoryId, Instant.now(), used,
@@ -45,16 +43,6 @@ public class RepositoryUsageSampler {
             });
         } catch (RuntimeException e) {
             LOG.warnf(e, "usage of repository %s was not sampled", repositoryId);
-        }
-    }
-
-    /** As the repository's response reports it: blocks shared by several points count once. */
-    private static Long usedBytes(Path root) {
-        try {
-            FileStore store = Files.getFileStore(root);
-            return store.getTotalSpace() - store.getUnallocatedSpace();
-        } catch (IOException unreachable) {
-            return null;
         }
     }
 }

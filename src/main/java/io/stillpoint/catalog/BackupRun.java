@@ -128,10 +128,6 @@ public class BackupRun extends PanacheEntityBase {
     @Column(name = "bytes_shared")
     public Long bytesShared;
 
-    /** The job's {@code compareEvery} chose this run to compare chunk digests whatever the writer tracked. */
-    @Column(name = "force_compare")
-    public boolean forceCompare;
-
     public String error;
 
     public static Optional<BackupRun> byId(UUID id) {

@@ -31,6 +31,11 @@ public record Baseline(Path root, Sharing sharing, Map<String, PreviousFile> fil
         changes = changes == null ? null : Map.copyOf(changes);
     }
 
+    /** The same previous files, with what a writer tracked of the changes since them. */
+    public Baseline tracked(Map<String, ChangedRanges> trackedChanges) {
+        return new Baseline(root, sharing, files, trackedChanges);
+    }
+
     /**
      * The baseline of a subtree, keys re-rooted, for a folder copied into {@code prefix}: {@code root} becomes
      * {@code root/prefix} and only keys under {@code prefix/} remain, without it. E.g. a baseline of a whole

@@ -38,12 +38,6 @@ public record CopyResult(
         notes = List.copyOf(notes);
     }
 
-    /** A result that knows nothing of reads, writes or chunks: as before incremental copies, everything read and written. */
-    public CopyResult(List<CopiedEntry> entries, List<SkippedEntry> skipped, long bytesCopied, long filesCopied,
-            Duration elapsed) {
-        this(entries, skipped, bytesCopied, filesCopied, elapsed, bytesCopied, bytesCopied, 0, Map.of(), List.of());
-    }
-
     /**
      * This result with {@code grafted}, a folder copied from elsewhere into {@code at} of the same target,
      * added: its entries and chunk digests named by their place in this copy, its counters added.

@@ -29,7 +29,12 @@ public final class ManifestCodec {
     }
 
     public static Manifest read(Path file) throws IOException {
-        return JSON.readValue(Files.readAllBytes(file), Manifest.class);
+        return decode(Files.readAllBytes(file));
+    }
+
+    /** The manifest in {@code bytes}, e.g. ones whose digest was just checked against the catalog's. */
+    public static Manifest decode(byte[] bytes) throws IOException {
+        return JSON.readValue(bytes, Manifest.class);
     }
 
     public static String sha256(byte[] bytes) {

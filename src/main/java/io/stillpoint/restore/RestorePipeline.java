@@ -18,7 +18,6 @@ import io.stillpoint.copy.CopyOptions;
 import io.stillpoint.copy.CopyProgress;
 import io.stillpoint.copy.CopyResult;
 import io.stillpoint.copy.EntryType;
-import io.stillpoint.copy.PreviousFile;
 import io.stillpoint.copy.Sharing;
 import io.stillpoint.copy.SkippedEntry;
 import io.stillpoint.copy.TreeCopier;
@@ -261,14 +260,9 @@ public class RestorePipeline {
      * file that shares blocks until written. Files whose chunk digests do not check out are copied.
      */
     private static Baseline cloneSource(Path pointDir, Manifest manifest) throws IOException {
-        String prefix = RepositoryLayout.FILES + "/";
-        Map<String, PreviousFile> files = new HashMap<>();
-        ChunkIndex.read(pointDir, manifest).forEach((path, file) -> {
-            if (path.startsWith(prefix)) {
-                files.put(path.substring(prefix.length()), file);
-            }
-        });
-        return files.isEmpty() ? null : new Baseline(pointDir.resolve(RepositoryLayout.FILES), Sharing.CLONE, files, null);
+        Baseline point = new Baseline(pointDir, Sharing.CLONE, ChunkIndex.read(pointDir, manifest), null)
+                .under(RepositoryLayout.FILES);
+        return point.files().isEmpty() ? null : point;
     }
 
     /** Every file of the manifest must have come back with its digest; anything else fails the restore. */

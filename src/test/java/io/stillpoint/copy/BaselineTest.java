@@ -56,13 +56,6 @@ class BaselineTest {
         assertThat(all.notes()).containsExactly("a note", "another");
     }
 
-    @Test
-    void theOldConstructorMeansEverythingReadAndWrittenAndNothingShared() {
-        CopyResult old = new CopyResult(List.of(), List.of(), 7, 1, Duration.ZERO);
-        assertThat(List.of(old.bytesRead(), old.bytesWritten(), old.bytesShared())).containsExactly(7L, 7L, 0L);
-        assertThat(old.chunkDigests()).isEmpty();
-    }
-
     private static PreviousFile file(int content) {
         List<byte[]> digests = List.of(ContentDigest.chunkDigest(ByteBuffer.wrap(new byte[] {(byte) content})));
         return new PreviousFile(1, ContentDigest.fold(digests), digests, 0644, "root", "root", Instant.EPOCH);

@@ -2,10 +2,9 @@ package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RestorePoint;
-import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
+import io.stillpoint.repository.RepositorySpace;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -22,19 +21,11 @@ public record RepositoryResponse(UUID id, String name, String path, Instant crea
         Instant blockCloneCheckedAt) {
 
     public static RepositoryResponse of(BackupRepository r) {
-        long total = -1;
-        long usable = -1;
-        long used = -1;
-        try {
-            FileStore store = Files.getFileStore(r.root());
-            total = store.getTotalSpace();
-            usable = store.getUsableSpace();
-            used = total - store.getUnallocatedSpace();
-        } catch (IOException unreachable) {
-            // A repository on an unmounted share still lists; its space is simply unknown.
-        }
+        Optional<RepositorySpace> space = RepositorySpace.of(r.root());
         RestorePoint.Totals points = RestorePoint.totalsIn(r.id);
-        return new RepositoryResponse(r.id, r.name, r.path, r.createdAt, total, usable, used, points.logicalBytes(),
+        return new RepositoryResponse(r.id, r.name, r.path, r.createdAt, space.map(RepositorySpace::totalBytes).orElse(-1L),
+                space.map(RepositorySpace::usableBytes).orElse(-1L), space.map(RepositorySpace::usedBytes).orElse(-1L),
+                points.logicalBytes(),
                 points.count(), r.blockClone, r.blockCloneCheckedAt);
     }
 }
