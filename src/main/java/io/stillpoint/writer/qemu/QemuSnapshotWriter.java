@@ -60,9 +60,11 @@ import java.util.function.Predicate;
  * Stillpoint's.
  *
  * <p>Changes are tracked by generations of persistent dirty bitmaps on each qcow2 disk's own node, named
- * {@code stillpoint-<snapshot uuid>}. The snapshot's transaction adds the new generation to every disk and
- * disables the one that was recording, atomically with the overlays; the new name is the fact {@value
- * #FACT_BITMAP_GENERATION}. The overlays' writes do not reach the disk nodes while the snapshot exists,
+ * {@code stillpoint-<snapshot uuid>}. Prepare starts the new generation on every disk, before the hold; the
+ * snapshot's transaction disables the one that was recording, atomically with the overlays, so the hold
+ * carries one action per disk less. The writes between the two are in both generations and are read once
+ * more by the next point: over-covering costs a few digests, a gap would cost data. The new name is the
+ * fact {@value #FACT_BITMAP_GENERATION}. The overlays' writes do not reach the disk nodes while the snapshot exists,
  * but the commit writes them there and so marks them in the new generation: nothing falls between two
  * snapshots. (After a save-state the recording generation is put away with the inactive disks and cannot
  * be disabled in the transaction; it is disabled before it is read instead, which is as exact, as the
@@ -168,9 +170,12 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
         UUID snapshotId = UUID.randomUUID();
         String id = overlayId(snapshotId);
+        String generation = BITMAP_PREFIX + snapshotId;
         Map<String, String> facts = new LinkedHashMap<>();
         OwnedFolder folder = null;
         List<Path> created = new ArrayList<>();
+        Bitmaps bitmaps = Bitmaps.NOT_RUNNING;
+        boolean generationStarted = false;
         try {
             List<Path> leftovers = overlayFiles(registration, null);
             if (!leftovers.isEmpty()) {
@@ -180,7 +185,6 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             folder = newSnapshotFolder(registration, snapshotId);
             boolean alive = qemu.isAlive(guest.ref());
             Map<String, Long> sizes = new LinkedHashMap<>();
-            Bitmaps bitmaps = Bitmaps.NOT_RUNNING;
             if (alive) {
                 QmpClient qmp = qemu.qmp(guest.ref());
                 for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of("flat", true), deadline(qemu))) {
@@ -215,13 +219,21 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                     qemu.qmp(guest.ref()).execute("blockdev-add", add, deadline(qemu));
                 }
             }
-            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts, bitmaps,
-                    BITMAP_PREFIX + snapshotId, workDir);
+            String generationFailure = null;
+            if (alive && !bitmaps.tracked().isEmpty()) {
+                generationFailure = startGeneration(qemu.qmp(guest.ref()), qemu, bitmaps, generation);
+                generationStarted = generationFailure == null;
+            }
+            return new Prepared(qemu, guest, registration, new Made(id, folder, created), facts, bitmaps, generation,
+                    generationStarted, generationFailure, workDir);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                     "preparing snapshot of guest '" + guest.name() + "' on host '" + host.name() + "' failed: "
                             + e.getMessage(), e);
             try {
+                if (generationStarted) {
+                    removeGeneration(qemu, guest, bitmaps.tracked(), generation);
+                }
                 release(qemu, registration, new Made(id, folder, created));
             } catch (IOException | RuntimeException undo) {
                 failure.addSuppressed(undo);
@@ -443,6 +455,50 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     /**
+     * Adds the new generation to every tracked disk in one transaction, so that it is on all of them or on
+     * none, before the guest is held: the hold then only disables the ended one. Writes between now and the
+     * snapshot land in both generations; the next point reads them once more, which costs a few chunks'
+     * digests and loses nothing.
+     *
+     * @return why it could not be started, or null when it records on every tracked disk
+     */
+    private static String startGeneration(QmpClient qmp, QemuHypervisor qemu, Bitmaps bitmaps, String generation) {
+        List<Map<String, Object>> actions = new ArrayList<>();
+        for (GuestRegistration.Disk disk : bitmaps.tracked()) {
+            actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
+                    Map.of("node", disk.node(), "name", generation, "persistent", true)));
+        }
+        try {
+            qmp.execute("transaction", Map.of("actions", actions), deadline(qemu));
+            return null;
+        } catch (QmpException refused) {
+            return refused.getMessage();
+        }
+    }
+
+    /**
+     * Takes back a generation that no point records, so that each disk keeps one recording generation of
+     * Stillpoint's. Left behind (QEMU gone, a refused command), the next prepare finds two recording and
+     * removes both: one compare run, never a lost write.
+     */
+    private static void removeGeneration(QemuHypervisor qemu, GuestInfo guest, List<GuestRegistration.Disk> disks,
+            String generation) {
+        if (!qemu.isAlive(guest.ref())) {
+            return;
+        }
+        try {
+            QmpClient qmp = qemu.qmp(guest.ref());
+            for (GuestRegistration.Disk disk : disks) {
+                qmp.execute("block-dirty-bitmap-remove", Map.of("node", disk.node(), "name", generation),
+                        deadline(qemu));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "guest '" + guest.name() + "': bitmap generation " + generation
+                    + ", which no point records, was not removed; the next snapshot removes it", e);
+        }
+    }
+
+    /**
      * A process that died while reading a bitmap left its NBD exports, and the server it started for them:
      * the next reading could not start one. Exports of Stillpoint's naming go, and the server with them
      * when they prove it was Stillpoint's.
@@ -482,11 +538,18 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final Map<String, String> facts;
         private final Bitmaps bitmaps;
         private final String generation;
+        private final boolean generationStarted;
+        private final String generationFailure;
         private final Path workDir;
         private boolean used;
 
+        /**
+         * @param generationStarted whether prepare started {@code generation} on every tracked disk
+         * @param generationFailure why it could not, when it could have
+         */
         Prepared(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made,
-                Map<String, String> facts, Bitmaps bitmaps, String generation, Path workDir) {
+                Map<String, String> facts, Bitmaps bitmaps, String generation, boolean generationStarted,
+                String generationFailure, Path workDir) {
             this.host = host;
             this.guest = guest;
             this.registration = registration;
@@ -494,14 +557,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             this.facts = facts;
             this.bitmaps = bitmaps;
             this.generation = generation;
+            this.generationStarted = generationStarted;
+            this.generationFailure = generationFailure;
             this.workDir = workDir;
         }
 
         /**
-         * With QEMU running, one transaction puts the prepared overlay nodes on top of all disks, starts
-         * the new bitmap generation on every qcow2 disk and disables the one that was recording: the writes
-         * are handed over at exactly the snapshot instant. With QEMU gone (a stop hold) the prepared files
-         * are enough: the host starts the guest on top of them, and no generation is handed over.
+         * With QEMU running, one transaction puts the prepared overlay nodes on top of all disks and disables
+         * the generation that was recording, so the writes are handed over at exactly the snapshot instant
+         * (the new one already records, from prepare). With QEMU gone (a stop hold) the prepared files are
+         * enough: the host starts the guest on top of them, and no generation is handed over.
          */
         @Override
         public synchronized Snapshot create() {
@@ -512,8 +577,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             String id = made.id();
             Path view = made.folder().path().resolve(VIEW);
             boolean online = host.isAlive(guest.ref());
-            boolean tracking = online && bitmaps.running() && !bitmaps.tracked().isEmpty();
-            String handoverFailure = null;
+            boolean tracking = online && generationStarted;
+            String handoverFailure = generationFailure;
             boolean endedRecording = false;
             try {
                 if (online) {
@@ -540,6 +605,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                                 handoverFailure = again.getMessage();
                                 tracking = false;
                                 transaction(List.of(), snapshots);
+                                removeGeneration(host, guest, bitmaps.tracked(), generation);
                             }
                         }
                     } else {
@@ -557,11 +623,15 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 }
                 return new QemuSnapshot(host, guest, registration, made, instant, view, all,
                         new Handover(tracking ? bitmaps : null, untrackedReason(online, handoverFailure), endedRecording,
-                                workDir));
+                                workDir), generationStarted && !online ? new Generation(generation, bitmaps.tracked())
+                                : null);
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = new SnapshotException("snapshot of guest '" + guest.name() + "' on host '"
                         + host.name() + "' failed: " + e.getMessage(), e);
                 try {
+                    if (generationStarted) {
+                        removeGeneration(host, guest, bitmaps.tracked(), generation);
+                    }
                     NoFollowDelete.entry(made.folder().path(), VIEW);
                     release(host, registration, made);
                 } catch (IOException | RuntimeException undo) {
@@ -579,6 +649,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             used = true;
             try {
+                if (generationStarted) {
+                    removeGeneration(host, guest, bitmaps.tracked(), generation);
+                }
                 release(host, registration, made);
             } catch (IOException | RuntimeException e) {
                 throw new SnapshotException("discarding the prepared snapshot " + made.id() + " of guest '"
@@ -586,12 +659,10 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        /** Starts the new generation on every qcow2 disk and, if {@code disable}, disables the one recording there. */
+        /** Disables, if {@code disable}, the generation recording on every qcow2 disk. */
         private List<Map<String, Object>> handoverActions(boolean disable) {
             List<Map<String, Object>> actions = new ArrayList<>();
             for (GuestRegistration.Disk disk : bitmaps.tracked()) {
-                actions.add(Map.of("type", "block-dirty-bitmap-add", "data",
-                        Map.of("node", disk.node(), "name", generation, "persistent", true)));
                 String recording = bitmaps.recording().get(disk.node());
                 if (recording != null && disable) {
                     actions.add(Map.of("type", "block-dirty-bitmap-disable", "data",
@@ -612,7 +683,8 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 return "the guest was not running at the snapshot, so no bitmap generation was handed over";
             }
             if (handoverFailure != null) {
-                return "handing over the bitmap generation failed: " + handoverFailure;
+                return (generationStarted ? "handing over" : "starting") + " the bitmap generation failed: "
+                        + handoverFailure;
             }
             return registration.disks().isEmpty() ? "the guest has no disk"
                     : "persistent bitmaps need qcow2, disk is " + registration.disks().get(0).format();
@@ -641,16 +713,22 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         private final GuestRegistration registration;
         private final Made made;
         private final Handover handover;
+        private final Generation unusedGeneration;
         private boolean released;
 
+        /**
+         * @param unusedGeneration the generation prepare started that QEMU stopped with before it could be
+         *     handed over (a stop hold), to be removed once the guest runs again; else null
+         */
         QemuSnapshot(QemuHypervisor host, GuestInfo guest, GuestRegistration registration, Made made, Instant instant,
-                Path view, Map<String, String> facts, Handover handover) {
+                Path view, Map<String, String> facts, Handover handover, Generation unusedGeneration) {
             super(instant, new SnapshotView(view, Map.of()), facts);
             this.host = host;
             this.guest = guest;
             this.registration = registration;
             this.made = made;
             this.handover = handover;
+            this.unusedGeneration = unusedGeneration;
         }
 
         /**
@@ -767,6 +845,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             }
             released = true;
             removeEndedGeneration();
+            if (unusedGeneration != null) {
+                removeGeneration(host, guest, unusedGeneration.disks(), unusedGeneration.name());
+            }
         }
 
         /**
@@ -803,6 +884,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
      * @param workDir the run's private folder, where the NBD socket goes
      */
     private record Handover(Bitmaps bitmaps, String untrackedReason, boolean endedRecording, Path workDir) {}
+
+    /** A bitmap generation by its name, and the disks it was started on. */
+    private record Generation(String name, List<GuestRegistration.Disk> disks) {}
 
     /**
      * Where QEMU's NBD server listens while a bitmap is read: {@code nbd.sock} in the run's work folder. A

@@ -117,6 +117,73 @@ class QemuChangeTrackingTest {
                 QemuLab.PATIENCE);
     }
 
+    /**
+     * The new generation starts at prepare, before the hold: a write between prepare and the snapshot is
+     * in the point (the ended generation has it) and is read again by the next one, never lost to both.
+     */
+    @Test
+    void aWriteBetweenPrepareAndTheSnapshotIsTrackedByThisPointAndReadAgainByTheNext() throws IOException {
+        Snapshot first = snapshot();
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        GuestInfo info = host.guest("track01");
+        Snapshot second;
+        PreparedSnapshot prepared = writer.prepare(host, info, work);
+        try (prepared) {
+            lab.write(guest, 1, next(), 5 * MIB, MIB);
+            try (GuestHold hold = host.hold(info.ref(), HoldMode.PAUSE)) {
+                second = prepared.create();
+            }
+        }
+        assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, MIB);
+        previous = copyDisks(second, "second");
+        second.close();
+        try (Snapshot third = snapshot()) {
+            ChangeTracking sinceSecond = third.changesSince(second.facts());
+            assertPatchedCopyIsTheView(sinceSecond, previous, third, MIB);
+            assertThat(((ChangeTracking.Tracked) sinceSecond).files().get("disk1.qcow2").bytes())
+                    .as("the write before the second snapshot, covered once more").isGreaterThanOrEqualTo(MIB);
+        }
+    }
+
+    @Test
+    void aPreparationDiscardedWithoutASnapshotLeavesTheRecordingGenerationAsItWas() throws IOException {
+        Snapshot first = snapshot();
+        Map<String, Path> previous = copyDisks(first, "first");
+        first.close();
+        String recording = first.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+        lab.write(guest, 0, next(), 2 * MIB, MIB);
+        writer.prepare(host, host.guest("track01"), work).close();
+        assertOneRecordingGeneration(recording);
+        try (Snapshot second = snapshot()) {
+            assertPatchedCopyIsTheView(second.changesSince(first.facts()), previous, second, MIB);
+        }
+    }
+
+    /**
+     * A stop hold shuts QEMU down with the generation prepare started: it cannot be handed over, and goes
+     * again once the guest runs, so the disks keep one recording generation and the next points track.
+     */
+    @Test
+    void aStopHoldLeavesOneRecordingGenerationAndTrackingResumes() throws IOException {
+        Snapshot first = snapshot();
+        first.close();
+        String recording = first.facts().get(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+        Snapshot stopped = snapshot(HoldMode.STOP, work);
+        assertThat(stopped.facts()).doesNotContainKey(QemuSnapshotWriter.FACT_BITMAP_GENERATION);
+        assertThat(stopped.changesSince(first.facts())).isInstanceOf(ChangeTracking.Untracked.class);
+        stopped.close();
+        assertOneRecordingGeneration(recording);
+
+        Snapshot second = snapshot();
+        Map<String, Path> previous = copyDisks(second, "second");
+        second.close();
+        lab.write(guest, 0, next(), 6 * MIB, MIB);
+        try (Snapshot third = snapshot()) {
+            assertPatchedCopyIsTheView(third.changesSince(second.facts()), previous, third, MIB);
+        }
+    }
+
     @Test
     void qemuKilledBetweenTwoSnapshotsMakesTheNextUntrackedAndTheOneAfterTracked() throws IOException {
         Snapshot first = snapshot();
