@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The QEMU tools the writers run, each to its end under a time limit, its failure an exception with its words. */
-final class Processes {
+public final class Processes {
 
     private Processes() {}
 
@@ -16,7 +16,7 @@ final class Processes {
      * Runs {@code command} in {@code directory} and returns its output alone, as JSON is read from it; the
      * output is read while the program runs, as a map of a large disk can overflow the pipe.
      */
-    static String runForJson(List<String> command, long timeoutSeconds, Path directory) throws IOException {
+    public static String runForJson(List<String> command, long timeoutSeconds, Path directory) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
         if (directory != null) {
             builder.directory(directory.toFile());
@@ -47,7 +47,7 @@ final class Processes {
         }
     }
 
-    static String run(List<String> command, long timeoutSeconds) throws IOException {
+    public static String run(List<String> command, long timeoutSeconds) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
