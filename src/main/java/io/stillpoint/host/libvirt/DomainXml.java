@@ -93,6 +93,28 @@ record DomainXml(String uuid, String name, long memoryBytes, String guestOs, boo
         return new DomainXml(uuid, name, memory, guestOs, agent, connected, disks, blocked);
     }
 
+    /**
+     * The file-backed disks ({@code device='disk'}, {@code type='file'}) of a definition, each with its
+     * target, the file it writes to and that file's format.
+     */
+    static List<LibvirtBlocks.Disk> fileDisks(String xml) {
+        Element devices = child(document(xml).getDocumentElement(), "devices");
+        List<LibvirtBlocks.Disk> disks = new ArrayList<>();
+        for (Element disk : devices == null ? List.<Element>of() : children(devices, "disk")) {
+            String device = disk.getAttribute("device").isEmpty() ? "disk" : disk.getAttribute("device");
+            String type = disk.getAttribute("type").isEmpty() ? "file" : disk.getAttribute("type");
+            Element source = child(disk, "source");
+            Element target = child(disk, "target");
+            Element driver = child(disk, "driver");
+            if (device.equals("disk") && type.equals("file") && source != null && !source.getAttribute("file").isEmpty()
+                    && target != null) {
+                disks.add(new LibvirtBlocks.Disk(target.getAttribute("dev"), path(source.getAttribute("file")),
+                        driver == null || driver.getAttribute("type").isEmpty() ? "raw" : driver.getAttribute("type")));
+            }
+        }
+        return disks;
+    }
+
     /** Why Stillpoint cannot snapshot this disk, or null. */
     private static String problem(Element disk, String device) {
         Element target = child(disk, "target");
@@ -150,7 +172,7 @@ record DomainXml(String uuid, String name, long memoryBytes, String guestOs, boo
         }
     }
 
-    private static Document document(String xml) {
+    static Document document(String xml) {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setNamespaceAware(true);

@@ -13,6 +13,7 @@ import com.sun.jna.ptr.PointerByReference;
 interface LibvirtBlockNative extends Library {
 
     int VIR_DOMAIN_XML_INACTIVE = 2;
+    int VIR_DOMAIN_START_PAUSED = 1;
 
     int VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4;
     int VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16;
@@ -25,6 +26,8 @@ interface LibvirtBlockNative extends Library {
     int VIR_ERR_NO_DOMAIN_CHECKPOINT = 102;
 
     Pointer virDomainDefineXML(Pointer conn, String xml);
+
+    int virDomainCreateWithFlags(Pointer domain, int flags);
 
     Pointer virDomainCheckpointCreateXML(Pointer domain, String xml, int flags);
 

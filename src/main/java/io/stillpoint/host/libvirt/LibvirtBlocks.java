@@ -192,6 +192,13 @@ public final class LibvirtBlocks {
         }
     }
 
+    /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
+    public void startPaused(String uuid) {
+        onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(
+                native_().virDomainCreateWithFlags(domain, LibvirtBlockNative.VIR_DOMAIN_START_PAUSED),
+                "starting domain " + uuid + " paused"));
+    }
+
     /**
      * Points disk {@code target} of a shut-off domain's persistent definition at {@code file}: after an
      * offline commit, the definition must leave the overlay that libvirt put there at the snapshot.

@@ -89,6 +89,11 @@ public final class LibvirtHypervisor implements Hypervisor {
         return name;
     }
 
+    /** The domains' disks, checkpoints and snapshots, for the libvirt writer. */
+    public LibvirtBlocks blocks() {
+        return new LibvirtBlocks(connection, deadlines);
+    }
+
     public String uri() {
         return connection.uri();
     }

@@ -15,6 +15,7 @@ final class LibvirtLibrary {
     private static final LibvirtNative.ErrorFunc SILENT = (userData, error) -> { };
 
     private static LibvirtNative loaded;
+    private static LibvirtBlockNative blocks;
 
     private LibvirtLibrary() {}
 
@@ -34,16 +35,29 @@ final class LibvirtLibrary {
         return library;
     }
 
+    /** The writer's functions, from the same library, once {@link #get} has set it up. */
+    static synchronized LibvirtBlockNative blocks() {
+        if (blocks == null) {
+            get();
+            blocks = load(LibvirtBlockNative.class);
+        }
+        return blocks;
+    }
+
     private static LibvirtNative load() {
+        return load(LibvirtNative.class);
+    }
+
+    private static <T extends com.sun.jna.Library> T load(Class<T> functions) {
         UnsatisfiedLinkError first;
         try {
-            return Native.load("virt", LibvirtNative.class);
+            return Native.load("virt", functions);
         } catch (UnsatisfiedLinkError e) {
             first = e;
         }
         try {
             // Without the development package there is no unversioned libvirt.so to find by name.
-            return Native.load("libvirt.so.0", LibvirtNative.class);
+            return Native.load("libvirt.so.0", functions);
         } catch (UnsatisfiedLinkError e) {
             e.addSuppressed(first);
             throw new HostException("libvirt is not installed on this server (libvirt.so.0 not found; Debian's"

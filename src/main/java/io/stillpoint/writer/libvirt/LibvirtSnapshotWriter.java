@@ -194,10 +194,12 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                         commit(libvirt, guest, disk);
                     }
                 }
+                SnapshotException undeleted = new SnapshotException("deleting snapshot folders failed");
                 for (LibvirtBlocks.Disk disk : blocks.disks(guest.ref())) {
-                    for (OwnedFolder folder : snapshotFolders(disk.file().getParent())) {
-                        folder.delete();
-                    }
+                    deleteFolders(snapshotFolders(disk.file().getParent()), undeleted);
+                }
+                if (undeleted.getSuppressed().length > 0) {
+                    throw undeleted;
                 }
             } catch (IOException | RuntimeException e) {
                 failures.add("domain '" + guest.name() + "': " + e.getMessage());
@@ -246,6 +248,12 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 if (state == GuestState.SAVED) {
                     throw new SnapshotException("domain '" + guest.name() + "' is saved; the libvirt writer snapshots"
                             + " running, paused and shut-off domains (use pause, online or stop)");
+                }
+                if (state == GuestState.OFF) {
+                    // libvirt refuses an external snapshot of a shut-off domain that has checkpoints. Started
+                    // paused, the domain has run no instruction yet: its disks are as the shutdown left them,
+                    // and the hold's end resumes it on the overlays.
+                    host.blocks().startPaused(guest.ref());
                 }
                 host.blocks().snapshotDisks(guest.ref(), overlays, List.of());
                 Instant instant = Instant.now();
