@@ -80,8 +80,8 @@ final class DomainDefinitions {
         return serialize(document);
     }
 
-    /** The definition with disk {@code target} on {@code file}, which must be its own image (not an overlay). */
-    static String withDiskSource(String definition, String target, Path file) {
+    /** The definition with disk {@code target} on {@code file}, an image of {@code format}, backing files unsaid. */
+    static String withDiskSource(String definition, String target, Path file, String format) {
         Document document = DomainXml.document(definition);
         Element devices = child(document.getDocumentElement(), "devices");
         for (Element disk : devices == null ? List.<Element>of() : children(devices, "disk")) {
@@ -89,7 +89,15 @@ final class DomainDefinitions {
             Element source = child(disk, "source");
             if (dev != null && dev.getAttribute("dev").equals(target) && source != null) {
                 source.setAttribute("file", file.toString());
+                source.removeAttribute("index");
                 remove(children(disk, "backingStore"));
+                Element driver = child(disk, "driver");
+                if (driver == null) {
+                    driver = document.createElement("driver");
+                    driver.setAttribute("name", "qemu");
+                    disk.insertBefore(driver, disk.getFirstChild());
+                }
+                driver.setAttribute("type", format);
                 return serialize(document);
             }
         }

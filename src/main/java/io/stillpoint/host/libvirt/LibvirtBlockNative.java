@@ -29,6 +29,10 @@ interface LibvirtBlockNative extends Library {
 
     int virDomainCreateWithFlags(Pointer domain, int flags);
 
+    Pointer virDomainSaveImageGetXMLDesc(Pointer conn, String file, int flags);
+
+    int virDomainSaveImageDefineXML(Pointer conn, String file, String xml, int flags);
+
     Pointer virDomainCheckpointCreateXML(Pointer domain, String xml, int flags);
 
     Pointer virDomainCheckpointLookupByName(Pointer domain, String name, int flags);

@@ -192,6 +192,40 @@ public final class LibvirtBlocks {
         }
     }
 
+    /** The file-backed disks of the definition kept in a saved state: those a restore from it runs on. */
+    public List<Disk> savedStateDisks(Path savedState) {
+        return DomainXml.fileDisks(savedStateXml(savedState));
+    }
+
+    /**
+     * Puts the disks of the definition kept in a saved state on other files, by target: a domain restored
+     * from it then runs on them (only such host-side parts of a saved definition may change).
+     */
+    public void defineSavedStateDisks(Path savedState, List<Disk> disks) {
+        String xml = savedStateXml(savedState);
+        for (Disk disk : disks) {
+            xml = DomainDefinitions.withDiskSource(xml, disk.target(), disk.file(), disk.format());
+        }
+        String what = "changing the disks of the saved state " + savedState;
+        String changed = xml;
+        connection.call(what, deadlines.command(), calls -> calls.check(
+                native_().virDomainSaveImageDefineXML(calls.conn, savedState.toString(), changed, 0), what));
+    }
+
+    private String savedStateXml(Path savedState) {
+        return connection.call("reading the definition in " + savedState, deadlines.command(), calls -> {
+            Pointer text = native_().virDomainSaveImageGetXMLDesc(calls.conn, savedState.toString(), 0);
+            if (text == null) {
+                throw calls.failure("reading the definition in " + savedState);
+            }
+            try {
+                return text.getString(0, StandardCharsets.UTF_8.name());
+            } finally {
+                Native.free(Pointer.nativeValue(text));
+            }
+        });
+    }
+
     /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
     public void startPaused(String uuid) {
         onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(
@@ -203,8 +237,8 @@ public final class LibvirtBlocks {
      * Points disk {@code target} of a shut-off domain's persistent definition at {@code file}: after an
      * offline commit, the definition must leave the overlay that libvirt put there at the snapshot.
      */
-    public void pointDiskAt(String uuid, String target, Path file) {
-        String xml = DomainDefinitions.withDiskSource(inactiveXml(uuid), target, file);
+    public void pointDiskAt(String uuid, String target, Path file, String format) {
+        String xml = DomainDefinitions.withDiskSource(inactiveXml(uuid), target, file, format);
         connection.call("redefining domain " + uuid, deadlines.command(), calls -> {
             Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
             if (domain == null) {

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -87,6 +88,20 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * The saved state a save-state hold of Stillpoint's left for the domain, which a start resumes from;
+     * empty when there is none.
+     */
+    public Optional<Path> savedState(String ref) {
+        String uuid = uuid(ref);
+        return hasSavedState(uuid) ? Optional.of(savedStateFile(uuid)) : Optional.empty();
+    }
+
+    /** A folder of Stillpoint's own for this host's files, on this server. */
+    public Path root() {
+        return root;
     }
 
     /** The domains' disks, checkpoints and snapshots, for the libvirt writer. */

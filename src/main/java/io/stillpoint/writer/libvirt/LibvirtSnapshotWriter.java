@@ -1,10 +1,12 @@
 package io.stillpoint.writer.libvirt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.fs.UntrustedExecutableException;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Point-in-time views of libvirt domains through external disk-only snapshots, with libvirt's API only (no
@@ -73,6 +76,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
     public static final String VIEWS_DIR = ".stillpoint-snapshots";
     /** The domain's persistent definition in the view's root, and so in the restore point. */
     public static final String DOMAIN_XML = "domain.xml";
+    /** A save-state point's memory and device state, as {@code virDomainSave} wrote it, beside the definition. */
+    public static final String SAVED_STATE = "vmstate.sav";
     static final String PURPOSE = "libvirt-snapshot";
     static final String VIEW = "view";
     private static final String OVERLAY_SUFFIX = ".overlay.qcow2";
@@ -136,6 +141,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                             + "' still writes to " + disk.file() + " of an earlier snapshot; release or recover it first");
                 }
             }
+            // The view's root (the definition, a saved state) lies in the host's own folder, not among the images.
+            folders.put(libvirt.root(), newSnapshotFolder(Files.createDirectories(libvirt.root()), snapshotId));
             Map<String, Path> overlays = new LinkedHashMap<>();
             for (LibvirtBlocks.Disk disk : disks) {
                 OwnedFolder folder = folders.get(disk.file().getParent());
@@ -188,9 +195,10 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         for (GuestInfo guest : libvirt.guests()) {
             try {
                 LibvirtBlocks blocks = libvirt.blocks();
+                settleSavedState(libvirt, guest, file -> isOverlay(file) && isOwned(file));
                 List<LibvirtBlocks.Disk> disks = blocks.disks(guest.ref());
                 for (LibvirtBlocks.Disk disk : disks) {
-                    if (isOverlay(disk.file()) && ownedFolder(disk.file().getParent()).isPresent()) {
+                    if (isOverlay(disk.file()) && isOwned(disk.file())) {
                         commit(libvirt, guest, disk);
                     }
                 }
@@ -201,6 +209,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 if (undeleted.getSuppressed().length > 0) {
                     throw undeleted;
                 }
+            } catch (GuestNotFoundException undefinedMeanwhile) {
+                // nothing of a domain that is gone can be on top of anything
             } catch (IOException | RuntimeException e) {
                 failures.add("domain '" + guest.name() + "': " + e.getMessage());
             }
@@ -245,22 +255,31 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             used = true;
             try {
                 GuestState state = host.guest(guest.ref()).state();
+                Path savedState = null;
                 if (state == GuestState.SAVED) {
-                    throw new SnapshotException("domain '" + guest.name() + "' is saved; the libvirt writer snapshots"
-                            + " running, paused and shut-off domains (use pause, online or stop)");
-                }
-                if (state == GuestState.OFF) {
+                    savedState = host.savedState(guest.ref()).orElseThrow(() -> new SnapshotException("domain '"
+                            + guest.name() + "' was saved by libvirt's managed save, not by Stillpoint's save-state"
+                            + " hold; start it, or back it up in stop mode"));
+                    // The restore that ends the hold then runs the domain on the overlays, off the frozen disks.
+                    host.blocks().defineSavedStateDisks(savedState, overlays.entrySet().stream()
+                            .map(o -> new LibvirtBlocks.Disk(o.getKey(), o.getValue(), "qcow2")).toList());
+                } else if (state == GuestState.OFF) {
                     // libvirt refuses an external snapshot of a shut-off domain that has checkpoints. Started
                     // paused, the domain has run no instruction yet: its disks are as the shutdown left them,
                     // and the hold's end resumes it on the overlays.
                     host.blocks().startPaused(guest.ref());
                 }
-                host.blocks().snapshotDisks(guest.ref(), overlays, List.of());
+                if (savedState == null) {
+                    host.blocks().snapshotDisks(guest.ref(), overlays, List.of());
+                }
                 Instant instant = Instant.now();
-                OwnedFolder first = folders.values().iterator().next();
-                Path root = Files.createDirectory(first.path().resolve(VIEW));
+                Path root = Files.createDirectory(folders.get(host.root()).path().resolve(VIEW));
                 Files.writeString(root.resolve(DOMAIN_XML), host.blocks().inactiveXml(guest.ref()),
                         StandardCharsets.UTF_8);
+                if (savedState != null) {
+                    // The restore deletes the saved state once it has run; the link keeps it for the copy.
+                    Files.createLink(root.resolve(SAVED_STATE), savedState);
+                }
                 Map<String, Path> grafts = new LinkedHashMap<>();
                 for (LibvirtBlocks.Disk disk : disks) {
                     Path at = Files.createDirectory(folders.get(disk.file().getParent()).path().resolve(disk.target()));
@@ -269,8 +288,11 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 }
                 Map<String, String> facts = new LinkedHashMap<>();
                 facts.put(FACT_SNAPSHOT_ID, snapshotId.toString());
-                facts.put("method", "external disk-only snapshot, taken " + (state == GuestState.OFF
-                        ? "while the domain was shut off" : "online"));
+                facts.put("method", "external disk-only snapshot, taken " + switch (state) {
+                    case OFF -> "while the domain was shut off";
+                    case SAVED -> "while the domain's state was saved";
+                    default -> "online";
+                });
                 if (checkpoint != null) {
                     facts.put(FACT_CHECKPOINT, checkpoint);
                 }
@@ -313,8 +335,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             }
         }
 
-        private Path diskOf(String target) {
-            return disks.stream().filter(d -> d.target().equals(target)).findFirst().orElseThrow().file();
+        private LibvirtBlocks.Disk diskOf(String target) {
+            return disks.stream().filter(d -> d.target().equals(target)).findFirst().orElseThrow();
         }
 
         /**
@@ -324,6 +346,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
          */
         void mergeAndDelete(SnapshotException failure) {
             try {
+                settleSavedState(host, guest, overlays::containsValue);
                 for (LibvirtBlocks.Disk now : host.blocks().disks(guest.ref())) {
                     if (overlays.containsValue(now.file())) {
                         commit(host, guest, now);
@@ -333,7 +356,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 // left on an overlay that is about to be deleted, or the next cold start would fail.
                 for (LibvirtBlocks.Disk defined : host.blocks().definedDisks(guest.ref())) {
                     if (overlays.containsValue(defined.file())) {
-                        host.blocks().pointDiskAt(guest.ref(), defined.target(), diskOf(defined.target()));
+                        LibvirtBlocks.Disk disk = diskOf(defined.target());
+                        host.blocks().pointDiskAt(guest.ref(), disk.target(), disk.file(), disk.format());
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -441,18 +465,20 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             host.blocks().commit(guest.ref(), top.target(), COMMIT);
             return;
         }
-        Path base = backingOf(top.file());
-        Processes.run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", top.file().toString()), 3600);
-        host.blocks().pointDiskAt(guest.ref(), top.target(), base);
+        LibvirtBlocks.Disk base = commitOffline(top.target(), top.file());
+        host.blocks().pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
     }
 
-    private Path backingOf(Path overlay) throws IOException {
-        String info = Processes.run(List.of(qemuImg(), "info", "-U", "--output=json", overlay.toString()), 60);
-        String backing = JSON.readTree(info).path("full-backing-filename").asText("");
+    /** Merges {@code overlay} into its backing file with {@code qemu-img commit}; returns that file as the disk. */
+    private LibvirtBlocks.Disk commitOffline(String target, Path overlay) throws IOException {
+        JsonNode info = JSON.readTree(Processes.run(List.of(qemuImg(), "info", "-U", "--output=json",
+                overlay.toString()), 60));
+        String backing = info.path("full-backing-filename").asText("");
         if (backing.isEmpty()) {
             throw new IOException(overlay + " has no backing file, so it is no overlay of Stillpoint's");
         }
-        return Path.of(backing);
+        Processes.run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+        return new LibvirtBlocks.Disk(target, Path.of(backing), info.path("backing-filename-format").asText("raw"));
     }
 
     /** Whether {@code file} lies in a snapshot folder: {@code .../.stillpoint-snapshots/<uuid>/<file>}. */
@@ -463,14 +489,44 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 && file.getFileName().toString().endsWith(OVERLAY_SUFFIX);
     }
 
-    private static Optional<OwnedFolder> ownedFolder(Path folder) throws IOException {
-        Path views = folder.getParent();
-        for (OwnedFolder owned : snapshotFolders(views.getParent())) {
-            if (Files.isSameFile(owned.path(), folder)) {
-                return Optional.of(owned);
+    /** Whether {@code overlay} lies in a snapshot folder that carries Stillpoint's marker. */
+    private static boolean isOwned(Path overlay) {
+        Path folder = overlay.getParent();
+        try {
+            for (OwnedFolder owned : snapshotFolders(folder.getParent().getParent())) {
+                if (Files.isSameFile(owned.path(), folder)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException unreadable) {
+            return false;
+        }
+    }
+
+    /**
+     * A saved state whose definition a save-state snapshot moved onto overlays ({@code ours}) goes back
+     * onto the disks: the overlays are merged into them first (a restore may have run on them and been
+     * saved again), so the saved memory still matches its disks.
+     */
+    private void settleSavedState(LibvirtHypervisor host, GuestInfo guest, Predicate<Path> ours) throws IOException {
+        Optional<Path> saved = host.savedState(guest.ref());
+        if (saved.isEmpty()) {
+            return;
+        }
+        List<LibvirtBlocks.Disk> disks = new ArrayList<>();
+        boolean moved = false;
+        for (LibvirtBlocks.Disk disk : host.blocks().savedStateDisks(saved.get())) {
+            if (ours.test(disk.file())) {
+                disks.add(commitOffline(disk.target(), disk.file()));
+                moved = true;
+            } else {
+                disks.add(disk);
             }
         }
-        return Optional.empty();
+        if (moved) {
+            host.blocks().defineSavedStateDisks(saved.get(), disks);
+        }
     }
 
     static boolean isCheckpoint(String name) {

@@ -190,6 +190,32 @@ class LibvirtSnapshotWriterTest {
     }
 
     @Test
+    void aSaveStateSnapshotKeepsTheStateAndTheNextPointTracksTheWritesMadeOnTheOverlays() throws IOException {
+        write("vda", 0xe1, 24 * MIB, MIB);
+        Snapshot saved = snapshot(HoldMode.SAVE_STATE);
+        Map<String, Path> previous;
+        try {
+            assertThat(host.guest(domain.uuid()).state()).isEqualTo(GuestState.RUNNING);
+            write("vda", 0xe2, 24 * MIB, MIB);
+            Path vda = saved.view().grafts().get("vda").resolve("disk0.qcow2");
+            assertThat(holds(vda, 0xe1, 24 * MIB, MIB)).isTrue();
+            assertThat(saved.view().root().resolve(LibvirtSnapshotWriter.SAVED_STATE)).isRegularFile()
+                    .satisfies(state -> assertThat(Files.size(state)).as("memory and device state").isGreaterThan(64 * 1024));
+            previous = copy(saved, "saved");
+        } finally {
+            saved.close();
+        }
+        assertThat(host.blocks().disks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
+                .containsExactly(domain.disks().get(0), secondDisk);
+        assertThat(holds(domain.disks().get(0), 0xe2, 24 * MIB, MIB)).isTrue();
+        try (Snapshot next = snapshot(HoldMode.PAUSE)) {
+            ChangeTracking tracking = next.changesSince(saved.facts());
+            assertThat(tracking).isInstanceOf(ChangeTracking.Tracked.class);
+            assertPatchedCopiesAreTheView(((ChangeTracking.Tracked) tracking).files(), previous, next);
+        }
+    }
+
+    @Test
     void recoveryCommitsWhatADeadProcessLeftOnTop() throws IOException {
         Snapshot abandoned = snapshot(HoldMode.PAUSE);
         write("vda", 0xd1, 50 * MIB, MIB);
