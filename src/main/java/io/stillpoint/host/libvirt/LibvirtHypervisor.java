@@ -104,6 +104,16 @@ public final class LibvirtHypervisor implements Hypervisor {
         return root;
     }
 
+    /**
+     * A domain's disks share their folders with other domains' (libvirt's image folder), so swapping the
+     * folder of its first disk would replace theirs too.
+     */
+    @Override
+    public Optional<String> inPlaceRestoreRefusal(String ref) {
+        return Optional.of("libvirt domains are not restored in place yet: their disks share folders with other"
+                + " domains' disks; restore as 'new-vm' (it runs beside the original) or to a 'path'");
+    }
+
     /** The domains' disks, checkpoints and snapshots, for the libvirt writer. */
     public LibvirtBlocks blocks() {
         return new LibvirtBlocks(connection, deadlines);
