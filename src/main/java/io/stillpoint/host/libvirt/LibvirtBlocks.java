@@ -226,6 +226,21 @@ public final class LibvirtBlocks {
         });
     }
 
+    /** Defines a persistent domain; returns its UUID. */
+    public String define(String xml) {
+        return connection.call("defining a domain", deadlines.command(), calls -> {
+            Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
+            if (domain == null) {
+                throw calls.failure("defining a domain");
+            }
+            try {
+                return calls.uuid(domain);
+            } finally {
+                calls.lib.virDomainFree(domain);
+            }
+        });
+    }
+
     /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
     public void startPaused(String uuid) {
         onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(

@@ -24,6 +24,12 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.nio.file.attribute.PosixFilePermissions;
+import io.stillpoint.host.GuestNames;
+import io.stillpoint.host.InvalidGuestSpecException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -44,6 +50,10 @@ import java.util.UUID;
 public final class LibvirtHypervisor implements Hypervisor {
 
     public static final String KIND = "libvirt";
+    /** The domain's definition in a restore point, as the libvirt writer keeps it. */
+    public static final String DOMAIN_XML = "domain.xml";
+    /** Where libvirt keeps images unless told otherwise, readable by its QEMU. */
+    public static final Path DEFAULT_IMAGE_DIR = Path.of("/var/lib/libvirt/images");
     static final String SAVED_STATE_PURPOSE = "libvirt-saved-state";
 
     private static final HostCapabilities CAPABILITIES = new HostCapabilities(true, true, true, true, false, false);
@@ -54,6 +64,7 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     private final String name;
     private final Path root;
+    private final Path imageDir;
     private final LibvirtDeadlines deadlines;
     private final LibvirtConnection connection;
     private OwnedFolder savedStates;
@@ -64,8 +75,14 @@ public final class LibvirtHypervisor implements Hypervisor {
      * @param root the host's own folder on this server: saved states and freeze markers
      */
     public LibvirtHypervisor(String name, String uri, Path root, LibvirtDeadlines deadlines) {
+        this(name, uri, root, DEFAULT_IMAGE_DIR, deadlines);
+    }
+
+    /** @param imageDir where domains restored as new ones get a folder each, {@code <imageDir>/<name>} */
+    public LibvirtHypervisor(String name, String uri, Path root, Path imageDir, LibvirtDeadlines deadlines) {
         this.name = Objects.requireNonNull(name, "name");
         this.root = root;
+        this.imageDir = imageDir;
         this.deadlines = deadlines;
         this.connection = new LibvirtConnection(name, LibvirtUri.check(uri));
     }
@@ -102,6 +119,56 @@ public final class LibvirtHypervisor implements Hypervisor {
     /** A folder of Stillpoint's own for this host's files, on this server. */
     public Path root() {
         return root;
+    }
+
+    /** {@code <imageDir>/<name>}, which must not exist yet, for a name no domain of the connection has. */
+    @Override
+    public Path newGuestDirectory(String guestName) {
+        GuestNames.check("name", guestName);
+        boolean taken = guests().stream().anyMatch(g -> g.name().equals(guestName));
+        if (taken) {
+            throw new InvalidGuestSpecException("name", "a domain called '" + guestName + "' already exists on host '"
+                    + name + "'");
+        }
+        Path directory = imageDir.resolve(guestName);
+        if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidGuestSpecException("name", directory + " already exists");
+        }
+        return directory;
+    }
+
+    /**
+     * Defines the restored copy at {@code directory} as a new domain: the point's {@code domain.xml} with a
+     * new name, a UUID and MAC addresses of libvirt's making, and each disk on its restored file ({@code
+     * <target>/<file>}). The domain is shut off; a saved state in the copy is not resumed (its memory holds
+     * the original's identity), so the new domain boots cold.
+     */
+    @Override
+    public GuestInfo importGuest(Path directory, String guestName) {
+        try {
+            String definition = Files.readString(directory.resolve(DOMAIN_XML), StandardCharsets.UTF_8);
+            Map<String, Path> disks = new LinkedHashMap<>();
+            // libvirt's QEMU runs as its own user and must reach the disks.
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (LibvirtBlocks.Disk disk : DomainXml.fileDisks(definition)) {
+                Path folder = directory.resolve(disk.target());
+                List<Path> files;
+                try (Stream<Path> entries = Files.list(folder)) {
+                    files = entries.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
+                }
+                if (files.size() != 1) {
+                    throw new HostException("the restored copy has " + files.size() + " files for disk " + disk.target()
+                            + " in " + folder + ", not one");
+                }
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+                disks.put(disk.target(), files.get(0));
+            }
+            String uuid = blocks().define(DomainDefinitions.forNewDomain(definition, guestName, disks));
+            return guest(uuid);
+        } catch (IOException e) {
+            throw new HostException("the restored copy at " + directory + " could not become domain '" + guestName
+                    + "': " + e.getMessage(), false, e);
+        }
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.Map;
  * Settings: {@code uri} (required; a libvirt URI such as {@code qemu:///system} or {@code
  * qemu+ssh://user@host/system}, see {@link LibvirtUri} for what is refused), {@code root} (the folder
  * where Stillpoint keeps the host's saved states and freeze markers; by default {@code <defaultRoots>/<host
- * name>}), and deadlines in milliseconds, each optional: {@code commandTimeoutMillis} (10000), {@code
+ * name>}), {@code imageDir} (where a domain restored as a new one gets its folder; by default libvirt's
+ * {@code /var/lib/libvirt/images}), and deadlines in milliseconds, each optional: {@code commandTimeoutMillis} (10000), {@code
  * shutdownTimeoutMillis} (60000), {@code saveTimeoutMillis} (600000), {@code freezeTimeoutMillis} (30000).
  * The URI is tried when the host is made, so that a host that cannot be reached is refused at once.
  */
@@ -24,6 +25,7 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
 
     public static final String URI = "uri";
     public static final String ROOT = "root";
+    public static final String IMAGE_DIR = "imageDir";
 
     private final Path defaultRoots;
 
@@ -46,7 +48,7 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
                 millis(settings, "shutdownTimeoutMillis", defaults.shutdown()),
                 millis(settings, "saveTimeoutMillis", defaults.save()),
                 millis(settings, "freezeTimeoutMillis", defaults.freeze()));
-        LibvirtHypervisor host = new LibvirtHypervisor(name, uri, root, deadlines);
+        LibvirtHypervisor host = new LibvirtHypervisor(name, uri, root, imageDir(settings), deadlines);
         try {
             host.connect();
         } catch (HostException e) {
@@ -62,6 +64,23 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
             return List.of(Path.of(rootSetting(name, settings)));
         } catch (InvalidPathException notAPath) {
             return List.of();
+        }
+    }
+
+    /** An absolute folder; created by the first restore that needs it, as libvirt's package makes its own. */
+    private static Path imageDir(Map<String, String> settings) {
+        String value = settings.get(IMAGE_DIR);
+        if (value == null || value.isBlank()) {
+            return LibvirtHypervisor.DEFAULT_IMAGE_DIR;
+        }
+        try {
+            Path dir = Path.of(value);
+            if (!dir.isAbsolute()) {
+                throw new InvalidHostSettingsException(IMAGE_DIR, "must be an absolute path, got '" + value + "'");
+            }
+            return dir.normalize();
+        } catch (InvalidPathException e) {
+            throw new InvalidHostSettingsException(IMAGE_DIR, "not a valid path: " + value);
         }
     }
 

@@ -75,7 +75,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
     public static final String TRACKING_KIND = "bitmap";
     public static final String VIEWS_DIR = ".stillpoint-snapshots";
     /** The domain's persistent definition in the view's root, and so in the restore point. */
-    public static final String DOMAIN_XML = "domain.xml";
+    public static final String DOMAIN_XML = LibvirtHypervisor.DOMAIN_XML;
     /** A save-state point's memory and device state, as {@code virDomainSave} wrote it, beside the definition. */
     public static final String SAVED_STATE = "vmstate.sav";
     static final String PURPOSE = "libvirt-snapshot";
