@@ -44,6 +44,7 @@ class LibvirtBackupRestoreFlowTest {
     private LibvirtLab lab;
     private LibvirtLab.Domain domain;
     private Path secondDisk;
+    private Path rawDisk;
     private String vmId;
     private String repositoryId;
     private Path repository;
@@ -60,8 +61,13 @@ class LibvirtBackupRestoreFlowTest {
         Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         secondDisk = data.resolve("data.qcow2");
         LibvirtLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", secondDisk.toString(), "32M"));
+        // A raw disk too: libvirt keeps no bitmap on it, so its copy is compared chunk by chunk.
+        rawDisk = data.resolve("scratch.raw");
+        LibvirtLab.exec(List.of("qemu-img", "create", "-q", "-f", "raw", rawDisk.toString(), "8M"));
         domain = lab.define("web", false, 64, 64, "<disk type='file' device='disk'><driver name='qemu'"
-                + " type='qcow2'/><source file='" + secondDisk + "'/><target dev='vdb' bus='virtio'/></disk>");
+                + " type='qcow2'/><source file='" + secondDisk + "'/><target dev='vdb' bus='virtio'/></disk>"
+                + "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" + rawDisk
+                + "'/><target dev='vdc' bus='virtio'/></disk>");
         lab.start(domain);
         String hostId = json().body(Map.of("name", lab.named("lv"), "type", "libvirt", "settings", Map.of("uri",
                         LibvirtLab.URI, "root", lab.root().resolve("host").toString(), "imageDir",
@@ -111,7 +117,9 @@ class LibvirtBackupRestoreFlowTest {
         assertThat(manifest.writer()).isEqualTo("libvirt");
         assertThat(manifest.snapshotFacts()).containsKeys("snapshot.id", "checkpoint");
         Path files = point.resolve("files");
-        assertThat(Files.readString(files.resolve("domain.xml"))).contains("<uuid>" + domain.uuid() + "</uuid>");
+        assertThat(Files.readString(files.resolve("domain.xml"))).as("the definition on the domain's own disks")
+                .contains("<uuid>" + domain.uuid() + "</uuid>").contains(domain.disks().get(0).toString())
+                .contains(rawDisk.toString()).doesNotContain(LibvirtSnapshotWriter.VIEWS_DIR);
         assertThat(files.resolve("vmstate.sav").toFile().exists()).isEqualTo(mode.equals("save-state"));
         check(files.resolve("vda/disk0.qcow2"));
         check(files.resolve("vdb/data.qcow2"));
@@ -131,6 +139,7 @@ class LibvirtBackupRestoreFlowTest {
 
             write("vda", B, 16 * MIB, MIB);
             write("vdb", B, 2 * MIB, MIB);
+            write("vdc", B, MIB, MIB);
             JsonPath second = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
             assertThat(second.getString("status")).as(second.getString("error")).isEqualTo("SUCCEEDED");
             assertThat(second.getString("changeTracking")).as(second.getString("changeTrackingReason"))
@@ -143,6 +152,7 @@ class LibvirtBackupRestoreFlowTest {
             assertThat(holds(files.resolve("vda/disk0.qcow2"), A, 0, 8 * MIB)).isTrue();
             assertThat(holds(files.resolve("vda/disk0.qcow2"), B, 16 * MIB, MIB)).isTrue();
             assertThat(holds(files.resolve("vdb/data.qcow2"), B, 2 * MIB, MIB)).isTrue();
+            assertThat(rawHolds(files.resolve("vdc/scratch.raw"), B, MIB, MIB)).isTrue();
             assertNothingLeftBehind();
         }
     }
@@ -174,7 +184,7 @@ class LibvirtBackupRestoreFlowTest {
         assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
         String definition = LibvirtLab.virsh("dumpxml", name);
         assertThat(definition).doesNotContain(domain.uuid()).doesNotContain(domain.disks().get(0).toString())
-                .doesNotContain(secondDisk.toString());
+                .doesNotContain(secondDisk.toString()).doesNotContain(rawDisk.toString());
         Path disk = lab.root().resolve("images").resolve(name).resolve("vda/disk0.qcow2");
         assertThat(definition).contains(disk.toString());
         LibvirtLab.virsh("destroy", name);
@@ -191,7 +201,7 @@ class LibvirtBackupRestoreFlowTest {
         }
         String live = LibvirtLab.virsh("domblklist", domain.uuid());
         assertThat(live).contains(domain.disks().get(0).toString()).contains(secondDisk.toString())
-                .doesNotContain("overlay");
+                .contains(rawDisk.toString()).doesNotContain("overlay");
         assertThat(LibvirtLab.virsh("checkpoint-list", domain.uuid(), "--name").strip().split("\\s+"))
                 .as("one checkpoint of Stillpoint's: the one the next incremental needs").hasSize(1);
         assertThat(LibvirtLab.virsh("domjobinfo", domain.uuid())).contains("None");
@@ -199,7 +209,7 @@ class LibvirtBackupRestoreFlowTest {
 
     /** Writes through QEMU's block layer on the device's active layer, as the guest would. */
     private void write(String disk, int value, long offset, long length) throws IOException {
-        String device = "/machine/peripheral/virtio-disk" + (disk.equals("vda") ? 0 : 1) + "/virtio-backend";
+        String device = "/machine/peripheral/virtio-disk" + (disk.charAt(2) - 'a') + "/virtio-backend";
         assertThat(LibvirtLab.virsh("qemu-monitor-command", domain.uuid(), "--hmp", "qemu-io -d " + device
                 + " \"write -P " + value + " " + offset + " " + length + "\"")).doesNotContain("rror");
     }
@@ -209,9 +219,17 @@ class LibvirtBackupRestoreFlowTest {
     }
 
     private static boolean holds(Path qcow2, int value, long offset, long length) throws IOException {
+        return holds(qcow2, "qcow2", value, offset, length);
+    }
+
+    private static boolean rawHolds(Path raw, int value, long offset, long length) throws IOException {
+        return holds(raw, "raw", value, offset, length);
+    }
+
+    private static boolean holds(Path image, String format, int value, long offset, long length) throws IOException {
         try {
-            LibvirtLab.exec(List.of("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P " + value + " " + offset + " "
-                    + length, qcow2.toString()));
+            LibvirtLab.exec(List.of("qemu-io", "-r", "-U", "-f", format, "-c", "read -P " + value + " " + offset + " "
+                    + length, image.toString()));
             return true;
         } catch (IOException e) {
             if (e.getMessage().contains("Pattern verification failed")) {

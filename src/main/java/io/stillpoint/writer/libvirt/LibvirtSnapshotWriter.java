@@ -132,6 +132,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                         + guest.backupBlockedReason());
             }
             List<LibvirtBlocks.Disk> disks = blocks.disks(uuid);
+            // Read before the snapshot, which points a persistent definition's disks at the overlays.
+            String definition = blocks.inactiveXml(uuid);
             if (disks.isEmpty()) {
                 throw new SnapshotException("domain '" + guest.name() + "' has no disk to back up");
             }
@@ -173,7 +175,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                     checkpointFailure = "creating checkpoint " + checkpoint + " failed: " + refused.getMessage();
                 }
             }
-            return new Prepared(libvirt, guest, snapshotId, disks, folders, overlays,
+            return new Prepared(libvirt, guest, snapshotId, disks, definition, folders, overlays,
                     checkpointFailure == null ? checkpoint : null, checkpointFailure, workDir);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
@@ -225,6 +227,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         private final GuestInfo guest;
         private final UUID snapshotId;
         private final List<LibvirtBlocks.Disk> disks;
+        private final String definition;
         private final Map<Path, OwnedFolder> folders;
         private final Map<String, Path> overlays;
         private final String checkpoint;
@@ -233,12 +236,13 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         private boolean used;
 
         Prepared(LibvirtHypervisor host, GuestInfo guest, UUID snapshotId, List<LibvirtBlocks.Disk> disks,
-                Map<Path, OwnedFolder> folders, Map<String, Path> overlays, String checkpoint,
+                String definition, Map<Path, OwnedFolder> folders, Map<String, Path> overlays, String checkpoint,
                 String checkpointFailure, Path workDir) {
             this.host = host;
             this.guest = guest;
             this.snapshotId = snapshotId;
             this.disks = disks;
+            this.definition = definition;
             this.folders = folders;
             this.overlays = overlays;
             this.checkpoint = checkpoint;
@@ -274,8 +278,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 }
                 Instant instant = Instant.now();
                 Path root = Files.createDirectory(folders.get(host.root()).path().resolve(VIEW));
-                Files.writeString(root.resolve(DOMAIN_XML), host.blocks().inactiveXml(guest.ref()),
-                        StandardCharsets.UTF_8);
+                Files.writeString(root.resolve(DOMAIN_XML), definition, StandardCharsets.UTF_8);
                 if (savedState != null) {
                     // The restore deletes the saved state once it has run; the link keeps it for the copy.
                     Files.createLink(root.resolve(SAVED_STATE), savedState);
