@@ -1,0 +1,123 @@
+package io.stillpoint.api;
+
+import static io.stillpoint.testing.Api.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.stillpoint.testing.Api;
+import io.stillpoint.testing.LibvirtLab;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A libvirt host added over HTTP: every domain of the connection is a VM with its state, memory, disks and
+ * agent channel; one with disks Stillpoint cannot snapshot says why and is refused a backup; domains
+ * defined and undefined later come and go with a refresh; URIs that could run a program, or that lead
+ * nowhere, are refused naming the setting.
+ */
+@QuarkusTest
+class LibvirtHostFlowTest {
+
+    private static final String NETWORK_DISK = "<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+            + "<source protocol='nbd' name='export'><host name='127.0.0.1' port='10809'/></source>"
+            + "<target dev='vdb' bus='virtio'/></disk>";
+    private static final String BLOCK_DISK = "<disk type='block' device='disk'><driver name='qemu' type='raw'/>"
+            + "<source dev='/dev/stillpoint-no-such-device'/><target dev='vdc' bus='virtio'/></disk>";
+
+    private static LibvirtLab lab;
+    private static LibvirtLab.Domain db;
+    private static LibvirtLab.Domain odd;
+    private static Path shared;
+
+    @ConfigProperty(name = "stillpoint.home")
+    Path home;
+
+    @BeforeAll
+    static void defineDomains() throws IOException {
+        lab = new LibvirtLab();
+        shared = Files.createDirectories(lab.root().resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        LibvirtLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", shared.resolve("data.qcow2").toString(), "16M"));
+        db = lab.define("db01", true, 64, 32, "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                + "<source file='" + shared.resolve("data.qcow2") + "'/><target dev='vdb' bus='virtio'/></disk>");
+        lab.start(db);
+        odd = lab.define("odd", false, 32, 16, NETWORK_DISK + BLOCK_DISK);
+    }
+
+    @AfterAll
+    static void removeDomains() throws IOException {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void everyDomainIsAVmAndOneStillpointCannotSnapshotSaysWhyAndIsRefused() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String hostId = json().body(Map.of("name", "lv-" + tag, "type", "libvirt", "settings", Map.of("uri", LibvirtLab.URI,
+                        "root", home.resolve("lv-" + tag).toString(), "shutdownTimeoutMillis", "300")))
+                .post("/api/hosts").then().statusCode(201).body("type", equalTo("libvirt")).extract().path("id");
+
+        JsonPath vms = json().get("/api/vms").then().statusCode(200).extract().jsonPath();
+        Map<String, Object> dbVm = vms.getMap("find { it.name == '" + db.name() + "' && it.hostId == '" + hostId + "' }");
+        assertThat(dbVm).containsEntry("ref", db.uuid())
+                .containsEntry("state", "RUNNING").containsEntry("canQuiesce", true)
+                .containsEntry("directory", db.directory().toString()).containsEntry("backupBlockedReason", null);
+        assertThat(((Number) dbVm.get("memoryBytes")).longValue()).isEqualTo(64L << 20);
+        assertThat(dbVm.get("disks")).isEqualTo(List.of("disk0.qcow2", shared.resolve("data.qcow2").toString()));
+
+        Map<String, Object> oddVm = vms.getMap("find { it.name == '" + odd.name() + "' && it.hostId == '" + hostId + "' }");
+        assertThat(oddVm).containsEntry("state", "OFF").containsEntry("canQuiesce", false);
+        assertThat((String) oddVm.get("backupBlockedReason")).contains("disk 'vdb'", "type='network'", "disk 'vdc'",
+                "type='block'");
+
+        String repositoryId = Api.createRepository("lv-" + tag, home.resolve("repo-lv-" + tag));
+        int runsBefore = json().get("/api/runs").then().statusCode(200).extract().jsonPath().getList("$").size();
+        json().body(Map.of("repositoryId", repositoryId)).post("/api/vms/{id}/backup", oddVm.get("id")).then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("type='network'"))
+                .body("detail", containsString(odd.name()));
+        assertThat(json().get("/api/runs").then().statusCode(200).extract().jsonPath().getList("$")).hasSize(runsBefore);
+    }
+
+    @Test
+    void domainsDefinedAndUndefinedLaterComeAndGoWithARefresh() throws IOException {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String hostId = json().body(Map.of("name", "lv-" + tag, "type", "libvirt", "settings", Map.of("uri", LibvirtLab.URI,
+                        "root", home.resolve("lv-" + tag).toString())))
+                .post("/api/hosts").then().statusCode(201).extract().path("id");
+        LibvirtLab.Domain late = lab.define("late-" + tag, false, 32, 16, "");
+
+        json().post("/api/hosts/{id}/refresh", hostId).then().statusCode(200)
+                .body("added.ref", hasItem(late.uuid())).body("error", equalTo(null));
+        lab.undefine(late.name());
+        json().post("/api/hosts/{id}/refresh", hostId).then().statusCode(200)
+                .body("vanished.ref", hasItem(late.uuid()));
+    }
+
+    @Test
+    void urisThatCouldRunAProgramOrLeadNowhereAreRefusedNamingTheSetting() {
+        int hostsBefore = json().get("/api/hosts").then().statusCode(200).extract().jsonPath().getList("$").size();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        for (String uri : List.of("qemu+ext:///system?command=/tmp/x", "qemu+ssh://h/system?command=/tmp/x",
+                "qemu+tcp://127.0.0.1:1/system", "qemu:///nowhere")) {
+            json().body(Map.of("name", "lv-bad-" + tag, "type", "libvirt", "settings", Map.of("uri", uri)))
+                    .post("/api/hosts").then().statusCode(400).contentType("application/problem+json")
+                    .body("detail", containsString("settings.uri")).body("detail", containsString(uri));
+        }
+        assertThat(json().get("/api/hosts").then().statusCode(200).extract().jsonPath().getList("$")).hasSize(hostsBefore);
+        assertThat(Path.of("/tmp/x")).doesNotExist();
+    }
+}
