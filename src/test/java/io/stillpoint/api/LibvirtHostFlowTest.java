@@ -90,6 +90,16 @@ class LibvirtHostFlowTest {
                 .contentType("application/problem+json").body("detail", containsString("type='network'"))
                 .body("detail", containsString(odd.name()));
         assertThat(json().get("/api/runs").then().statusCode(200).extract().jsonPath().getList("$")).hasSize(runsBefore);
+
+        String jobId = json().body(Map.of("name", "lv-job-" + tag, "schedule", "0 0 2 * * ?", "vmIds",
+                        List.of(oddVm.get("id")), "mode", "pause", "repositoryId", repositoryId, "retention",
+                        Map.of("keepLast", 1)))
+                .post("/api/jobs").then().statusCode(201).extract().path("id");
+        json().post("/api/jobs/{id}/run", jobId).then().statusCode(202);
+        Map<String, Object> run = json().get("/api/runs").then().statusCode(200).extract().jsonPath()
+                .getMap("find { it.jobId == '" + jobId + "' }");
+        assertThat(run).containsEntry("vmId", oddVm.get("id")).containsEntry("status", "FAILED");
+        assertThat((String) run.get("error")).contains(odd.name(), "type='network'");
     }
 
     @Test
