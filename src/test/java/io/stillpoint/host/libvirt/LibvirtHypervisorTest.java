@@ -202,6 +202,29 @@ class LibvirtHypervisorTest extends HypervisorContract {
                 HostException.class).until(() -> host.guest(db.uuid()).state() == GuestState.RUNNING);
     }
 
+    @Test
+    void aLibvirtdThatHangsFailsCallsAtTheirDeadlineInsteadOfHangingThem() throws IOException {
+        LibvirtHypervisor impatient = (LibvirtHypervisor) new LibvirtHypervisorFactory(root).create("kvm-lv-hung",
+                Map.of("uri", LibvirtLab.URI, "root", root.resolve("hung").toString(), "commandTimeoutMillis", "300"));
+        String pid = Long.toString(libvirtd().pid());
+        LibvirtLab.exec(List.of("kill", "-STOP", pid));
+        try {
+            long started = System.nanoTime();
+            assertThatThrownBy(impatient::guests).isInstanceOf(HostException.class)
+                    .hasMessageContaining("did not answer within 300 ms")
+                    .satisfies(e -> assertThat(((HostException) e).transientFailure()).isTrue());
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        } finally {
+            LibvirtLab.exec(List.of("kill", "-CONT", pid));
+        }
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(
+                    HostException.class).until(() -> impatient.guest(db.uuid()).state() == GuestState.RUNNING);
+        } finally {
+            impatient.close();
+        }
+    }
+
     /** The machine's libvirtd, by the pid it wrote, checked to be libvirtd before it is stopped. */
     private static ProcessHandle libvirtd() throws IOException {
         long pid = Long.parseLong(Files.readString(Path.of("/run/libvirtd.pid")).trim());
