@@ -6,14 +6,27 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.stillpoint.backup.BackupMode;
+import io.stillpoint.backup.RunRecovery;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Host;
+import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.catalog.Vm;
+import io.stillpoint.config.NodeName;
+import io.stillpoint.host.GuestState;
+import io.stillpoint.host.HoldMode;
+import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.testing.Api;
 import io.stillpoint.testing.LibvirtLab;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,6 +34,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A libvirt host added over HTTP: every domain of the connection is a VM with its state, memory, disks and
@@ -44,6 +59,15 @@ class LibvirtHostFlowTest {
 
     @ConfigProperty(name = "stillpoint.home")
     Path home;
+
+    @Inject
+    HostRegistry hosts;
+
+    @Inject
+    RunRecovery recovery;
+
+    @Inject
+    NodeName node;
 
     @BeforeAll
     static void defineDomains() throws IOException {
@@ -100,6 +124,46 @@ class LibvirtHostFlowTest {
                 .getMap("find { it.jobId == '" + jobId + "' }");
         assertThat(run).containsEntry("vmId", oddVm.get("id")).containsEntry("status", "FAILED");
         assertThat((String) run.get("error")).contains(odd.name(), "type='network'");
+    }
+
+    /** The server died holding the domain: recovery at start-up finds the run's hold and undoes it. */
+    @ParameterizedTest
+    @EnumSource(value = HoldMode.class, names = {"PAUSE", "SAVE_STATE", "STOP"})
+    void recoveryResumesADomainARunOfThisNodeLeftHeld(HoldMode mode) throws IOException {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String hostId = json().body(Map.of("name", "lv-" + tag, "type", "libvirt", "settings", Map.of("uri", LibvirtLab.URI,
+                        "root", home.resolve("lv-" + tag).toString(), "shutdownTimeoutMillis", "300")))
+                .post("/api/hosts").then().statusCode(201).extract().path("id");
+        String repositoryId = Api.createRepository("lv-" + tag, home.resolve("repo-lv-" + tag));
+        Vm vm = QuarkusTransaction.requiringNew().call(() -> Vm.byRef(UUID.fromString(hostId), db.uuid()).orElseThrow());
+        Host host = QuarkusTransaction.requiringNew().call(() -> Host.byId(UUID.fromString(hostId)).orElseThrow());
+        hosts.of(host).hold(db.uuid(), mode);
+        assertThat(lab.state(db)).isNotEqualTo("running");
+        UUID runId = QuarkusTransaction.requiringNew().call(() -> {
+            BackupRun run = new BackupRun();
+            run.id = UUID.randomUUID();
+            run.vmId = vm.id;
+            run.repositoryId = UUID.fromString(repositoryId);
+            run.requestedMode = BackupMode.of(mode).id();
+            run.writer = "qemu";
+            run.status = RunStatus.RUNNING;
+            run.phase = "snapshot";
+            run.node = node.value();
+            run.createdAt = Instant.now();
+            run.startedAt = run.createdAt;
+            run.heldSince = run.createdAt;
+            run.holdMode = mode.name();
+            run.priorState = GuestState.RUNNING.name();
+            run.persist();
+            return run.id;
+        });
+
+        recovery.recover(QuarkusTransaction.requiringNew().call(() -> BackupRun.byId(runId).orElseThrow()));
+
+        assertThat(lab.state(db)).isEqualTo("running");
+        json().get("/api/runs/{id}", runId).then().statusCode(200).body("status", equalTo("FAILED"))
+                .body("error", containsString("guest resumed by recovery"));
+        assertThat(home.resolve("lv-" + tag).resolve("saved-state").resolve(db.uuid())).doesNotExist();
     }
 
     @Test
