@@ -152,6 +152,17 @@ class LibvirtHypervisorTest extends HypervisorContract {
     }
 
     @Test
+    void aSavedStateOfADomainSomeoneStartedColdIsDroppedNotRestoredLater() throws IOException {
+        Path saved = root.resolve("host").resolve("saved-state").resolve(db.uuid());
+        GuestHold hold = host.hold(db.uuid(), HoldMode.SAVE_STATE);
+        lab.start(db);
+        assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
+        assertThat(saved).doesNotExist();
+        hold.close();
+        assertThat(lab.state(db)).isEqualTo("running");
+    }
+
+    @Test
     void aFreezeMarkerOfADomainThatIsGoneIsDroppedWhenTheHostConnects() throws IOException {
         Path marker = Files.createDirectories(root.resolve("host").resolve("frozen")).resolve(UUID.randomUUID().toString());
         Files.writeString(marker, "gone");
