@@ -168,7 +168,7 @@ public final class LibvirtHypervisor implements Hypervisor {
                 return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
             }
             case FREEZE -> {
-                freeze(guest);
+                freeze(guest, agentConnected(uuid));
                 return new Hold(mode, GuestState.RUNNING, false, () -> thaw(uuid, guest.name()));
             }
             case SAVE_STATE -> {
@@ -190,6 +190,11 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
+    private boolean agentConnected(String uuid) {
+        return onDomain("reading domain " + uuid, deadlines.command(), uuid,
+                (calls, d) -> DomainXml.parse(calls.xml(d)).agentConnected());
+    }
+
     private void requirePersistent(GuestInfo guest, String what) {
         boolean persistent = onDomain("reading guest '" + guest.name() + "'", deadlines.command(), guest.ref(),
                 (calls, d) -> calls.check(calls.lib.virDomainIsPersistent(d), "reading guest '" + guest.name() + "'") == 1);
@@ -199,10 +204,15 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
-    private void freeze(GuestInfo guest) {
+    private void freeze(GuestInfo guest, boolean agentConnected) {
         if (!guest.canQuiesce()) {
             throw new HostException("guest '" + guest.name() + "' has no guest agent channel (" + DomainXml.AGENT_CHANNEL
                     + "), so it cannot quiesce itself; use pause, save-state or stop");
+        }
+        if (!agentConnected) {
+            throw new HostException("guest '" + guest.name() + "' has a guest agent channel, but no guest agent is"
+                    + " connected to it (is qemu-guest-agent running in the guest?), so it cannot quiesce itself now;"
+                    + " use pause, save-state or stop");
         }
         Path marker = frozenMarker(guest.ref());
         try {

@@ -109,9 +109,9 @@ class LibvirtHypervisorTest extends HypervisorContract {
     }
 
     @Test
-    void freezeWithoutAnAnsweringAgentFailsWithLibvirtsReasonAndLeavesNothingHeld() {
+    void freezeWithoutAConnectedAgentFailsSayingSoAndLeavesNothingHeld() {
         assertThatThrownBy(() -> host.hold(db.uuid(), HoldMode.FREEZE)).isInstanceOf(HostException.class)
-                .hasMessageContaining(db.name()).hasMessageContaining("guest agent is not connected");
+                .hasMessageContaining(db.name()).hasMessageContaining("no guest agent is connected");
         assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
         assertThat(root.resolve("host").resolve("frozen").resolve(db.uuid())).doesNotExist();
     }
