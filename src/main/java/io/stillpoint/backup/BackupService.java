@@ -71,6 +71,7 @@ public class BackupService {
         return QuarkusTransaction.requiringNew().call(() -> {
             Vm vm = Vm.byId(request.vmId()).orElseThrow(() -> new NotFoundException("VM", request.vmId()));
             Host host = Host.byId(vm.hostId).orElseThrow();
+            refuseBlocked(host, vm);
             BackupRepository repository = request.repositoryId() == null
                     ? BackupRepository.<BackupRepository>findAll().firstResultOptional()
                             .orElseThrow(() -> new InvalidRequestException("repositoryId",
@@ -78,7 +79,6 @@ public class BackupService {
                     : BackupRepository.byId(request.repositoryId())
                             .orElseThrow(() -> new InvalidRequestException("repositoryId",
                                     "repository " + request.repositoryId() + " does not exist"));
-            refuseBlocked(host, vm);
             SnapshotWriter writer = chooseWriter(request.writer(), host);
 
             BackupRun created = new BackupRun();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +18,9 @@ import java.util.stream.Stream;
 
 /**
  * Defines libvirt domains on the machine's libvirtd ({@value #URI}) for tests, through {@code virsh}
- * so that the code under test is not also the test's tool: TCG {@code q35} machines without a boot disk
- * (SeaBIOS finds nothing to boot and idles), qcow2 disks in a world-readable folder under {@code
+ * so that the code under test is not also the test's tool: {@code q35} machines without a boot disk
+ * (SeaBIOS finds nothing to boot and idles), under KVM with a named CPU model where {@code libvirt-qemu}
+ * may open {@code /dev/kvm} ({@code -cpu host} aborts on this kind of machine), under TCG otherwise, qcow2 disks in a world-readable folder under {@code
  * /var/tmp} (libvirt's QEMU runs as {@code libvirt-qemu}, which cannot enter a 0700 temporary folder).
  * Names carry a random tag, since other work may use the same libvirtd. {@link #close()} destroys and
  * undefines every domain it defined, and removes its folder.
@@ -26,6 +29,9 @@ public final class LibvirtLab implements AutoCloseable {
 
     public static final String URI = "qemu:///system";
     public static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    /** Whether libvirt's QEMU (group kvm, as Debian's udev rule sets it up) may use KVM here. */
+    private static final boolean KVM = kvmUsable();
 
     private final Path root;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -37,6 +43,18 @@ public final class LibvirtLab implements AutoCloseable {
     public LibvirtLab() throws IOException {
         root = Files.createDirectories(Path.of("/var/tmp", "stillpoint-libvirt-" + tag));
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static boolean kvmUsable() {
+        try {
+            PosixFileAttributes kvm = Files.readAttributes(Path.of("/dev/kvm"), PosixFileAttributes.class);
+            boolean group = kvm.group().getName().equals("kvm") && kvm.permissions().containsAll(
+                    List.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE));
+            return group || kvm.permissions().containsAll(List.of(PosixFilePermission.OTHERS_READ,
+                    PosixFilePermission.OTHERS_WRITE));
+        } catch (IOException noKvm) {
+            return false;
+        }
     }
 
     public Path root() {
@@ -59,10 +77,11 @@ public final class LibvirtLab implements AutoCloseable {
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path disk = directory.resolve("disk0.qcow2");
         exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), diskMiB + "M"));
-        String xml = "<domain type='qemu'>"
+        String xml = (KVM ? "<domain type='kvm'>" : "<domain type='qemu'>")
                 + "<name>" + full + "</name>"
                 + "<memory unit='MiB'>" + memoryMiB + "</memory><vcpu>1</vcpu>"
                 + "<os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                + (KVM ? "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>kvm64</model></cpu>" : "")
                 + "<devices>"
                 + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + disk + "'/>"
                 + "<target dev='vda' bus='virtio'/></disk>"

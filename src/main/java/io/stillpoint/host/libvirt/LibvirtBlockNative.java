@@ -24,8 +24,11 @@ interface LibvirtBlockNative extends Library {
     int VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 2;
 
     int VIR_ERR_NO_DOMAIN_CHECKPOINT = 102;
+    int VIR_UUID_STRING_BUFLEN = 37;
 
     Pointer virDomainDefineXML(Pointer conn, String xml);
+
+    int virDomainGetUUIDString(Pointer domain, byte[] buffer);
 
     int virDomainCreateWithFlags(Pointer domain, int flags);
 

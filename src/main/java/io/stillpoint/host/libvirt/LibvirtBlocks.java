@@ -234,7 +234,9 @@ public final class LibvirtBlocks {
                 throw calls.failure("defining a domain");
             }
             try {
-                return calls.uuid(domain);
+                byte[] uuid = new byte[LibvirtBlockNative.VIR_UUID_STRING_BUFLEN];
+                calls.check(native_().virDomainGetUUIDString(domain, uuid), "reading the new domain's UUID");
+                return new String(uuid, 0, uuid.length - 1, StandardCharsets.US_ASCII);
             } finally {
                 calls.lib.virDomainFree(domain);
             }

@@ -115,12 +115,6 @@ final class LibvirtConnection implements AutoCloseable {
             return results;
         }
 
-        String uuid(Pointer domain) {
-            byte[] buffer = new byte[LibvirtNative.VIR_UUID_STRING_BUFLEN];
-            check(lib.virDomainGetUUIDString(domain, buffer), "reading a domain's UUID");
-            return new String(buffer, 0, buffer.length - 1, StandardCharsets.US_ASCII);
-        }
-
         /** The domain's live XML (no secrets), freed on the native side. */
         String xml(Pointer domain) {
             Pointer text = lib.virDomainGetXMLDesc(domain, 0);

@@ -7,6 +7,7 @@ import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.AbstractGuestHold;
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.host.GuestNames;
 import io.stillpoint.host.GuestNotFoundException;
 import io.stillpoint.host.GuestSpec;
 import io.stillpoint.host.GuestState;
@@ -14,25 +15,26 @@ import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostCapabilities;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
-import java.nio.file.attribute.PosixFilePermissions;
-import io.stillpoint.host.GuestNames;
-import io.stillpoint.host.InvalidGuestSpecException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * Every domain of one libvirt connection, reached through Stillpoint's own binding of {@code
@@ -68,6 +70,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     private final LibvirtDeadlines deadlines;
     private final LibvirtConnection connection;
     private OwnedFolder savedStates;
+    /** Domains this host is saving or restoring now, whose saved state is never stale. */
+    private final Set<String> saving = ConcurrentHashMap.newKeySet();
 
     /**
      * A host on {@code uri}, which must have passed {@link LibvirtUri#check}; nothing is connected yet.
@@ -213,6 +217,9 @@ public final class LibvirtHypervisor implements Hypervisor {
         int state = state(calls, domain);
         boolean saved = state == LibvirtNative.VIR_DOMAIN_SHUTOFF
                 && (hasSavedState(xml.uuid()) || calls.lib.virDomainHasManagedSaveImage(domain, 0) == 1);
+        if (state == LibvirtNative.VIR_DOMAIN_RUNNING && !saving.contains(xml.uuid()) && hasSavedState(xml.uuid())) {
+            discardStaleSavedState(xml.uuid(), xml.name());
+        }
         String blocked = xml.blockedReason() != null ? xml.blockedReason()
                 : xml.disks().isEmpty() ? "the domain has no disk to back up" : null;
         Path directory = xml.disks().isEmpty() ? root : xml.disks().get(0).getParent();
@@ -258,7 +265,7 @@ public final class LibvirtHypervisor implements Hypervisor {
                 return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
             }
             case FREEZE -> {
-                freeze(guest);
+                freeze(guest, agentConnected(uuid));
                 return new Hold(mode, GuestState.RUNNING, false, () -> thaw(uuid, guest.name()));
             }
             case SAVE_STATE -> {
@@ -268,11 +275,21 @@ public final class LibvirtHypervisor implements Hypervisor {
             }
             case STOP -> {
                 requirePersistent(guest, "stop it");
-                stop(uuid);
+                try {
+                    stop(uuid);
+                } catch (HostException e) {
+                    startAfterFailedHold(uuid, e);
+                    throw e;
+                }
                 return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
             }
             default -> throw new IllegalArgumentException(mode.name());
         }
+    }
+
+    private boolean agentConnected(String uuid) {
+        return onDomain("reading domain " + uuid, deadlines.command(), uuid,
+                (calls, d) -> DomainXml.parse(calls.xml(d)).agentConnected());
     }
 
     private void requirePersistent(GuestInfo guest, String what) {
@@ -284,10 +301,15 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
-    private void freeze(GuestInfo guest) {
+    private void freeze(GuestInfo guest, boolean agentConnected) {
         if (!guest.canQuiesce()) {
             throw new HostException("guest '" + guest.name() + "' has no guest agent channel (" + DomainXml.AGENT_CHANNEL
                     + "), so it cannot quiesce itself; use pause, save-state or stop");
+        }
+        if (!agentConnected) {
+            throw new HostException("guest '" + guest.name() + "' has a guest agent channel, but no guest agent is"
+                    + " connected to it (is qemu-guest-agent running in the guest?), so it cannot quiesce itself now;"
+                    + " use pause, save-state or stop");
         }
         Path marker = frozenMarker(guest.ref());
         try {
@@ -370,16 +392,23 @@ public final class LibvirtHypervisor implements Hypervisor {
                     + " is not usable: " + e.getMessage(), false, e);
         }
         String what = "saving the state of guest '" + guest.name() + "' to " + file;
+        saving.add(guest.ref());
         try {
             onDomain(what, deadlines.save(), guest.ref(),
                     (calls, d) -> calls.check(calls.lib.virDomainSave(d, file.toString()), what));
         } catch (HostException e) {
-            try {
-                start(guest.ref());
-            } catch (HostException notResumed) {
-                e.addSuppressed(notResumed);
-            }
+            startAfterFailedHold(guest.ref(), e);
             throw e;
+        } finally {
+            saving.remove(guest.ref());
+        }
+    }
+
+    private void startAfterFailedHold(String uuid, HostException failure) {
+        try {
+            start(uuid);
+        } catch (HostException notStarted) {
+            failure.addSuppressed(notStarted);
         }
     }
 
@@ -390,6 +419,15 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public void start(String ref) {
         String uuid = uuid(ref);
+        saving.add(uuid);
+        try {
+            startDomain(uuid);
+        } finally {
+            saving.remove(uuid);
+        }
+    }
+
+    private void startDomain(String uuid) {
         boolean restored = onDomain("starting domain " + uuid, deadlines.save(), uuid, (calls, d) -> {
             int state = state(calls, d);
             switch (state) {
@@ -402,8 +440,11 @@ public final class LibvirtHypervisor implements Hypervisor {
                 }
                 case LibvirtNative.VIR_DOMAIN_PMSUSPENDED -> throw new HostException("domain " + uuid + " on host '"
                         + name + "' was suspended by its own guest OS; wake it with virsh dompmwakeup");
+                case LibvirtNative.VIR_DOMAIN_SHUTDOWN -> throw new HostException("domain " + uuid + " on host '"
+                        + name + "' is shutting down; start it once it is off", true, null);
                 default -> {
                     if (calls.lib.virDomainIsActive(d) == 1) {
+                        // A crashed domain that libvirt keeps for inspection must end before it can start again.
                         calls.check(calls.lib.virDomainDestroy(d), "ending crashed domain " + uuid);
                     }
                     if (hasSavedState(uuid)) {
@@ -528,6 +569,21 @@ public final class LibvirtHypervisor implements Hypervisor {
         } catch (IOException e) {
             throw new HostException("the saved state " + savedStateFile(uuid) + " of domain " + uuid + " on host '" + name
                     + "' could not be removed: " + e.getMessage(), false, e);
+        }
+    }
+
+    /**
+     * A saved state of a domain that runs again (started cold by someone else after a restore failed) no
+     * longer matches its disks: restoring it later would run the old memory on newer disks. Only a running
+     * domain's is stale; one paused may be saving or restoring from it right now.
+     */
+    private void discardStaleSavedState(String uuid, String guestName) {
+        try {
+            discardSavedState(uuid);
+            LOG.log(System.Logger.Level.WARNING, "libvirt host '" + name + "': guest '" + guestName + "' runs again,"
+                    + " so its saved state from an earlier hold was removed");
+        } catch (HostException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
         }
     }
 

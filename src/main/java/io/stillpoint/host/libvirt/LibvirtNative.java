@@ -2,7 +2,6 @@ package io.stillpoint.host.libvirt;
 
 import com.sun.jna.Callback;
 import com.sun.jna.Library;
-import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
@@ -25,7 +24,6 @@ interface LibvirtNative extends Library {
     int VIR_DOMAIN_PMSUSPENDED = 7;
 
     int VIR_ERR_NO_DOMAIN = 42;
-    int VIR_UUID_STRING_BUFLEN = 37;
 
     /** libvirt's default handler prints every error to stderr; Stillpoint reports them itself. */
     interface ErrorFunc extends Callback {
@@ -56,11 +54,7 @@ interface LibvirtNative extends Library {
 
     Pointer virDomainLookupByUUIDString(Pointer conn, String uuid);
 
-    int virDomainGetUUIDString(Pointer domain, byte[] buffer);
-
     int virDomainGetState(Pointer domain, IntByReference state, IntByReference reason, int flags);
-
-    NativeLong virDomainGetMaxMemory(Pointer domain);
 
     /** A {@code char *} the caller frees. */
     Pointer virDomainGetXMLDesc(Pointer domain, int flags);

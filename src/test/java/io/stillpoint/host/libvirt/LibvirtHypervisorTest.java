@@ -109,9 +109,9 @@ class LibvirtHypervisorTest extends HypervisorContract {
     }
 
     @Test
-    void freezeWithoutAnAnsweringAgentFailsWithLibvirtsReasonAndLeavesNothingHeld() {
+    void freezeWithoutAConnectedAgentFailsSayingSoAndLeavesNothingHeld() {
         assertThatThrownBy(() -> host.hold(db.uuid(), HoldMode.FREEZE)).isInstanceOf(HostException.class)
-                .hasMessageContaining(db.name()).hasMessageContaining("guest agent is not connected");
+                .hasMessageContaining(db.name()).hasMessageContaining("no guest agent is connected");
         assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
         assertThat(root.resolve("host").resolve("frozen").resolve(db.uuid())).doesNotExist();
     }
@@ -149,6 +149,17 @@ class LibvirtHypervisorTest extends HypervisorContract {
         paused.close();
         saved.close();
         assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
+    }
+
+    @Test
+    void aSavedStateOfADomainSomeoneStartedColdIsDroppedNotRestoredLater() throws IOException {
+        Path saved = root.resolve("host").resolve("saved-state").resolve(db.uuid());
+        GuestHold hold = host.hold(db.uuid(), HoldMode.SAVE_STATE);
+        lab.start(db);
+        assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
+        assertThat(saved).doesNotExist();
+        hold.close();
+        assertThat(lab.state(db)).isEqualTo("running");
     }
 
     @Test
@@ -200,6 +211,29 @@ class LibvirtHypervisorTest extends HypervisorContract {
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(
                 HostException.class).until(() -> host.guest(db.uuid()).state() == GuestState.RUNNING);
+    }
+
+    @Test
+    void aLibvirtdThatHangsFailsCallsAtTheirDeadlineInsteadOfHangingThem() throws IOException {
+        LibvirtHypervisor impatient = (LibvirtHypervisor) new LibvirtHypervisorFactory(root).create("kvm-lv-hung",
+                Map.of("uri", LibvirtLab.URI, "root", root.resolve("hung").toString(), "commandTimeoutMillis", "300"));
+        String pid = Long.toString(libvirtd().pid());
+        LibvirtLab.exec(List.of("kill", "-STOP", pid));
+        try {
+            long started = System.nanoTime();
+            assertThatThrownBy(impatient::guests).isInstanceOf(HostException.class)
+                    .hasMessageContaining("did not answer within 300 ms")
+                    .satisfies(e -> assertThat(((HostException) e).transientFailure()).isTrue());
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        } finally {
+            LibvirtLab.exec(List.of("kill", "-CONT", pid));
+        }
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(
+                    HostException.class).until(() -> impatient.guest(db.uuid()).state() == GuestState.RUNNING);
+        } finally {
+            impatient.close();
+        }
     }
 
     /** The machine's libvirtd, by the pid it wrote, checked to be libvirtd before it is stopped. */
