@@ -18,6 +18,7 @@ import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
+import io.stillpoint.writer.SnapshotFolders;
 import io.stillpoint.writer.SnapshotView;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
@@ -550,45 +551,15 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
      */
     private static OwnedFolder newSnapshotFolder(Path diskFolder, UUID snapshotId) throws IOException {
         Path views = diskFolder.resolve(VIEWS_DIR);
-        try {
-            Files.createDirectory(views);
-            Files.setPosixFilePermissions(views, PosixFilePermissions.fromString("rwx--x--x"));
-        } catch (FileAlreadyExistsException exists) {
-            BasicFileAttributes attributes = Files.readAttributes(views, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-                throw new SnapshotException(views + " is a link or not a folder; Stillpoint keeps its snapshots only"
-                        + " in a folder of its own there");
-            }
-        }
-        OwnedFolder folder = OwnedFolder.createNamedById(views, PURPOSE, snapshotId);
+        OwnedFolder folder = SnapshotFolders.create(views, PURPOSE, snapshotId);
+        Files.setPosixFilePermissions(views, PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(folder.path(), PosixFilePermissions.fromString("rwx--x--x"));
         return folder;
     }
 
     /** The marked snapshot folders beside a disk folder; anything else there is logged and left. */
     private static List<OwnedFolder> snapshotFolders(Path diskFolder) throws IOException {
-        Path views = diskFolder.resolve(VIEWS_DIR);
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(views, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException none) {
-            return List.of();
-        }
-        if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-            LOG.log(System.Logger.Level.WARNING, "left " + views + " as it is: it is a link or not a folder");
-            return List.of();
-        }
-        List<OwnedFolder> owned = new ArrayList<>();
-        for (OwnedFolder.Entry entry : OwnedFolder.survey(views, PURPOSE)) {
-            if (entry.owned().isPresent()) {
-                owned.add(entry.owned().get());
-            } else {
-                LOG.log(System.Logger.Level.WARNING, "left " + entry.path() + " as it is: it " + entry.why()
-                        + ", and Stillpoint deletes only what it provably made");
-            }
-        }
-        return owned;
+        return SnapshotFolders.marked(diskFolder.resolve(VIEWS_DIR), PURPOSE, "libvirt snapshots in " + diskFolder);
     }
 
     /** Deletes the snapshot folders, and their views folder once empty; failures are added to {@code failure}. */
@@ -596,11 +567,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         for (OwnedFolder folder : folders) {
             try {
                 folder.delete();
-                try {
-                    Files.delete(folder.path().getParent());
-                } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException kept) {
-                    // other snapshots' folders, or what Stillpoint cannot prove it made, stay in it
-                }
+                SnapshotFolders.removeIfEmpty(folder.path().getParent());
             } catch (IOException | RuntimeException e) {
                 failure.addSuppressed(e);
             }

@@ -20,6 +20,7 @@ import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
+import io.stillpoint.writer.SnapshotFolders;
 import io.stillpoint.writer.SnapshotView;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
@@ -298,51 +299,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         return QemuHypervisor.overlayId(overlay).orElseThrow();
     }
 
-    /**
-     * Makes {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/}, marked, before any overlay of the
-     * snapshot exists. The views folder must be a folder of its own, not a link to somewhere else.
-     */
+    /** Makes {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/}, marked, before any overlay of the snapshot exists. */
     private static OwnedFolder newSnapshotFolder(GuestRegistration registration, UUID snapshotId) throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        try {
-            Files.createDirectory(views);
-        } catch (FileAlreadyExistsException exists) {
-            BasicFileAttributes attributes = Files.readAttributes(views, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-                throw new SnapshotException(views + " is a link or not a folder; Stillpoint keeps its views only in a"
-                        + " folder of its own there");
-            }
-        }
-        return OwnedFolder.createNamedById(views, PURPOSE, snapshotId);
+        return SnapshotFolders.create(registration.directoryPath().resolve(VIEWS_DIR), PURPOSE, snapshotId);
     }
 
     /** The snapshot folders of the guest that carry Stillpoint's marker; anything else there is logged and left. */
     private static List<OwnedFolder> snapshotFolders(QemuHypervisor host, GuestRegistration registration)
             throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(views, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException none) {
-            return List.of();
-        }
-        if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + views + " of guest '"
-                    + registration.name() + "' as it is: it is a link or not a folder, so not Stillpoint's");
-            return List.of();
-        }
-        List<OwnedFolder> owned = new ArrayList<>();
-        for (OwnedFolder.Entry entry : OwnedFolder.survey(views, PURPOSE)) {
-            if (entry.owned().isPresent()) {
-                owned.add(entry.owned().get());
-            } else {
-                LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + entry.path()
-                        + " of guest '" + registration.name() + "' as it is: it " + entry.why()
-                        + ", and Stillpoint deletes only what it provably made");
-            }
-        }
-        return owned;
+        return SnapshotFolders.marked(registration.directoryPath().resolve(VIEWS_DIR), PURPOSE, "QEMU host '"
+                + host.name() + "', guest '" + registration.name() + "'");
     }
 
     /**
@@ -367,16 +333,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    /** The guest's views folder goes once it is empty; {@code rmdir} removes nothing else. */
+    /** The guest's views folder goes once it is empty. */
     private static void removeViewsIfEmpty(GuestRegistration registration) throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        try {
-            if (Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
-                Files.delete(views);
-            }
-        } catch (DirectoryNotEmptyException | NoSuchFileException kept) {
-            // other snapshots' folders, or what Stillpoint cannot prove it made, stay in it
-        }
+        SnapshotFolders.removeIfEmpty(registration.directoryPath().resolve(VIEWS_DIR));
     }
 
     /**
