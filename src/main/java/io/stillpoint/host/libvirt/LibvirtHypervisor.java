@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,10 +94,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         return name;
     }
 
-    public String uri() {
-        return connection.uri();
-    }
-
     @Override
     public HostCapabilities capabilities() {
         return CAPABILITIES;
@@ -104,8 +101,18 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public List<GuestInfo> guests() {
-        return connection.call("listing domains", deadlines.command(), calls -> calls.eachDomain(d -> info(calls, d)))
-                .stream().sorted(Comparator.comparing(GuestInfo::name)).toList();
+        return connection.call("listing domains", deadlines.command(), calls -> calls.eachDomain(d -> {
+            calls.lib.virResetLastError();
+            try {
+                return Optional.of(info(calls, d));
+            } catch (HostException e) {
+                // A transient domain that ended, or one undefined, after the listing: it is simply gone.
+                if (calls.lib.virGetLastErrorCode() == LibvirtNative.VIR_ERR_NO_DOMAIN) {
+                    return Optional.<GuestInfo>empty();
+                }
+                throw e;
+            }
+        })).stream().flatMap(Optional::stream).sorted(Comparator.comparing(GuestInfo::name)).toList();
     }
 
     @Override
