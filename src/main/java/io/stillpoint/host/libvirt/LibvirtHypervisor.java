@@ -190,10 +190,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         return new LibvirtBlocks(connection, deadlines);
     }
 
-    public String uri() {
-        return connection.uri();
-    }
-
     @Override
     public HostCapabilities capabilities() {
         return CAPABILITIES;
@@ -201,8 +197,18 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public List<GuestInfo> guests() {
-        return connection.call("listing domains", deadlines.command(), calls -> calls.eachDomain(d -> info(calls, d)))
-                .stream().sorted(Comparator.comparing(GuestInfo::name)).toList();
+        return connection.call("listing domains", deadlines.command(), calls -> calls.eachDomain(d -> {
+            calls.lib.virResetLastError();
+            try {
+                return Optional.of(info(calls, d));
+            } catch (HostException e) {
+                // A transient domain that ended, or one undefined, after the listing: it is simply gone.
+                if (calls.lib.virGetLastErrorCode() == LibvirtNative.VIR_ERR_NO_DOMAIN) {
+                    return Optional.<GuestInfo>empty();
+                }
+                throw e;
+            }
+        })).stream().flatMap(Optional::stream).sorted(Comparator.comparing(GuestInfo::name)).toList();
     }
 
     @Override
