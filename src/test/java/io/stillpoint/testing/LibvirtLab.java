@@ -119,7 +119,7 @@ public final class LibvirtLab implements AutoCloseable {
 
     public void undefine(String fullName) throws IOException {
         destroyQuietly(fullName);
-        virsh("undefine", fullName, "--managed-save");
+        virsh("undefine", fullName, "--managed-save", "--checkpoints-metadata");
         defined.remove(fullName);
     }
 
