@@ -17,6 +17,8 @@ export interface Vm {
   /** False once a refresh found the VM gone from its host; its restore points stay. */
   present: boolean;
   vanishedAt: string | null;
+  /** Why Stillpoint cannot back the VM up (a disk it cannot snapshot); null when it can. */
+  backupBlockedReason?: string | null;
 }
 
 export const BACKUP_MODES = ['auto', 'online', 'pause', 'save-state', 'stop'] as const;

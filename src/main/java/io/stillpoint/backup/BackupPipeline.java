@@ -153,6 +153,10 @@ public class BackupPipeline {
             Path partial = repository.path().resolve(partialName);
             Path finished = repository.path().resolve(finishedName);
             GuestInfo guest = work.host().guest(vm.ref);
+            if (guest.backupBlockedReason() != null) {
+                throw new SnapshotException("guest '" + guest.name() + "' cannot be backed up: "
+                        + guest.backupBlockedReason());
+            }
             BackupMode requested = BackupMode.parse(run.requestedMode).orElseThrow();
             boolean running = guest.state() == GuestState.RUNNING;
             HoldMode hold = requested.holdFor(guest);

@@ -9,6 +9,7 @@ import io.stillpoint.catalog.Vm;
 import io.stillpoint.config.NodeName;
 import io.stillpoint.config.StillpointConfig;
 import io.stillpoint.inventory.BusyException;
+import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.inventory.InvalidRequestException;
@@ -70,6 +71,7 @@ public class BackupService {
         return QuarkusTransaction.requiringNew().call(() -> {
             Vm vm = Vm.byId(request.vmId()).orElseThrow(() -> new NotFoundException("VM", request.vmId()));
             Host host = Host.byId(vm.hostId).orElseThrow();
+            refuseBlocked(host, vm);
             BackupRepository repository = request.repositoryId() == null
                     ? BackupRepository.<BackupRepository>findAll().firstResultOptional()
                             .orElseThrow(() -> new InvalidRequestException("repositoryId",
@@ -120,6 +122,20 @@ public class BackupService {
             run.persist();
             return run;
         });
+    }
+
+    /** A VM with a disk Stillpoint cannot snapshot is refused before a run is made for it. */
+    private void refuseBlocked(Host host, Vm vm) {
+        String reason;
+        try {
+            reason = hosts.of(host).guest(vm.ref).backupBlockedReason();
+        } catch (HostException unreachable) {
+            // The run fails with the host's own error, as for any host it cannot reach.
+            return;
+        }
+        if (reason != null) {
+            throw new InvalidRequestException("vmId", "VM '" + vm.name + "' cannot be backed up: " + reason);
+        }
     }
 
     private SnapshotWriter chooseWriter(String requested, Host host) {

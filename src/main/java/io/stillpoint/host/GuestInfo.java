@@ -8,7 +8,9 @@ import java.util.List;
  *
  * @param ref the hypervisor's own identifier of the guest (stable across renames)
  * @param directory the folder holding all of the guest's files (configuration, disks, saved state)
- * @param disks the guest's disk images, inside {@code directory}
+ * @param disks the guest's disk images, inside {@code directory} where the hypervisor keeps them together
+ * @param backupBlockedReason why Stillpoint cannot back the guest up (a disk it cannot snapshot), or
+ *     {@code null} when it can
  */
 public record GuestInfo(
         String ref,
@@ -18,9 +20,16 @@ public record GuestInfo(
         long memoryBytes,
         String guestOs,
         Path directory,
-        List<Path> disks) {
+        List<Path> disks,
+        String backupBlockedReason) {
 
     public GuestInfo {
         disks = List.copyOf(disks);
+    }
+
+    /** A guest Stillpoint can back up. */
+    public GuestInfo(String ref, String name, GuestState state, boolean canQuiesce, long memoryBytes, String guestOs,
+            Path directory, List<Path> disks) {
+        this(ref, name, state, canQuiesce, memoryBytes, guestOs, directory, disks, null);
     }
 }

@@ -66,6 +66,15 @@ public interface Hypervisor extends AutoCloseable {
     void reload(String ref);
 
     /**
+     * Why a restore in place cannot replace this guest's files, or empty when it can: the pipeline swaps
+     * {@link GuestInfo#directory()} whole, which is right only where that folder holds the guest's files
+     * and no one else's.
+     */
+    default Optional<String> inPlaceRestoreRefusal(String ref) {
+        return Optional.empty();
+    }
+
+    /**
      * Where a new guest called {@code name} would keep its folder on this host, for a restore to stage
      * a copy beside it.
      *

@@ -42,6 +42,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -188,6 +189,11 @@ public class RestorePipeline {
      */
     private void swapIntoGuest(Work work, Staging staging) throws IOException {
         Hypervisor host = hosts.of(work.hostRow());
+        // Checked again here: a restore may have waited in the queue since it was accepted.
+        Optional<String> refusal = host.inPlaceRestoreRefusal(work.vm().ref);
+        if (refusal.isPresent()) {
+            throw new IllegalStateException(refusal.get());
+        }
         if (host.guest(work.vm().ref).state() != GuestState.OFF) {
             if (!work.restore().stopVm) {
                 throw new IllegalStateException("VM '" + work.vm().name + "' was started while the restore ran");

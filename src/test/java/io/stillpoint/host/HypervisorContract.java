@@ -22,6 +22,15 @@ public abstract class HypervisorContract {
     /** A RUNNING guest that cannot quiesce itself. */
     protected abstract String nonQuiescingGuest();
 
+    /**
+     * Whether the quiescing guest's agent answers. A lab whose guest has its agent's channel configured
+     * but no OS inside to run the agent (libvirt's) says no, and asserts the clear error of a freeze in a
+     * test of its own instead.
+     */
+    protected boolean quiescingGuestAnswers() {
+        return true;
+    }
+
     @Test
     void listsItsGuestsRunning() {
         assertThat(hypervisor().guests()).extracting(GuestInfo::ref)
@@ -48,6 +57,7 @@ public abstract class HypervisorContract {
     @EnumSource(HoldMode.class)
     void holdKeepsTheGuestStillUntilClosed(HoldMode mode) {
         assumeTrue(hypervisor().capabilities().supports(mode), () -> mode + " not supported");
+        assumeTrue(mode != HoldMode.FREEZE || quiescingGuestAnswers(), "no guest agent answers in this lab");
         String ref = quiescingGuest();
         GuestHold hold = hypervisor().hold(ref, mode);
         try {

@@ -7,10 +7,10 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** What a class logs while the capture is open, for tests that assert a log line names something. */
+/** What classes log while the capture is open, for tests that assert a log line names something. */
 public final class LogCapture implements AutoCloseable {
 
-    private final Logger logger;
+    private final List<Logger> loggers;
     private final List<String> messages = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
         @Override
@@ -25,14 +25,14 @@ public final class LogCapture implements AutoCloseable {
         public void close() {}
     };
 
-    private LogCapture(Class<?> source) {
-        this.logger = Logger.getLogger(source.getName());
+    private LogCapture(Class<?>... sources) {
+        this.loggers = java.util.Arrays.stream(sources).map(source -> Logger.getLogger(source.getName())).toList();
         handler.setLevel(Level.ALL);
-        logger.addHandler(handler);
+        loggers.forEach(logger -> logger.addHandler(handler));
     }
 
-    public static LogCapture of(Class<?> source) {
-        return new LogCapture(source);
+    public static LogCapture of(Class<?>... sources) {
+        return new LogCapture(sources);
     }
 
     /** Each record as {@code <level> <message>}, e.g. {@code WARNING left /tmp/x ...}. */
@@ -42,6 +42,6 @@ public final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
-        logger.removeHandler(handler);
+        loggers.forEach(logger -> logger.removeHandler(handler));
     }
 }

@@ -2,6 +2,7 @@ package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestInfo;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -11,6 +12,9 @@ import java.util.UUID;
  *     cannot be reached or no longer has the VM
  * @param present false once a refresh found the VM gone from its host; its restore points stay
  * @param vanishedAt when that refresh was; {@code null} while the VM is present
+ * @param disks relative to {@code directory} where they lie inside it, absolute otherwise
+ * @param backupBlockedReason why Stillpoint cannot back the VM up (a disk it cannot snapshot); {@code
+ *     null} when it can
  */
 public record VmResponse(
         UUID id,
@@ -26,18 +30,24 @@ public record VmResponse(
         List<String> disks,
         Instant lastRestorePointAt,
         boolean present,
-        Instant vanishedAt) {
+        Instant vanishedAt,
+        String backupBlockedReason) {
 
     public static VmResponse of(Vm vm, GuestInfo live, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, live.state().name(), null, live.canQuiesce(),
                 live.memoryBytes(), live.guestOs(), live.directory().toString(),
-                live.disks().stream().map(d -> live.directory().relativize(d).toString()).toList(), lastRestorePointAt,
-                true, null);
+                live.disks().stream().map(d -> shown(live.directory(), d)).toList(), lastRestorePointAt, true, null,
+                live.backupBlockedReason());
     }
 
     public static VmResponse unreachable(Vm vm, String error, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, "UNKNOWN", error, vm.canQuiesce, vm.memoryBytes,
-                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt);
+                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null);
+    }
+
+    /** A path of "../.." steps says less than the disk's own absolute path. */
+    private static String shown(Path directory, Path disk) {
+        return disk.startsWith(directory) ? directory.relativize(disk).toString() : disk.toString();
     }
 
     /** A VM a refresh found gone from its host: what the catalog remembers, without asking the host. */

@@ -19,6 +19,8 @@ public interface QemuConfig {
     String DEFAULT_QEMU_IMG = "/usr/bin/qemu-img";
     String BINARIES_KEY = "stillpoint.qemu.binaries";
     String QEMU_IMG_KEY = "stillpoint.qemu.qemu-img";
+    String DEFAULT_QEMU_NBD = "/usr/bin/qemu-nbd";
+    String QEMU_NBD_KEY = "stillpoint.qemu.qemu-nbd";
 
     /**
      * The QEMU executables Stillpoint may start a guest with (after a {@code stop} backup, a restore, or
@@ -32,4 +34,11 @@ public interface QemuConfig {
     /** {@code qemu-img}, by absolute path, with which the qemu writer makes and merges overlays. */
     @WithDefault(DEFAULT_QEMU_IMG)
     String qemuImg();
+
+    /**
+     * {@code qemu-nbd}, by absolute path, with which the libvirt writer reads the bitmap a checkpoint stored
+     * in a frozen disk, the disk shared read-only.
+     */
+    @WithDefault(DEFAULT_QEMU_NBD)
+    String qemuNbd();
 }

@@ -20,11 +20,11 @@ import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
 import io.stillpoint.writer.Snapshot;
 import io.stillpoint.writer.SnapshotException;
+import io.stillpoint.writer.SnapshotFolders;
 import io.stillpoint.writer.SnapshotView;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.WriterAvailability;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -41,8 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -95,8 +93,6 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private static final String DIRTY_EXPORT_PREFIX = "sp-dirty-";
     /** The single bitmap earlier versions kept; Stillpoint's own name, so removed as a stray. */
     private static final String LEGACY_BITMAP = "stillpoint";
-    /** Longest socket path QEMU can bind: {@code sun_path} holds 108 bytes with the terminating NUL. */
-    private static final int MAX_SOCKET_PATH = 107;
     /** Inside the guest's folder, so that hard links to its disks are possible. */
     public static final String VIEWS_DIR = ".stillpoint-snapshots";
     public static final String FACT_SNAPSHOT_ID = "snapshot.id";
@@ -138,7 +134,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     @Override
     public WriterAvailability availability() {
         try {
-            String version = run(List.of(qemuImg(), "--version"), 10).lines().findFirst().orElse("");
+            String version = Processes.run(List.of(qemuImg(), "--version"), 10).lines().findFirst().orElse("");
             return WriterAvailability.ready(Map.of("method", "external qcow2 overlays + active block-commit",
                     "qemu-img", version, "bitmap", BITMAP_PREFIX + "<snapshot uuid>, one generation per snapshot"));
         } catch (IOException e) {
@@ -207,7 +203,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                 long size = alive ? sizes.getOrDefault(disk.node(), 0L) : virtualSize(Path.of(disk.file()));
                 // -u: QEMU holds the disk's write lock, and the size is known anyway.
                 created.add(overlay);
-                run(List.of(qemuImg(), "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
+                Processes.run(List.of(qemuImg(), "create", "-q", "-f", "qcow2", "-u", "-F", disk.format(), "-b", disk.file(),
                         overlay.toString(), Long.toString(size)), 60);
                 facts.put(FACT_OVERLAY_PREFIX + disk.node(), overlay.getFileName().toString());
                 if (alive) {
@@ -303,51 +299,16 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         return QemuHypervisor.overlayId(overlay).orElseThrow();
     }
 
-    /**
-     * Makes {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/}, marked, before any overlay of the
-     * snapshot exists. The views folder must be a folder of its own, not a link to somewhere else.
-     */
+    /** Makes {@code <guest folder>/.stillpoint-snapshots/<snapshot id>/}, marked, before any overlay of the snapshot exists. */
     private static OwnedFolder newSnapshotFolder(GuestRegistration registration, UUID snapshotId) throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        try {
-            Files.createDirectory(views);
-        } catch (FileAlreadyExistsException exists) {
-            BasicFileAttributes attributes = Files.readAttributes(views, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-                throw new SnapshotException(views + " is a link or not a folder; Stillpoint keeps its views only in a"
-                        + " folder of its own there");
-            }
-        }
-        return OwnedFolder.createNamedById(views, PURPOSE, snapshotId);
+        return SnapshotFolders.create(registration.directoryPath().resolve(VIEWS_DIR), PURPOSE, snapshotId);
     }
 
     /** The snapshot folders of the guest that carry Stillpoint's marker; anything else there is logged and left. */
     private static List<OwnedFolder> snapshotFolders(QemuHypervisor host, GuestRegistration registration)
             throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(views, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException none) {
-            return List.of();
-        }
-        if (!attributes.isDirectory() || attributes.isSymbolicLink() || attributes.isOther()) {
-            LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + views + " of guest '"
-                    + registration.name() + "' as it is: it is a link or not a folder, so not Stillpoint's");
-            return List.of();
-        }
-        List<OwnedFolder> owned = new ArrayList<>();
-        for (OwnedFolder.Entry entry : OwnedFolder.survey(views, PURPOSE)) {
-            if (entry.owned().isPresent()) {
-                owned.add(entry.owned().get());
-            } else {
-                LOG.log(System.Logger.Level.WARNING, "QEMU host '" + host.name() + "': left " + entry.path()
-                        + " of guest '" + registration.name() + "' as it is: it " + entry.why()
-                        + ", and Stillpoint deletes only what it provably made");
-            }
-        }
-        return owned;
+        return SnapshotFolders.marked(registration.directoryPath().resolve(VIEWS_DIR), PURPOSE, "QEMU host '"
+                + host.name() + "', guest '" + registration.name() + "'");
     }
 
     /**
@@ -363,7 +324,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
             return false;
         }
         try {
-            JsonNode info = JSON.readTree(run(List.of(qemuImg(), "info", "-U", "--output=json", overlay.toString()), 60));
+            JsonNode info = JSON.readTree(Processes.run(List.of(qemuImg(), "info", "-U", "--output=json", overlay.toString()), 60));
             return info.path("format").asText().equals("qcow2")
                     && info.path("backing-filename").asText().equals(disk.file())
                     && info.path("backing-filename-format").asText().equals(disk.format());
@@ -372,16 +333,9 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
         }
     }
 
-    /** The guest's views folder goes once it is empty; {@code rmdir} removes nothing else. */
+    /** The guest's views folder goes once it is empty. */
     private static void removeViewsIfEmpty(GuestRegistration registration) throws IOException {
-        Path views = registration.directoryPath().resolve(VIEWS_DIR);
-        try {
-            if (Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
-                Files.delete(views);
-            }
-        } catch (DirectoryNotEmptyException | NoSuchFileException kept) {
-            // other snapshots' folders, or what Stillpoint cannot prove it made, stay in it
-        }
+        SnapshotFolders.removeIfEmpty(registration.directoryPath().resolve(VIEWS_DIR));
     }
 
     /**
@@ -805,14 +759,14 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
                         qmp.execute("block-export-add", add, deadline(host));
                         String dirty;
                         try {
-                            dirty = runForJson(List.of(qemuImg(), "map", "--output=json", "--image-opts", "driver=nbd,"
+                            dirty = Processes.runForJson(List.of(qemuImg(), "map", "--output=json", "--image-opts", "driver=nbd,"
                                     + "server.type=unix,server.path=" + socket.relative() + ",export=" + export
                                     + ",x-dirty-bitmap=qemu:dirty-bitmap:" + bitmap), 600, socket.directory());
                         } finally {
                             qmp.execute("block-export-del", Map.of("id", export), deadline(host));
                         }
                         Path file = Path.of(disk.file());
-                        String mapped = runForJson(List.of(qemuImg(), "map", "-U", "--output=json", "-f", "qcow2",
+                        String mapped = Processes.runForJson(List.of(qemuImg(), "map", "-U", "--output=json", "-f", "qcow2",
                                 file.toString()), 600, null);
                         String relative = registration.directoryPath().relativize(file).toString().replace('\\', '/');
                         files.put(relative, DirtyRanges.of(JSON.readTree(dirty), JSON.readTree(mapped),
@@ -887,41 +841,6 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
 
     /** A bitmap generation by its name, and the disks it was started on. */
     private record Generation(String name, List<GuestRegistration.Disk> disks) {}
-
-    /**
-     * Where QEMU's NBD server listens while a bitmap is read: {@code nbd.sock} in the run's work folder. A
-     * unix socket's path must fit in 107 bytes; when the work folder's path is longer, the socket goes into
-     * a new private folder (mode 0700, random name) under the system's temp folder instead, removed after.
-     * qemu-img connects by the relative name from the socket's folder.
-     */
-    private record NbdSocket(Path directory, boolean temporary) {
-
-        static final String NAME = "nbd.sock";
-
-        static NbdSocket in(Path workDir) throws IOException {
-            Path dir = workDir.toAbsolutePath();
-            if (dir.resolve(NAME).toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
-                Files.createDirectories(dir);
-                return new NbdSocket(dir, false);
-            }
-            return new NbdSocket(Files.createTempDirectory("sp-nbd-"), true);
-        }
-
-        Path path() {
-            return directory.resolve(NAME);
-        }
-
-        String relative() {
-            return NAME;
-        }
-
-        void delete() throws IOException {
-            Files.deleteIfExists(path());
-            if (temporary) {
-                Files.deleteIfExists(directory);
-            }
-        }
-    }
 
     /**
      * What one snapshot made: its overlay id, its folder ({@code null} when preparing failed before it
@@ -1048,7 +967,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private void commitOffline(GuestRegistration registration, Predicate<Path> ours) throws IOException {
         for (Path overlay : overlayFiles(registration, null)) {
             if (ours.test(overlay)) {
-                run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+                Processes.run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
                 Files.delete(overlay);
             }
         }
@@ -1071,7 +990,7 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     }
 
     private long virtualSize(Path disk) throws IOException {
-        String info = run(List.of(qemuImg(), "info", "-U", "--output=json", disk.toString()), 60);
+        String info = Processes.run(List.of(qemuImg(), "info", "-U", "--output=json", disk.toString()), 60);
         return JSON.readTree(info).path("virtual-size").asLong();
     }
 
@@ -1082,59 +1001,5 @@ public final class QemuSnapshotWriter implements SnapshotWriter {
     private static QemuHypervisor qemu(Hypervisor host) {
         return host.unwrap(QemuHypervisor.class).orElseThrow(() -> new SnapshotException(
                 "the qemu writer only snapshots guests of a QEMU host; host '" + host.name() + "' is " + host.kind()));
-    }
-
-    /**
-     * Runs {@code command} in {@code directory} and returns its output alone, as JSON is read from it; the
-     * output is read while the program runs, as a map of a large disk can overflow the pipe.
-     */
-    private static String runForJson(List<String> command, long timeoutSeconds, Path directory) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        if (directory != null) {
-            builder.directory(directory.toFile());
-        }
-        Process process = builder.start();
-        CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                return e.getMessage();
-            }
-        });
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": "
-                        + errors.join());
-            }
-            return output;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException("interrupted while running " + command.get(0), e);
-        }
-    }
-
-    private static String run(List<String> command, long timeoutSeconds) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
-            }
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": " + output);
-            }
-            return output;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException("interrupted while running " + command.get(0), e);
-        }
     }
 }

@@ -19,6 +19,7 @@ import io.stillpoint.testing.AgentStandIn;
 import io.stillpoint.testing.LogCapture;
 import io.stillpoint.testing.QemuLab;
 import io.stillpoint.writer.Snapshot;
+import io.stillpoint.writer.SnapshotFolders;
 import io.stillpoint.writer.SnapshotException;
 import io.stillpoint.writer.SnapshotWriter;
 import io.stillpoint.writer.SnapshotWriterContract;
@@ -340,7 +341,7 @@ class QemuSnapshotWriterTest extends SnapshotWriterContract {
         Path busyViews = Files.createSymbolicLink(busy.directory().resolve(".stillpoint-snapshots"), victims);
 
         List<String> logged;
-        try (LogCapture log = LogCapture.of(QemuSnapshotWriter.class)) {
+        try (LogCapture log = LogCapture.of(QemuSnapshotWriter.class, SnapshotFolders.class)) {
             writer.recover(host);
             logged = log.messages();
         }

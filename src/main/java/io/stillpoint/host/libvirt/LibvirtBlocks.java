@@ -1,0 +1,294 @@
+package io.stillpoint.host.libvirt;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import io.stillpoint.host.HostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the libvirt writer does to a domain's disks through the host's connection: checkpoints, external
+ * disk-only snapshots on overlays it made itself, and active block commits that pivot the domain back onto
+ * its own disks. Every call is one libvirt API call under the host's deadline (a commit polls under its
+ * own), so the guest's hold carries no process start and no second connection.
+ */
+public final class LibvirtBlocks {
+
+    private static final Duration POLL = Duration.ofMillis(10);
+
+    private final LibvirtConnection connection;
+    private final LibvirtDeadlines deadlines;
+
+    LibvirtBlocks(LibvirtConnection connection, LibvirtDeadlines deadlines) {
+        this.connection = connection;
+        this.deadlines = deadlines;
+    }
+
+    /** A file-backed disk of a domain as its live definition has it now. */
+    public record Disk(String target, Path file, String format) {}
+
+    /** The domain's file-backed disks, with the file each one writes to now (an overlay while a snapshot is on). */
+    public List<Disk> disks(String uuid) {
+        return DomainXml.fileDisks(domainXml(uuid, false));
+    }
+
+    /** The file-backed disks of the domain's persistent definition; none for a transient domain, which has none. */
+    public List<Disk> definedDisks(String uuid) {
+        boolean persistent = connection.call("reading domain " + uuid, deadlines.command(), calls -> calls.withDomain(
+                uuid, domain -> calls.check(calls.lib.virDomainIsPersistent(domain), "reading domain " + uuid) == 1));
+        return persistent ? DomainXml.fileDisks(domainXml(uuid, true)) : List.of();
+    }
+
+    /** The domain's persistent definition (no secrets): what a restore point keeps beside the disks. */
+    public String inactiveXml(String uuid) {
+        return domainXml(uuid, true);
+    }
+
+    private String domainXml(String uuid, boolean inactive) {
+        return connection.call("reading the definition of domain " + uuid, deadlines.command(),
+                calls -> calls.withDomain(uuid, domain -> {
+                    Pointer text = calls.lib.virDomainGetXMLDesc(domain,
+                            inactive ? LibvirtBlockNative.VIR_DOMAIN_XML_INACTIVE : 0);
+                    if (text == null) {
+                        throw calls.failure("reading the definition of domain " + uuid);
+                    }
+                    try {
+                        return text.getString(0, StandardCharsets.UTF_8.name());
+                    } finally {
+                        Native.free(Pointer.nativeValue(text));
+                    }
+                }));
+    }
+
+    /**
+     * Creates checkpoint {@code name}: a persistent bitmap of that name on each disk in {@code tracked}
+     * (qcow2 only), none on the others.
+     */
+    public void createCheckpoint(String uuid, String name, List<String> tracked, List<String> untracked) {
+        StringBuilder xml = new StringBuilder("<domaincheckpoint><name>").append(escape(name)).append("</name><disks>");
+        tracked.forEach(disk -> xml.append("<disk name='").append(escape(disk)).append("' checkpoint='bitmap'/>"));
+        untracked.forEach(disk -> xml.append("<disk name='").append(escape(disk)).append("' checkpoint='no'/>"));
+        xml.append("</disks></domaincheckpoint>");
+        connection.call("creating checkpoint " + name + " of domain " + uuid, deadlines.command(),
+                calls -> calls.withDomain(uuid, domain -> {
+                    Pointer checkpoint = native_().virDomainCheckpointCreateXML(domain, xml.toString(), 0);
+                    if (checkpoint == null) {
+                        throw calls.failure("creating checkpoint " + name + " of domain " + uuid);
+                    }
+                    native_().virDomainCheckpointFree(checkpoint);
+                    return null;
+                }));
+    }
+
+    /** The names of the domain's checkpoints, its admin's among them. */
+    public List<String> checkpoints(String uuid) {
+        return connection.call("listing the checkpoints of domain " + uuid, deadlines.command(),
+                calls -> calls.withDomain(uuid, domain -> {
+                    PointerByReference array = new PointerByReference();
+                    int count = calls.check(native_().virDomainListAllCheckpoints(domain, array, 0),
+                            "listing the checkpoints of domain " + uuid);
+                    List<String> names = new ArrayList<>(count);
+                    if (count == 0) {
+                        return names;
+                    }
+                    Pointer[] checkpoints = array.getValue().getPointerArray(0, count);
+                    try {
+                        for (Pointer checkpoint : checkpoints) {
+                            names.add(native_().virDomainCheckpointGetName(checkpoint));
+                        }
+                    } finally {
+                        for (Pointer checkpoint : checkpoints) {
+                            native_().virDomainCheckpointFree(checkpoint);
+                        }
+                        Native.free(Pointer.nativeValue(array.getValue()));
+                    }
+                    return names;
+                }));
+    }
+
+    /** Deletes checkpoint {@code name} and its bitmaps; a checkpoint already gone is no error. */
+    public void deleteCheckpoint(String uuid, String name) {
+        connection.call("deleting checkpoint " + name + " of domain " + uuid, deadlines.command(),
+                calls -> calls.withDomain(uuid, domain -> {
+                    calls.lib.virResetLastError();
+                    Pointer checkpoint = native_().virDomainCheckpointLookupByName(domain, name, 0);
+                    if (checkpoint == null) {
+                        if (calls.lib.virGetLastErrorCode() == LibvirtBlockNative.VIR_ERR_NO_DOMAIN_CHECKPOINT) {
+                            return null;
+                        }
+                        throw calls.failure("looking up checkpoint " + name + " of domain " + uuid);
+                    }
+                    try {
+                        calls.check(native_().virDomainCheckpointDelete(checkpoint, 0),
+                                "deleting checkpoint " + name + " of domain " + uuid);
+                    } finally {
+                        native_().virDomainCheckpointFree(checkpoint);
+                    }
+                    return null;
+                }));
+    }
+
+    /**
+     * Puts the overlays (qcow2 files backed by the disks, made beforehand) on top of the disks of {@code
+     * overlays}, all at once, without snapshot metadata: from now on the domain writes only to them. Other
+     * disks are left as they are.
+     */
+    public void snapshotDisks(String uuid, Map<String, Path> overlays, List<String> others) {
+        StringBuilder xml = new StringBuilder("<domainsnapshot><disks>");
+        overlays.forEach((disk, overlay) -> xml.append("<disk name='").append(escape(disk))
+                .append("' snapshot='external' type='file'><driver type='qcow2'/><source file='")
+                .append(escape(overlay.toString())).append("'/></disk>"));
+        others.forEach(disk -> xml.append("<disk name='").append(escape(disk)).append("' snapshot='no'/>"));
+        xml.append("</disks></domainsnapshot>");
+        int flags = LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA
+                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
+        connection.call("snapshotting the disks of domain " + uuid, deadlines.command(),
+                calls -> calls.withDomain(uuid, domain -> {
+                    Pointer snapshot = native_().virDomainSnapshotCreateXML(domain, xml.toString(), flags);
+                    if (snapshot == null) {
+                        throw calls.failure("snapshotting the disks of domain " + uuid);
+                    }
+                    native_().virDomainSnapshotFree(snapshot);
+                    return null;
+                }));
+    }
+
+    /**
+     * Merges the overlay on top of disk {@code target} into the image below it while the domain runs, and
+     * pivots the domain back onto that image: an active block commit, completed once QEMU has mirrored the
+     * overlay's writes and keeps mirroring new ones.
+     */
+    public void commit(String uuid, String target, Duration within) {
+        String what = "committing the overlay of disk " + target + " of domain " + uuid;
+        onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainBlockCommit(domain, target, null, null,
+                0, LibvirtBlockNative.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), what));
+        Instant deadline = Instant.now().plus(within);
+        while (true) {
+            LibvirtBlockNative.BlockJobInfo info = new LibvirtBlockNative.BlockJobInfo();
+            int running = onDomain(what, uuid, (calls, domain) -> calls.check(
+                    native_().virDomainGetBlockJobInfo(domain, target, info, 0), what));
+            if (running == 0) {
+                throw new HostException(what + ": the commit job ended before it was pivoted", false, null);
+            }
+            // A pivot without the async flag returns once the domain writes to the image below. QEMU refuses
+            // it until the mirror has caught up, which a later round retries.
+            if (info.cur == info.end && onDomain(what, uuid, (calls, domain) -> native_().virDomainBlockJobAbort(
+                    domain, target, LibvirtBlockNative.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)) == 0) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new HostException(what + " did not finish within " + within.toSeconds() + " s; the job goes on"
+                        + " and the next release or recovery finishes it", true, null);
+            }
+            sleep();
+        }
+    }
+
+    /** The file-backed disks of the definition kept in a saved state: those a restore from it runs on. */
+    public List<Disk> savedStateDisks(Path savedState) {
+        return DomainXml.fileDisks(savedStateXml(savedState));
+    }
+
+    /**
+     * Puts the disks of the definition kept in a saved state on other files, by target: a domain restored
+     * from it then runs on them (only such host-side parts of a saved definition may change).
+     */
+    public void defineSavedStateDisks(Path savedState, List<Disk> disks) {
+        String xml = savedStateXml(savedState);
+        for (Disk disk : disks) {
+            xml = DomainDefinitions.withDiskSource(xml, disk.target(), disk.file(), disk.format());
+        }
+        String what = "changing the disks of the saved state " + savedState;
+        String changed = xml;
+        connection.call(what, deadlines.command(), calls -> calls.check(
+                native_().virDomainSaveImageDefineXML(calls.conn, savedState.toString(), changed, 0), what));
+    }
+
+    private String savedStateXml(Path savedState) {
+        return connection.call("reading the definition in " + savedState, deadlines.command(), calls -> {
+            Pointer text = native_().virDomainSaveImageGetXMLDesc(calls.conn, savedState.toString(), 0);
+            if (text == null) {
+                throw calls.failure("reading the definition in " + savedState);
+            }
+            try {
+                return text.getString(0, StandardCharsets.UTF_8.name());
+            } finally {
+                Native.free(Pointer.nativeValue(text));
+            }
+        });
+    }
+
+    /** Defines a persistent domain; returns its UUID. */
+    public String define(String xml) {
+        return connection.call("defining a domain", deadlines.command(), calls -> {
+            Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
+            if (domain == null) {
+                throw calls.failure("defining a domain");
+            }
+            try {
+                byte[] uuid = new byte[LibvirtBlockNative.VIR_UUID_STRING_BUFLEN];
+                calls.check(native_().virDomainGetUUIDString(domain, uuid), "reading the new domain's UUID");
+                return new String(uuid, 0, uuid.length - 1, StandardCharsets.US_ASCII);
+            } finally {
+                calls.lib.virDomainFree(domain);
+            }
+        });
+    }
+
+    /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
+    public void startPaused(String uuid) {
+        onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(
+                native_().virDomainCreateWithFlags(domain, LibvirtBlockNative.VIR_DOMAIN_START_PAUSED),
+                "starting domain " + uuid + " paused"));
+    }
+
+    /**
+     * Points disk {@code target} of a shut-off domain's persistent definition at {@code file}: after an
+     * offline commit, the definition must leave the overlay that libvirt put there at the snapshot.
+     */
+    public void pointDiskAt(String uuid, String target, Path file, String format) {
+        String xml = DomainDefinitions.withDiskSource(inactiveXml(uuid), target, file, format);
+        connection.call("redefining domain " + uuid, deadlines.command(), calls -> {
+            Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
+            if (domain == null) {
+                throw calls.failure("redefining domain " + uuid + " with disk " + target + " on " + file);
+            }
+            calls.lib.virDomainFree(domain);
+            return null;
+        });
+    }
+
+    private interface DomainCall<T> {
+        T apply(LibvirtConnection.Calls calls, Pointer domain);
+    }
+
+    private <T> T onDomain(String what, String uuid, DomainCall<T> body) {
+        return connection.call(what, deadlines.command(), calls -> calls.withDomain(uuid, d -> body.apply(calls, d)));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException("interrupted while a block commit ran", true, e);
+        }
+    }
+
+    private static LibvirtBlockNative native_() {
+        return LibvirtLibrary.blocks();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+                .replace("\"", "&quot;");
+    }
+}
