@@ -49,6 +49,10 @@ final class LibvirtConnection implements AutoCloseable {
         pool.allowCoreThreadTimeOut(true);
     }
 
+    String uri() {
+        return uri;
+    }
+
     /** What a call sees: the library and an open connection, with helpers that turn failures into exceptions. */
     final class Calls {
 

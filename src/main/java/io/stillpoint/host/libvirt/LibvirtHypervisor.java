@@ -185,6 +185,11 @@ public final class LibvirtHypervisor implements Hypervisor {
                 + " domains' disks; restore as 'new-vm' (it runs beside the original) or to a 'path'");
     }
 
+    /** Whether the host is this machine's libvirtd, so that its domains' disk files are this server's files. */
+    public boolean isLocal() {
+        return LibvirtUri.isLocal(connection.uri());
+    }
+
     /** The domains' disks, checkpoints and snapshots, for the libvirt writer. */
     public LibvirtBlocks blocks() {
         return new LibvirtBlocks(connection, deadlines);
@@ -216,6 +221,20 @@ public final class LibvirtHypervisor implements Hypervisor {
         String uuid = uuid(ref);
         return connection.call("reading domain " + uuid, deadlines.command(), calls -> calls.withDomain(uuid,
                 d -> info(calls, d)));
+    }
+
+    /**
+     * The guest's state alone, without reading its definition: one call, for a writer that must know it
+     * while the guest is held.
+     */
+    public GuestState state(String ref) {
+        String uuid = uuid(ref);
+        return connection.call("reading the state of domain " + uuid, deadlines.command(), calls -> calls.withDomain(
+                uuid, d -> {
+                    int state = state(calls, d);
+                    return guestState(state, state == LibvirtNative.VIR_DOMAIN_SHUTOFF && (hasSavedState(uuid)
+                            || calls.lib.virDomainHasManagedSaveImage(d, 0) == 1));
+                }));
     }
 
     private GuestInfo info(LibvirtConnection.Calls calls, Pointer domain) {

@@ -89,6 +89,19 @@ final class LibvirtUri {
         return uri;
     }
 
+    /**
+     * Whether a checked URI reaches the libvirtd of this very machine (no host part), whose domains' disk
+     * files are then this server's files too.
+     */
+    static boolean isLocal(String uri) {
+        String authority = URI.create(uri).getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            return true;
+        }
+        String host = authority.substring(authority.lastIndexOf('@') + 1).replaceFirst(":[0-9]+$", "");
+        return host.isEmpty();
+    }
+
     private static void checkAuthority(String uri, String authority) {
         if (authority == null || authority.isEmpty()) {
             return;

@@ -115,6 +115,21 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         }
     }
 
+    /**
+     * The writer makes overlays, links and reads bitmaps on the disk files themselves, so it serves a host
+     * whose disks are this server's files: the local libvirtd.
+     */
+    @Override
+    public WriterAvailability availabilityFor(Hypervisor host) {
+        Optional<LibvirtHypervisor> libvirt = host.unwrap(LibvirtHypervisor.class);
+        if (libvirt.isPresent() && !libvirt.get().isLocal()) {
+            return WriterAvailability.unavailable("host '" + host.name() + "' is a remote libvirtd; the libvirt writer"
+                    + " works on the disk files themselves, so it backs up the domains of this machine's libvirtd"
+                    + " (run Stillpoint on that host, or add it with qemu:///system there)", Map.of());
+        }
+        return availability();
+    }
+
     @Override
     public boolean supportsHost(String hostKind) {
         return LibvirtHypervisor.KIND.equals(hostKind);
@@ -159,6 +174,16 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                         disk.file().toString(), overlay.toString(), Long.toString(virtualSize(disk.file()))), 60);
                 overlays.put(disk.target(), overlay);
             }
+            // The view is made now, outside the hold: a hard link is to the disk's inode, which the snapshot
+            // freezes, so the link made before it shows the disk as it is at the snapshot.
+            Path root = Files.createDirectory(folders.get(libvirt.root()).path().resolve(VIEW));
+            Files.writeString(root.resolve(DOMAIN_XML), definition, StandardCharsets.UTF_8);
+            Map<String, Path> grafts = new LinkedHashMap<>();
+            for (LibvirtBlocks.Disk disk : disks) {
+                Path at = Files.createDirectory(folders.get(disk.file().getParent()).path().resolve(disk.target()));
+                Files.createLink(at.resolve(disk.file().getFileName().toString()), disk.file());
+                grafts.put(disk.target(), at);
+            }
             List<String> tracked = disks.stream().filter(d -> d.format().equals("qcow2"))
                     .map(LibvirtBlocks.Disk::target).toList();
             List<String> untracked = disks.stream().filter(d -> !d.format().equals("qcow2"))
@@ -176,8 +201,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                     checkpointFailure = "creating checkpoint " + checkpoint + " failed: " + refused.getMessage();
                 }
             }
-            return new Prepared(libvirt, guest, snapshotId, disks, definition, folders, overlays,
-                    checkpointFailure == null ? checkpoint : null, checkpointFailure, workDir);
+            return new Prepared(libvirt, guest, snapshotId, disks, new SnapshotView(root, Map.of(), grafts), folders,
+                    overlays, checkpointFailure == null ? checkpoint : null, checkpointFailure, workDir);
         } catch (IOException | RuntimeException e) {
             SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                     "preparing snapshot of domain '" + guest.name() + "' on host '" + host.name() + "' failed: "
@@ -228,7 +253,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         private final GuestInfo guest;
         private final UUID snapshotId;
         private final List<LibvirtBlocks.Disk> disks;
-        private final String definition;
+        private final SnapshotView view;
         private final Map<Path, OwnedFolder> folders;
         private final Map<String, Path> overlays;
         private final String checkpoint;
@@ -237,13 +262,13 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         private boolean used;
 
         Prepared(LibvirtHypervisor host, GuestInfo guest, UUID snapshotId, List<LibvirtBlocks.Disk> disks,
-                String definition, Map<Path, OwnedFolder> folders, Map<String, Path> overlays, String checkpoint,
+                SnapshotView view, Map<Path, OwnedFolder> folders, Map<String, Path> overlays, String checkpoint,
                 String checkpointFailure, Path workDir) {
             this.host = host;
             this.guest = guest;
             this.snapshotId = snapshotId;
             this.disks = disks;
-            this.definition = definition;
+            this.view = view;
             this.folders = folders;
             this.overlays = overlays;
             this.checkpoint = checkpoint;
@@ -251,7 +276,10 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             this.workDir = workDir;
         }
 
-        /** One libvirt call while the guest is held: the overlays go on top of every disk at once. */
+        /**
+         * While the guest is held, one call reads its state and one puts the overlays on top of every disk at
+         * once; everything else was made by prepare.
+         */
         @Override
         public synchronized Snapshot create() {
             if (used) {
@@ -259,7 +287,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             }
             used = true;
             try {
-                GuestState state = host.guest(guest.ref()).state();
+                GuestState state = host.state(guest.ref());
                 Path savedState = null;
                 if (state == GuestState.SAVED) {
                     savedState = host.savedState(guest.ref()).orElseThrow(() -> new SnapshotException("domain '"
@@ -278,17 +306,9 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                     host.blocks().snapshotDisks(guest.ref(), overlays, List.of());
                 }
                 Instant instant = Instant.now();
-                Path root = Files.createDirectory(folders.get(host.root()).path().resolve(VIEW));
-                Files.writeString(root.resolve(DOMAIN_XML), definition, StandardCharsets.UTF_8);
                 if (savedState != null) {
                     // The restore deletes the saved state once it has run; the link keeps it for the copy.
-                    Files.createLink(root.resolve(SAVED_STATE), savedState);
-                }
-                Map<String, Path> grafts = new LinkedHashMap<>();
-                for (LibvirtBlocks.Disk disk : disks) {
-                    Path at = Files.createDirectory(folders.get(disk.file().getParent()).path().resolve(disk.target()));
-                    Files.createLink(at.resolve(disk.file().getFileName().toString()), disk.file());
-                    grafts.put(disk.target(), at);
+                    Files.createLink(view.root().resolve(SAVED_STATE), savedState);
                 }
                 Map<String, String> facts = new LinkedHashMap<>();
                 facts.put(FACT_SNAPSHOT_ID, snapshotId.toString());
@@ -300,7 +320,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 if (checkpoint != null) {
                     facts.put(FACT_CHECKPOINT, checkpoint);
                 }
-                return new LibvirtSnapshot(this, instant, new SnapshotView(root, Map.of(), grafts), facts);
+                return new LibvirtSnapshot(this, instant, view, facts);
             } catch (IOException | RuntimeException e) {
                 SnapshotException failure = e instanceof SnapshotException snapshot ? snapshot : new SnapshotException(
                         "snapshot of domain '" + guest.name() + "' on host '" + host.name() + "' failed: "

@@ -80,4 +80,13 @@ class LibvirtUriTest {
                 .isInstanceOf(InvalidHostSettingsException.class).hasMessageStartingWith("uri: ")
                 .hasMessageContaining(unreachable);
     }
+
+    /** The libvirt writer works on the disk files: only a URI without a host reaches this machine's own. */
+    @Test
+    void onlyAUriWithoutAHostIsThisMachinesLibvirtd() {
+        assertThat(LibvirtUri.isLocal("qemu:///system")).isTrue();
+        assertThat(LibvirtUri.isLocal("qemu+unix:///system")).isTrue();
+        assertThat(LibvirtUri.isLocal("qemu+ssh://backup@kvm2.example.org/system")).isFalse();
+        assertThat(LibvirtUri.isLocal("qemu+tcp://10.0.0.5:16509/system")).isFalse();
+    }
 }
