@@ -1,14 +1,12 @@
 package io.stillpoint.host.libvirt;
 
 import io.stillpoint.host.HostException;
+import io.stillpoint.host.HostSettings;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.HypervisorFactory;
 import io.stillpoint.host.InvalidHostSettingsException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -44,10 +42,10 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
         Path root = root(rootSetting(name, settings));
         LibvirtDeadlines defaults = LibvirtDeadlines.defaults();
         LibvirtDeadlines deadlines = new LibvirtDeadlines(
-                millis(settings, "commandTimeoutMillis", defaults.command()),
-                millis(settings, "shutdownTimeoutMillis", defaults.shutdown()),
-                millis(settings, "saveTimeoutMillis", defaults.save()),
-                millis(settings, "freezeTimeoutMillis", defaults.freeze()));
+                HostSettings.millis(settings, "commandTimeoutMillis", defaults.command()),
+                HostSettings.millis(settings, "shutdownTimeoutMillis", defaults.shutdown()),
+                HostSettings.millis(settings, "saveTimeoutMillis", defaults.save()),
+                HostSettings.millis(settings, "freezeTimeoutMillis", defaults.freeze()));
         LibvirtHypervisor host = new LibvirtHypervisor(name, uri, root, imageDir(settings), deadlines);
         try {
             host.connect();
@@ -91,36 +89,12 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
 
     private static Path root(String value) {
         try {
-            Path root = Path.of(value);
-            if (!root.isAbsolute()) {
+            if (!Path.of(value).isAbsolute()) {
                 throw new InvalidHostSettingsException(ROOT, "must be an absolute path, got '" + value + "'");
             }
-            Files.createDirectories(root);
-            if (!Files.isWritable(root)) {
-                throw new InvalidHostSettingsException(ROOT, "directory " + value + " is not writable");
-            }
-            return root;
         } catch (InvalidPathException e) {
             throw new InvalidHostSettingsException(ROOT, "not a valid path: " + value);
-        } catch (IOException e) {
-            throw new InvalidHostSettingsException(ROOT, "cannot create directory " + value + ": " + e.getMessage());
         }
-    }
-
-    private static Duration millis(Map<String, String> settings, String key, Duration defaultValue) {
-        String value = settings.get(key);
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            long parsed = Long.parseLong(value.trim());
-            if (parsed >= 1 && parsed <= 86_400_000L) {
-                return Duration.ofMillis(parsed);
-            }
-        } catch (NumberFormatException e) {
-            // one message below for every bad value
-        }
-        throw new InvalidHostSettingsException(key, "must be a whole number of milliseconds from 1 to 86400000, got '"
-                + value + "'");
+        return HostSettings.writableFolder(ROOT, value);
     }
 }

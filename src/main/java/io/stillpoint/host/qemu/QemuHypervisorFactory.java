@@ -2,14 +2,13 @@ package io.stillpoint.host.qemu;
 
 import io.stillpoint.fs.TrustedExecutables;
 import io.stillpoint.host.HostException;
+import io.stillpoint.host.HostSettings;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.HypervisorFactory;
 import io.stillpoint.host.InvalidHostSettingsException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -46,11 +45,11 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
         Path root = root(configured == null || configured.isBlank() ? defaultRoots.resolve(name).toString() : configured);
         QemuDeadlines defaults = QemuDeadlines.defaults();
         QemuDeadlines deadlines = new QemuDeadlines(
-                millis(settings, "commandTimeoutMillis", defaults.command()),
-                millis(settings, "powerdownTimeoutMillis", defaults.powerdown()),
-                millis(settings, "agentPingTimeoutMillis", defaults.agentPing()),
-                millis(settings, "freezeTimeoutMillis", defaults.freeze()),
-                millis(settings, "jobTimeoutMillis", defaults.job()));
+                HostSettings.millis(settings, "commandTimeoutMillis", defaults.command()),
+                HostSettings.millis(settings, "powerdownTimeoutMillis", defaults.powerdown()),
+                HostSettings.millis(settings, "agentPingTimeoutMillis", defaults.agentPing()),
+                HostSettings.millis(settings, "freezeTimeoutMillis", defaults.freeze()),
+                HostSettings.millis(settings, "jobTimeoutMillis", defaults.job()));
         try {
             return new QemuHypervisor(name, root, deadlines, binaries);
         } catch (IOException e) {
@@ -70,34 +69,6 @@ public final class QemuHypervisorFactory implements HypervisorFactory {
     }
 
     private static Path root(String value) {
-        try {
-            Path root = Path.of(value);
-            Files.createDirectories(root);
-            if (!Files.isWritable(root)) {
-                throw new InvalidHostSettingsException(ROOT, "directory " + value + " is not writable");
-            }
-            return root;
-        } catch (InvalidPathException e) {
-            throw new InvalidHostSettingsException(ROOT, "not a valid path: " + value);
-        } catch (IOException e) {
-            throw new InvalidHostSettingsException(ROOT, "cannot create directory " + value + ": " + e.getMessage());
-        }
-    }
-
-    private static Duration millis(Map<String, String> settings, String key, Duration defaultValue) {
-        String value = settings.get(key);
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            long parsed = Long.parseLong(value.trim());
-            if (parsed >= 1 && parsed <= 86_400_000L) {
-                return Duration.ofMillis(parsed);
-            }
-        } catch (NumberFormatException e) {
-            // one message below for every bad value
-        }
-        throw new InvalidHostSettingsException(key, "must be a whole number of milliseconds from 1 to 86400000, got '"
-                + value + "'");
+        return HostSettings.writableFolder(ROOT, value);
     }
 }
