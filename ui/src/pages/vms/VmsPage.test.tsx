@@ -37,6 +37,22 @@ describe('VMs gone from their host', () => {
   });
 });
 
+describe('VMs Stillpoint cannot snapshot', () => {
+  it('says why instead of offering a backup', () => {
+    rowOf('operator', <VmRow vm={{ ...vm, state: 'RUNNING', stateError: null, present: true, vanishedAt: null,
+      backupBlockedReason: "disk 'vdb' is a network disk (type='network', protocol 'nbd')" }} now={now}
+      onStarted={() => {}} />);
+    expect(screen.getByText(/Cannot be backed up: disk 'vdb' is a network disk/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Back up/ })).toBeNull();
+  });
+
+  it('offers a backup of one it can snapshot', () => {
+    rowOf('operator', <VmRow vm={{ ...vm, state: 'RUNNING', stateError: null, present: true, vanishedAt: null,
+      backupBlockedReason: null }} now={now} onStarted={() => {}} />);
+    expect(screen.getByRole('button', { name: 'Back up web 01 now' })).toBeTruthy();
+  });
+});
+
 describe('hosts', () => {
   it('lets operators list a host again and says what changed', async () => {
     const onRefreshed = vi.fn();

@@ -60,7 +60,10 @@ export function VmRow({ vm, now, started, onStarted }: { vm: Vm; now: number; st
         {stale && <span className="badge-stale"> stale</span>}
       </td>
       <td>
-        {vm.present && (
+        {vm.present && vm.backupBlockedReason && (
+          <span className="error">Cannot be backed up: {vm.backupBlockedReason}</span>
+        )}
+        {vm.present && !vm.backupBlockedReason && (
           <RequireRole role="operator">
             <BackupNow vm={vm} onStarted={onStarted} />
           </RequireRole>
