@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * One hypervisor connection (a "host"). Adapters live in sub-packages and are created by a {@link
@@ -66,12 +67,30 @@ public interface Hypervisor extends AutoCloseable {
     void reload(String ref);
 
     /**
-     * Why a restore in place cannot replace this guest's files, or empty when it can: the pipeline swaps
-     * {@link GuestInfo#directory()} whole, which is right only where that folder holds the guest's files
-     * and no one else's.
+     * Whether an in-place restore hands its staged copy to {@link #restoreInPlace}, for a host whose guests
+     * do not keep their files in one folder of their own; otherwise the pipeline swaps {@link
+     * GuestInfo#directory()} whole.
      */
-    default Optional<String> inPlaceRestoreRefusal(String ref) {
-        return Optional.empty();
+    default boolean restoresInPlaceItself() {
+        return false;
+    }
+
+    /**
+     * Puts a restore point's files, copied to {@code staged}, in place of the guest's, which is OFF: all of
+     * them or, on failure, none. What they replace is deleted, or kept when {@code keepPrevious}.
+     */
+    default void restoreInPlace(String ref, Path staged, UUID restoreId, boolean keepPrevious) {
+        throw new HostException("host '" + name() + "' restores in place by swapping the guest's folder");
+    }
+
+    /**
+     * After a crash: puts back what an interrupted {@link #restoreInPlace} had replaced, from its staged
+     * copy, which still holds the restore point's files and their list.
+     *
+     * @return what was done, in words for the restore's error
+     */
+    default String rollBackInPlace(Path staged, UUID restoreId) {
+        return "nothing to roll back";
     }
 
     /**

@@ -42,7 +42,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -189,16 +188,20 @@ public class RestorePipeline {
      */
     private void swapIntoGuest(Work work, Staging staging) throws IOException {
         Hypervisor host = hosts.of(work.hostRow());
-        // Checked again here: a restore may have waited in the queue since it was accepted.
-        Optional<String> refusal = host.inPlaceRestoreRefusal(work.vm().ref);
-        if (refusal.isPresent()) {
-            throw new IllegalStateException(refusal.get());
-        }
         if (host.guest(work.vm().ref).state() != GuestState.OFF) {
             if (!work.restore().stopVm) {
                 throw new IllegalStateException("VM '" + work.vm().name + "' was started while the restore ran");
             }
             host.stop(work.vm().ref);
+        }
+        if (host.restoresInPlaceItself()) {
+            host.restoreInPlace(work.vm().ref, staging.staging(), work.restore().id, work.restore().keepPrevious);
+            staging.discard();
+            host.reload(work.vm().ref);
+            if (work.restore().startAfter) {
+                host.start(work.vm().ref);
+            }
+            return;
         }
         for (SkippedEntry lost : staging.swapIn()) {
             LOG.warnf("restore %s: the folder of VM '%s' could not keep all it had: %s", work.restore().id,

@@ -1,10 +1,14 @@
 package io.stillpoint.restore;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Restore;
 import io.stillpoint.catalog.RunStatus;
+import io.stillpoint.catalog.Vm;
 import io.stillpoint.catalog.VmLock;
 import io.stillpoint.config.NodeName;
+import io.stillpoint.host.Hypervisor;
+import io.stillpoint.inventory.HostRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,9 +29,11 @@ public class RestoreRecovery {
     private static final Logger LOG = Logger.getLogger(RestoreRecovery.class);
 
     private final String node;
+    private final HostRegistry hosts;
 
-    RestoreRecovery(NodeName node) {
+    RestoreRecovery(NodeName node, HostRegistry hosts) {
         this.node = node.value();
+        this.hosts = hosts;
     }
 
     public void recover() {
@@ -39,7 +45,9 @@ public class RestoreRecovery {
                 // Recovery creates nothing: without the target's folder there is nothing to roll back.
                 if (Files.isDirectory(target.toAbsolutePath().getParent())) {
                     try (Staging staging = Staging.beside(target, restore.id)) {
-                        outcome = staging.rollBack(Instant.now());
+                        // A host that swaps disks one by one puts them back from the staged copy, before it goes.
+                        String disks = putBackDisks(restore, staging.staging());
+                        outcome = staging.rollBack(Instant.now()) + (disks == null ? "" : "; " + disks);
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -57,5 +65,19 @@ public class RestoreRecovery {
             });
             LOG.warnf("restore %s was interrupted: %s", restore.id, outcome);
         }
+    }
+
+    /** What a host that restores in place itself put back, or null for any other restore. */
+    private String putBackDisks(Restore restore, Path staged) {
+        if (!RestoreTarget.ORIGINAL.id().equals(restore.target)) {
+            return null;
+        }
+        Host host = QuarkusTransaction.requiringNew().call(() -> Vm.byId(restore.vmId).flatMap(vm -> Host.byId(vm.hostId)))
+                .orElse(null);
+        if (host == null) {
+            return null;
+        }
+        Hypervisor hypervisor = hosts.of(host);
+        return hypervisor.restoresInPlaceItself() ? hypervisor.rollBackInPlace(staged, restore.id) : null;
     }
 }

@@ -153,9 +153,6 @@ public class RestoreService {
             }
             case ORIGINAL -> {
                 Host host = Host.byId(vm.hostId).orElseThrow();
-                hosts.of(host).inPlaceRestoreRefusal(vm.ref).ifPresent(why -> {
-                    throw new InvalidRequestException("target", why);
-                });
                 var guest = hosts.of(host).guest(vm.ref);
                 if (guest.state() != GuestState.OFF && !request.stopVm()) {
                     throw new BusyException("VM '" + vm.name + "' is " + guest.state()

@@ -80,6 +80,13 @@ final class DomainDefinitions {
         return serialize(document);
     }
 
+    /** The definition under another name, the rest as it is. */
+    static String withName(String definition, String name) {
+        Document document = DomainXml.document(definition);
+        text(document, document.getDocumentElement(), "name", name);
+        return serialize(document);
+    }
+
     /** The definition with disk {@code target} on {@code file}, an image of {@code format}, backing files unsaid. */
     static String withDiskSource(String definition, String target, Path file, String format) {
         Document document = DomainXml.document(definition);

@@ -32,6 +32,8 @@ interface LibvirtBlockNative extends Library {
 
     int virDomainCreateWithFlags(Pointer domain, int flags);
 
+    int virDomainManagedSaveRemove(Pointer domain, int flags);
+
     Pointer virDomainSaveImageGetXMLDesc(Pointer conn, String file, int flags);
 
     int virDomainSaveImageDefineXML(Pointer conn, String file, String xml, int flags);

@@ -243,6 +243,13 @@ public final class LibvirtBlocks {
         });
     }
 
+    /** Drops libvirt's managed save of the domain, if it has one. */
+    public void removeManagedSave(String uuid) {
+        String what = "removing the managed save of domain " + uuid;
+        onDomain(what, uuid, (calls, domain) -> calls.check(calls.lib.virDomainHasManagedSaveImage(domain, 0), what) == 1
+                ? calls.check(native_().virDomainManagedSaveRemove(domain, 0), what) : 0);
+    }
+
     /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
     public void startPaused(String uuid) {
         onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(

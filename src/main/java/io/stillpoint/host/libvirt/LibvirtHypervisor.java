@@ -54,6 +54,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     public static final String KIND = "libvirt";
     /** The domain's definition in a restore point, as the libvirt writer keeps it. */
     public static final String DOMAIN_XML = "domain.xml";
+    /** A save-state point's memory and device state, as {@code virDomainSave} wrote it, beside the definition. */
+    public static final String SAVED_STATE = "vmstate.sav";
     /** Where libvirt keeps images unless told otherwise, readable by its QEMU. */
     public static final Path DEFAULT_IMAGE_DIR = Path.of("/var/lib/libvirt/images");
     static final String SAVED_STATE_PURPOSE = "libvirt-saved-state";
@@ -175,14 +177,57 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
+    /** A domain's disks share their folders with other domains' (libvirt's image folder): each is swapped alone. */
+    @Override
+    public boolean restoresInPlaceItself() {
+        return true;
+    }
+
     /**
-     * A domain's disks share their folders with other domains' (libvirt's image folder), so swapping the
-     * folder of its first disk would replace theirs too.
+     * Swaps each of the point's disks into the place its definition names ({@link DiskSwap}), then makes the
+     * point's definition the domain's again (under the name the domain has now), and a save-state point's
+     * memory the state a start resumes from. The domain must be shut off; a managed save of libvirt's or a
+     * saved state of Stillpoint's would resume over the restored disks, so they go.
      */
     @Override
-    public Optional<String> inPlaceRestoreRefusal(String ref) {
-        return Optional.of("libvirt domains are not restored in place yet: their disks share folders with other"
-                + " domains' disks; restore as 'new-vm' (it runs beside the original) or to a 'path'");
+    public void restoreInPlace(String ref, Path staged, UUID restoreId, boolean keepPrevious) {
+        GuestInfo guest = guest(ref);
+        if (guest.state() != GuestState.OFF && guest.state() != GuestState.SAVED) {
+            throw new HostException("domain '" + guest.name() + "' is " + guest.state() + "; an in-place restore needs"
+                    + " it shut off");
+        }
+        try {
+            String definition = Files.readString(staged.resolve(DOMAIN_XML), StandardCharsets.UTF_8);
+            List<LibvirtBlocks.Disk> disks = DomainXml.fileDisks(definition);
+            Map<String, Path> files = new LinkedHashMap<>();
+            disks.forEach(disk -> files.put(disk.target(), disk.file()));
+            blocks().removeManagedSave(guest.ref());
+            discardSavedState(guest.ref());
+            new DiskSwap(staged, restoreId, files).swap(keepPrevious, java.time.Instant.now());
+            blocks().define(DomainDefinitions.withName(definition, guest.name()));
+            Path state = staged.resolve(SAVED_STATE);
+            if (Files.isRegularFile(state, LinkOption.NOFOLLOW_LINKS)) {
+                // The state's own definition named the snapshot's overlays; it resumes on the restored disks.
+                blocks().defineSavedStateDisks(state, disks);
+                Files.move(state, savedStates().path().resolve(guest.ref()));
+            }
+        } catch (IOException e) {
+            throw new HostException("restoring domain '" + guest.name() + "' in place failed: " + e.getMessage(), false, e);
+        }
+    }
+
+    @Override
+    public String rollBackInPlace(Path staged, UUID restoreId) {
+        try {
+            Map<String, Path> files = new LinkedHashMap<>();
+            DomainXml.fileDisks(Files.readString(staged.resolve(DOMAIN_XML), StandardCharsets.UTF_8))
+                    .forEach(disk -> files.put(disk.target(), disk.file()));
+            return new DiskSwap(staged, restoreId, files).rollBack();
+        } catch (java.nio.file.NoSuchFileException noCopy) {
+            return "no staged copy was left, so no disk had been replaced";
+        } catch (IOException e) {
+            throw new HostException("putting back the disks of an interrupted restore failed: " + e.getMessage(), false, e);
+        }
     }
 
     /** Whether the host is this machine's libvirtd, so that its domains' disk files are this server's files. */

@@ -77,8 +77,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
     public static final String VIEWS_DIR = ".stillpoint-snapshots";
     /** The domain's persistent definition in the view's root, and so in the restore point. */
     public static final String DOMAIN_XML = LibvirtHypervisor.DOMAIN_XML;
-    /** A save-state point's memory and device state, as {@code virDomainSave} wrote it, beside the definition. */
-    public static final String SAVED_STATE = "vmstate.sav";
+    public static final String SAVED_STATE = LibvirtHypervisor.SAVED_STATE;
     static final String PURPOSE = "libvirt-snapshot";
     static final String VIEW = "view";
     private static final String OVERLAY_SUFFIX = ".overlay.qcow2";
