@@ -114,6 +114,18 @@ public final class LibvirtBlocks {
 
     /** Deletes checkpoint {@code name} and its bitmaps; a checkpoint already gone is no error. */
     public void deleteCheckpoint(String uuid, String name) {
+        deleteCheckpoint(uuid, name, 0);
+    }
+
+    /**
+     * Deletes checkpoint {@code name} from libvirt's records only, leaving its bitmaps in the disk files:
+     * libvirt deletes no checkpoint of a shut-off domain otherwise. A checkpoint already gone is no error.
+     */
+    public void forgetCheckpoint(String uuid, String name) {
+        deleteCheckpoint(uuid, name, LibvirtBlockNative.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
+    }
+
+    private void deleteCheckpoint(String uuid, String name, int flags) {
         connection.call("deleting checkpoint " + name + " of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
                     calls.lib.virResetLastError();
@@ -125,7 +137,7 @@ public final class LibvirtBlocks {
                         throw calls.failure("looking up checkpoint " + name + " of domain " + uuid);
                     }
                     try {
-                        calls.check(native_().virDomainCheckpointDelete(checkpoint, 0),
+                        calls.check(native_().virDomainCheckpointDelete(checkpoint, flags),
                                 "deleting checkpoint " + name + " of domain " + uuid);
                     } finally {
                         native_().virDomainCheckpointFree(checkpoint);
