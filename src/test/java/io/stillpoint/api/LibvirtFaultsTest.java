@@ -103,6 +103,29 @@ class LibvirtFaultsTest {
         assertNothingLeftBehind(true);
     }
 
+    /** libvirtd is away from the copy until the release has begun: the release waits for it, then commits. */
+    @Test
+    void libvirtdDownUntilTheReleaseIsWaitedForAndTheOverlayCommitted() throws IOException {
+        write(B, 20 * MIB, 8 * MIB);
+        String runId = slowBackupInItsCopy();
+        String pid = Files.readString(Path.of("/run/libvirtd.pid")).strip();
+        LibvirtLab.exec(List.of("kill", pid));
+        try {
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+                    .until(() -> "release".equals(json().get("/api/runs/{id}", runId).then().extract().path("phase")));
+        } finally {
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> !Files.exists(Path.of("/proc", pid)));
+            startLibvirtd();
+        }
+        JsonPath run = awaitFinished("runs", runId);
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("error")).as("the snapshot was released").isNull();
+        assertThat(holds(pointDisk(run), B, 20 * MIB, 8 * MIB)).isTrue();
+        assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
+        assertNothingLeftBehind(true);
+    }
+
     /**
      * The copy reads hard links to the frozen disks, so the point stays whole; the overlay that a dead QEMU
      * left on top is merged offline, and the next point compares, since a killed QEMU stored no bitmap.
@@ -202,6 +225,10 @@ class LibvirtFaultsTest {
         String pid = Files.readString(pidFile).strip();
         LibvirtLab.exec(List.of("kill", pid));
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> !Files.exists(Path.of("/proc", pid)));
+        startLibvirtd();
+    }
+
+    private static void startLibvirtd() throws IOException {
         LibvirtLab.exec(List.of("libvirtd", "-d"));
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> LibvirtLab.virsh("version").contains("libvirt"));

@@ -85,6 +85,9 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
     static final String VIEW = "view";
     private static final String OVERLAY_SUFFIX = ".overlay.qcow2";
     private static final Duration COMMIT = Duration.ofHours(1);
+    /** How long a release retries while libvirt is unreachable, and how often. */
+    private static final Duration RELEASE_RETRIES = Duration.ofSeconds(60);
+    private static final Duration RELEASE_RETRY_INTERVAL = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger(LibvirtSnapshotWriter.class.getName());
 
@@ -508,11 +511,22 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             if (released) {
                 return;
             }
-            SnapshotException failure = new SnapshotException("releasing snapshot " + prepared.snapshotId
-                    + " of domain '" + prepared.guest.name() + "' failed");
-            prepared.mergeAndDelete(failure);
-            if (failure.getSuppressed().length > 0) {
-                throw failure;
+            Instant deadline = Instant.now().plus(RELEASE_RETRIES);
+            while (true) {
+                SnapshotException failure = new SnapshotException("releasing snapshot " + prepared.snapshotId
+                        + " of domain '" + prepared.guest.name() + "' failed");
+                prepared.mergeAndDelete(failure);
+                if (failure.getSuppressed().length == 0) {
+                    break;
+                }
+                if (!onlyTransient(failure) || Instant.now().isAfter(deadline)) {
+                    throw failure;
+                }
+                // A libvirtd restarting (an upgrade, a crash) answers again within seconds; until then the
+                // guest would write to an overlay that the next backup refuses to snapshot over.
+                LOG.log(System.Logger.Level.WARNING, "domain '" + prepared.guest.name() + "': releasing snapshot "
+                        + prepared.snapshotId + " failed for now, retrying: " + failure.getSuppressed()[0].getMessage());
+                pause(RELEASE_RETRY_INTERVAL);
             }
             released = true;
             dropOlderCheckpoints();
@@ -635,6 +649,25 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         }
         if (moved) {
             host.blocks().defineSavedStateDisks(saved.get(), disks);
+        }
+    }
+
+    /** Whether every failure in {@code failure} is libvirt out of reach, which a later attempt may not meet. */
+    private static boolean onlyTransient(SnapshotException failure) {
+        for (Throwable suppressed : failure.getSuppressed()) {
+            if (!(suppressed instanceof HostException host && host.transientFailure())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotException("interrupted while waiting for libvirt to answer again", e);
         }
     }
 
