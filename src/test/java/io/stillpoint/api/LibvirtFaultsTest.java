@@ -132,6 +132,8 @@ class LibvirtFaultsTest {
      */
     @Test
     void qemuKilledDuringTheCopyKeepsAWholePointAndTheNextOneCompares() throws IOException {
+        String mine = "mine-" + System.nanoTime();
+        LibvirtLab.virsh("checkpoint-create-as", domain.uuid(), mine);
         write(A, 0, 16 * MIB);
         String runId = slowBackupInItsCopy();
         write(B, 32 * MIB, MIB);
@@ -147,6 +149,10 @@ class LibvirtFaultsTest {
                 .contains("'" + domain.disks().get(0) + "'").doesNotContain(LibvirtSnapshotWriter.VIEWS_DIR);
         assertThat(holds(domain.disks().get(0), B, 32 * MIB, MIB)).as("the overlay was merged into the disk").isTrue();
         assertNothingLeftBehind(false);
+        assertThat(checkpoints()).as("the admin's checkpoint is left").contains(mine);
+        assertThat(LibvirtLab.exec(List.of("qemu-img", "info", domain.disks().get(0).toString())))
+                .as("with its bitmap, and none of Stillpoint's").contains(mine)
+                .doesNotContain("name: " + LibvirtSnapshotWriter.CHECKPOINT_PREFIX);
 
         LibvirtLab.virsh("start", domain.uuid());
         write(B, 40 * MIB, MIB);
@@ -158,6 +164,7 @@ class LibvirtFaultsTest {
         assertThat(holds(pointDisk(next), B, 32 * MIB, MIB)).as("written in the overlay before the kill").isTrue();
         assertThat(holds(pointDisk(next), B, 40 * MIB, MIB)).isTrue();
         assertNothingLeftBehind(true);
+        LibvirtLab.virsh("checkpoint-delete", domain.uuid(), mine);
     }
 
     @Test
