@@ -1,5 +1,6 @@
 package io.stillpoint.it;
 
+import io.stillpoint.testing.LibvirtLab;
 import io.stillpoint.testing.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -112,6 +113,59 @@ class ServerCrashIT {
             assertThat(run.get("changeTrackingReason").asText()).isNotBlank();
             assertVerifies(server, run.get("restorePointId").asText());
             assertVerifies(server, previousId);
+        }
+    }
+
+    /**
+     * A libvirt domain's backup killed during its copy: the next start commits the overlay that the dead
+     * server left on top, the domain runs on its own disks, nothing of Stillpoint's stays beside them, and
+     * the admin's own checkpoint is untouched.
+     */
+    @Test
+    void killDuringALibvirtCopyIsRecoveredOnTheDomain() throws Exception {
+        try (LibvirtLab lab = new LibvirtLab()) {
+            LibvirtLab.Domain domain = lab.define("crash", false, 64, 64, "");
+            lab.start(domain);
+            LibvirtLab.virsh("checkpoint-create-as", domain.uuid(), "mine");
+            LibvirtLab.virsh("qemu-monitor-command", domain.uuid(), "--hmp",
+                    "qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"write -P 0xa1 0 16M\"");
+            Path hostRoot = lab.root().resolve("host");
+            String vmId;
+            String runId;
+            try (ServerProcess server = ServerProcess.start(home, log)) {
+                server.post("/api/hosts", Map.of("name", lab.named("lv"), "type", "libvirt",
+                        "settings", Map.of("uri", LibvirtLab.URI, "root", hostRoot.toString(), "imageDir",
+                                lab.root().resolve("images").toString())));
+                vmId = findVm(server.get("/api/vms"), domain.name());
+                String repository = server.get("/api/repositories").get(0).get("id").asText();
+                runId = server.post("/api/vms/" + vmId + "/backup", Map.of("mode", "pause", "repositoryId", repository,
+                        "bandwidthLimit", 1024 * 1024)).get("id").asText();
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    JsonNode run = server.get("/api/runs/" + runId);
+                    return "copy".equals(run.path("phase").asText()) && run.path("bytesCopied").asLong() > 0;
+                });
+                assertThat(LibvirtLab.virsh("domblklist", domain.uuid())).contains("overlay");
+                server.kill();
+            }
+
+            try (ServerProcess server = ServerProcess.start(home, log)) {
+                JsonNode run = server.get("/api/runs/" + runId);
+                assertThat(run.get("status").asText()).isEqualTo("FAILED");
+                assertThat(run.get("error").asText()).contains("interrupted");
+                assertThat(server.get("/api/vms/" + vmId).get("state").asText()).isEqualTo("RUNNING");
+                assertThat(LibvirtLab.virsh("domblklist", domain.uuid())).contains(domain.disks().get(0).toString())
+                        .doesNotContain("overlay");
+                assertThat(LibvirtLab.virsh("dumpxml", "--inactive", domain.uuid())).doesNotContain("overlay");
+                assertThat(LibvirtLab.virsh("blockjob", domain.uuid(), "vda", "--info")).as("no block job").isBlank();
+                for (Path folder : List.of(domain.directory(), hostRoot)) {
+                    try (Stream<Path> entries = Files.list(folder)) {
+                        assertThat(entries.map(p -> p.getFileName().toString())).doesNotContain(".stillpoint-snapshots");
+                    }
+                }
+                assertThat(LibvirtLab.virsh("checkpoint-list", domain.uuid(), "--name").strip().split("\\s+"))
+                        .as("the admin's checkpoint, and none of the dead run's").containsExactly("mine");
+                assertThat(server.stop()).isIn(0, 143);
+            }
         }
     }
 

@@ -114,6 +114,18 @@ public final class LibvirtBlocks {
 
     /** Deletes checkpoint {@code name} and its bitmaps; a checkpoint already gone is no error. */
     public void deleteCheckpoint(String uuid, String name) {
+        deleteCheckpoint(uuid, name, 0);
+    }
+
+    /**
+     * Deletes checkpoint {@code name} from libvirt's records only, leaving its bitmaps in the disk files:
+     * libvirt deletes no checkpoint of a shut-off domain otherwise. A checkpoint already gone is no error.
+     */
+    public void forgetCheckpoint(String uuid, String name) {
+        deleteCheckpoint(uuid, name, LibvirtBlockNative.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
+    }
+
+    private void deleteCheckpoint(String uuid, String name, int flags) {
         connection.call("deleting checkpoint " + name + " of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
                     calls.lib.virResetLastError();
@@ -125,7 +137,7 @@ public final class LibvirtBlocks {
                         throw calls.failure("looking up checkpoint " + name + " of domain " + uuid);
                     }
                     try {
-                        calls.check(native_().virDomainCheckpointDelete(checkpoint, 0),
+                        calls.check(native_().virDomainCheckpointDelete(checkpoint, flags),
                                 "deleting checkpoint " + name + " of domain " + uuid);
                     } finally {
                         native_().virDomainCheckpointFree(checkpoint);
@@ -168,14 +180,25 @@ public final class LibvirtBlocks {
      */
     public void commit(String uuid, String target, Duration within) {
         String what = "committing the overlay of disk " + target + " of domain " + uuid;
-        onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainBlockCommit(domain, target, null, null,
-                0, LibvirtBlockNative.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), what));
+        // A commit that a lost connection or a dead process left running is finished, not started again
+        // (libvirt refuses a second job on the disk).
+        LibvirtBlockNative.BlockJobInfo before = new LibvirtBlockNative.BlockJobInfo();
+        int running = onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainGetBlockJobInfo(domain,
+                target, before, 0), what));
+        if (running != 0 && before.type != LibvirtBlockNative.VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
+            throw new HostException(what + ": the disk runs another block job (type " + before.type + "), which is"
+                    + " not Stillpoint's to finish", false, null);
+        }
+        if (running == 0) {
+            onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainBlockCommit(domain, target, null,
+                    null, 0, LibvirtBlockNative.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), what));
+        }
         Instant deadline = Instant.now().plus(within);
         while (true) {
             LibvirtBlockNative.BlockJobInfo info = new LibvirtBlockNative.BlockJobInfo();
-            int running = onDomain(what, uuid, (calls, domain) -> calls.check(
+            int active = onDomain(what, uuid, (calls, domain) -> calls.check(
                     native_().virDomainGetBlockJobInfo(domain, target, info, 0), what));
-            if (running == 0) {
+            if (active == 0) {
                 throw new HostException(what + ": the commit job ended before it was pivoted", false, null);
             }
             // A pivot without the async flag returns once the domain writes to the image below. QEMU refuses

@@ -36,10 +36,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -82,6 +84,9 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
     static final String VIEW = "view";
     private static final String OVERLAY_SUFFIX = ".overlay.qcow2";
     private static final Duration COMMIT = Duration.ofHours(1);
+    /** How long a release retries while libvirt is unreachable, and how often. */
+    private static final Duration RELEASE_RETRIES = Duration.ofSeconds(60);
+    private static final Duration RELEASE_RETRY_INTERVAL = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger(LibvirtSnapshotWriter.class.getName());
 
@@ -213,38 +218,89 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
 
     /**
      * Commits what a dead process left on top of any domain's disks (overlays in snapshot folders that
-     * carry Stillpoint's marker) and deletes those folders. Run at start-up, before any snapshot.
+     * carry Stillpoint's marker), points the domains' definitions back at their disks, deletes those folders
+     * and the host's own ones, and drops the checkpoints those dead snapshots began. Run at start-up, before
+     * any snapshot, with no run of the host's going on.
+     *
+     * <p>A dead snapshot's checkpoint goes even when its point was kept (the process died between the
+     * point's commit and the release): that costs the next point one compare, whereas a checkpoint no point
+     * records would stay forever.
      */
     @Override
     public void recover(Hypervisor host) {
         LibvirtHypervisor libvirt = libvirt(host);
         List<String> failures = new ArrayList<>();
+        Set<UUID> dead = new HashSet<>();
+        List<GuestInfo> recovered = new ArrayList<>();
         for (GuestInfo guest : libvirt.guests()) {
             try {
-                LibvirtBlocks blocks = libvirt.blocks();
-                settleSavedState(libvirt, guest, file -> isOverlay(file) && isOwned(file));
-                List<LibvirtBlocks.Disk> disks = blocks.disks(guest.ref());
-                for (LibvirtBlocks.Disk disk : disks) {
-                    if (isOverlay(disk.file()) && isOwned(disk.file())) {
-                        commit(libvirt, guest, disk);
-                    }
-                }
-                SnapshotException undeleted = new SnapshotException("deleting snapshot folders failed");
-                for (LibvirtBlocks.Disk disk : blocks.disks(guest.ref())) {
-                    deleteFolders(snapshotFolders(disk.file().getParent()), undeleted);
-                }
-                if (undeleted.getSuppressed().length > 0) {
-                    throw undeleted;
-                }
+                dead.addAll(recover(libvirt, guest));
+                recovered.add(guest);
             } catch (GuestNotFoundException undefinedMeanwhile) {
                 // nothing of a domain that is gone can be on top of anything
             } catch (IOException | RuntimeException e) {
                 failures.add("domain '" + guest.name() + "': " + e.getMessage());
             }
         }
+        try {
+            if (Files.isDirectory(libvirt.root(), LinkOption.NOFOLLOW_LINKS)) {
+                List<OwnedFolder> roots = snapshotFolders(libvirt.root());
+                roots.forEach(folder -> dead.add(folder.ownership().id()));
+                SnapshotException undeleted = new SnapshotException("deleting snapshot folders failed");
+                deleteFolders(roots, undeleted);
+                if (undeleted.getSuppressed().length > 0) {
+                    throw undeleted;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failures.add("the host's folder " + libvirt.root() + ": " + e.getMessage());
+        }
+        for (GuestInfo guest : recovered) {
+            try {
+                LibvirtBlocks blocks = libvirt.blocks();
+                for (String name : blocks.checkpoints(guest.ref())) {
+                    if (isCheckpoint(name) && dead.contains(UUID.fromString(name.substring(CHECKPOINT_PREFIX.length())))) {
+                        blocks.deleteCheckpoint(guest.ref(), name);
+                    }
+                }
+            } catch (GuestNotFoundException undefinedMeanwhile) {
+                // its checkpoints went with it
+            } catch (RuntimeException e) {
+                failures.add("domain '" + guest.name() + "': " + e.getMessage());
+            }
+        }
         if (!failures.isEmpty()) {
             throw new SnapshotException("recovering snapshots on host '" + host.name() + "' failed: " + failures);
         }
+    }
+
+    /** Recovers one domain; returns the snapshots whose folders beside its disks were deleted. */
+    private Set<UUID> recover(LibvirtHypervisor libvirt, GuestInfo guest) throws IOException {
+        LibvirtBlocks blocks = libvirt.blocks();
+        settleSavedState(libvirt, guest, file -> isOverlay(file) && isOwned(file));
+        for (LibvirtBlocks.Disk disk : blocks.disks(guest.ref())) {
+            if (isOverlay(disk.file()) && isOwned(disk.file())) {
+                commit(libvirt, guest, disk);
+            }
+        }
+        // The snapshot moved a persistent definition onto the overlays too, and a live commit may leave it there.
+        for (LibvirtBlocks.Disk defined : blocks.definedDisks(guest.ref())) {
+            if (isOverlay(defined.file()) && isOwned(defined.file())) {
+                LibvirtBlocks.Disk base = backingDisk(defined.target(), defined.file());
+                blocks.pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
+            }
+        }
+        Set<UUID> deleted = new HashSet<>();
+        SnapshotException undeleted = new SnapshotException("deleting snapshot folders failed");
+        for (LibvirtBlocks.Disk disk : blocks.disks(guest.ref())) {
+            List<OwnedFolder> folders = snapshotFolders(disk.file().getParent());
+            folders.forEach(folder -> deleted.add(folder.ownership().id()));
+            deleteFolders(folders, undeleted);
+        }
+        if (undeleted.getSuppressed().length > 0) {
+            throw undeleted;
+        }
+        return deleted;
     }
 
     private final class Prepared implements PreparedSnapshot {
@@ -421,7 +477,8 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             try {
                 if (!prepared.host.blocks().checkpoints(prepared.guest.ref()).contains(previous)) {
                     return new ChangeTracking.Untracked("checkpoint " + previous + " of the previous point is gone (the"
-                            + " domain was redefined or migrated, or a later snapshot's release removed it)");
+                            + " domain was redefined or migrated, its QEMU stopped while a snapshot was on and stored no"
+                            + " bitmap, or a later snapshot's release removed it)");
                 }
                 Map<String, ChangedRanges> files = new LinkedHashMap<>();
                 for (LibvirtBlocks.Disk disk : prepared.disks) {
@@ -453,11 +510,22 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             if (released) {
                 return;
             }
-            SnapshotException failure = new SnapshotException("releasing snapshot " + prepared.snapshotId
-                    + " of domain '" + prepared.guest.name() + "' failed");
-            prepared.mergeAndDelete(failure);
-            if (failure.getSuppressed().length > 0) {
-                throw failure;
+            Instant deadline = Instant.now().plus(RELEASE_RETRIES);
+            while (true) {
+                SnapshotException failure = new SnapshotException("releasing snapshot " + prepared.snapshotId
+                        + " of domain '" + prepared.guest.name() + "' failed");
+                prepared.mergeAndDelete(failure);
+                if (failure.getSuppressed().length == 0) {
+                    break;
+                }
+                if (!onlyTransient(failure) || Instant.now().isAfter(deadline)) {
+                    throw failure;
+                }
+                // A libvirtd restarting (an upgrade, a crash) answers again within seconds; until then the
+                // guest would write to an overlay that the next backup refuses to snapshot over.
+                LOG.log(System.Logger.Level.WARNING, "domain '" + prepared.guest.name() + "': releasing snapshot "
+                        + prepared.snapshotId + " failed for now, retrying: " + failure.getSuppressed()[0].getMessage());
+                pause(RELEASE_RETRY_INTERVAL);
             }
             released = true;
             dropOlderCheckpoints();
@@ -488,19 +556,50 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             host.blocks().commit(guest.ref(), top.target(), COMMIT);
             return;
         }
+        // The domain's QEMU stopped while it wrote to the overlay: killed, it stored no bitmap there, and
+        // qemu-img commit merges none. The bitmaps in the disk then miss the overlay's writes, so Stillpoint's
+        // checkpoints go, records and bitmaps: the next point compares instead of trusting them.
+        LibvirtBlocks blocks = host.blocks();
+        List<String> forgotten = blocks.checkpoints(guest.ref()).stream().filter(LibvirtSnapshotWriter::isCheckpoint)
+                .toList();
+        for (String name : forgotten) {
+            blocks.forgetCheckpoint(guest.ref(), name);
+        }
         LibvirtBlocks.Disk base = commitOffline(top.target(), top.file());
-        host.blocks().pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
+        if (base.format().equals("qcow2")) {
+            for (String bitmap : storedBitmaps(base.file())) {
+                if (isCheckpoint(bitmap)) {
+                    Processes.run(List.of(qemuImg(), "bitmap", "-f", "qcow2", "--remove", base.file().toString(),
+                            bitmap), 60);
+                }
+            }
+        }
+        blocks.pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
+    }
+
+    private List<String> storedBitmaps(Path qcow2) throws IOException {
+        JsonNode info = JSON.readTree(Processes.run(List.of(qemuImg(), "info", "-U", "--output=json",
+                qcow2.toString()), 60));
+        List<String> names = new ArrayList<>();
+        info.path("format-specific").path("data").path("bitmaps").forEach(b -> names.add(b.path("name").asText()));
+        return names;
     }
 
     /** Merges {@code overlay} into its backing file with {@code qemu-img commit}; returns that file as the disk. */
     private LibvirtBlocks.Disk commitOffline(String target, Path overlay) throws IOException {
+        LibvirtBlocks.Disk base = backingDisk(target, overlay);
+        Processes.run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
+        return base;
+    }
+
+    /** The file an overlay is backed by, as disk {@code target}. */
+    private LibvirtBlocks.Disk backingDisk(String target, Path overlay) throws IOException {
         JsonNode info = JSON.readTree(Processes.run(List.of(qemuImg(), "info", "-U", "--output=json",
                 overlay.toString()), 60));
         String backing = info.path("full-backing-filename").asText("");
         if (backing.isEmpty()) {
             throw new IOException(overlay + " has no backing file, so it is no overlay of Stillpoint's");
         }
-        Processes.run(List.of(qemuImg(), "commit", "-q", "-f", "qcow2", overlay.toString()), 3600);
         return new LibvirtBlocks.Disk(target, Path.of(backing), info.path("backing-filename-format").asText("raw"));
     }
 
@@ -549,6 +648,25 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         }
         if (moved) {
             host.blocks().defineSavedStateDisks(saved.get(), disks);
+        }
+    }
+
+    /** Whether every failure in {@code failure} is libvirt out of reach, which a later attempt may not meet. */
+    private static boolean onlyTransient(SnapshotException failure) {
+        for (Throwable suppressed : failure.getSuppressed()) {
+            if (!(suppressed instanceof HostException host && host.transientFailure())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotException("interrupted while waiting for libvirt to answer again", e);
         }
     }
 

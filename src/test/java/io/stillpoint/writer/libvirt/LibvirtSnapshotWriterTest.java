@@ -229,6 +229,31 @@ class LibvirtSnapshotWriterTest {
         assertThat(domain.disks().get(0).getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
     }
 
+    /**
+     * A process that died between starting the commit and pivoting left the job mirroring: recovery pivots
+     * it (libvirt would refuse a second commit on the disk), and drops the dead snapshot's checkpoint.
+     */
+    @Test
+    void recoveryFinishesACommitJobADeadProcessLeftRunning() throws IOException {
+        Snapshot abandoned = snapshot(HoldMode.PAUSE);
+        write("vda", 0xd2, 52 * MIB, MIB);
+        LibvirtLab.virsh("blockcommit", domain.uuid(), "vda", "--active", "--wait");
+        LibvirtLab.virsh("blockcommit", domain.uuid(), "vdb", "--active", "--wait");
+        assertThat(LibvirtLab.virsh("blockjob", domain.uuid(), "vda", "--info")).contains("Commit");
+
+        writer.recover(host);
+
+        assertThat(LibvirtLab.virsh("blockjob", domain.uuid(), "vda", "--info")).as("no block job").isBlank();
+        assertThat(host.blocks().disks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
+                .containsExactly(domain.disks().get(0), secondDisk);
+        assertThat(host.blocks().definedDisks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
+                .containsExactly(domain.disks().get(0), secondDisk);
+        assertThat(holds(domain.disks().get(0), 0xd2, 52 * MIB, MIB)).isTrue();
+        assertThat(domain.disks().get(0).getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
+        assertThat(root.resolve("host").resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
+        assertThat(stillpointCheckpoints()).doesNotContain(abandoned.facts().get(LibvirtSnapshotWriter.FACT_CHECKPOINT));
+    }
+
     private Snapshot snapshot(HoldMode mode) {
         GuestInfo info = host.guest(domain.uuid());
         PreparedSnapshot prepared = writer.prepare(host, info, work);
