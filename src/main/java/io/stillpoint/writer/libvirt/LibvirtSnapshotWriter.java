@@ -556,16 +556,25 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
             host.blocks().commit(guest.ref(), top.target(), COMMIT);
             return;
         }
-        // The domain's QEMU stopped while it wrote to the overlay: killed, it stored no bitmap there, and
-        // qemu-img commit merges none. The bitmaps in the disk then miss the overlay's writes, so Stillpoint's
-        // checkpoints go, records and bitmaps: the next point compares instead of trusting them.
+        LibvirtBlocks.Disk base = commitOffline(host, guest, top.target(), top.file());
+        host.blocks().pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
+    }
+
+    /**
+     * Merges an overlay the domain's QEMU stopped writing to. Killed, QEMU stored no bitmap there, and
+     * {@code qemu-img commit} merges none (a saved domain's overlay, restored onto without libvirt's snapshot,
+     * never had any): the bitmaps in the disk then miss the overlay's writes, so Stillpoint's checkpoints go,
+     * records and bitmaps, and the next point compares instead of trusting them.
+     */
+    private LibvirtBlocks.Disk commitOffline(LibvirtHypervisor host, GuestInfo guest, String target, Path overlay)
+            throws IOException {
         LibvirtBlocks blocks = host.blocks();
         List<String> forgotten = blocks.checkpoints(guest.ref()).stream().filter(LibvirtSnapshotWriter::isCheckpoint)
                 .toList();
         for (String name : forgotten) {
             blocks.forgetCheckpoint(guest.ref(), name);
         }
-        LibvirtBlocks.Disk base = commitOffline(top.target(), top.file());
+        LibvirtBlocks.Disk base = commitOffline(target, overlay);
         if (base.format().equals("qcow2")) {
             for (String bitmap : storedBitmaps(base.file())) {
                 if (isCheckpoint(bitmap)) {
@@ -574,7 +583,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
                 }
             }
         }
-        blocks.pointDiskAt(guest.ref(), base.target(), base.file(), base.format());
+        return base;
     }
 
     private List<String> storedBitmaps(Path qcow2) throws IOException {
@@ -640,7 +649,7 @@ public final class LibvirtSnapshotWriter implements SnapshotWriter {
         boolean moved = false;
         for (LibvirtBlocks.Disk disk : host.blocks().savedStateDisks(saved.get())) {
             if (ours.test(disk.file())) {
-                disks.add(commitOffline(disk.target(), disk.file()));
+                disks.add(commitOffline(host, guest, disk.target(), disk.file()));
                 moved = true;
             } else {
                 disks.add(disk);
