@@ -12,6 +12,7 @@ import io.stillpoint.repository.Manifest;
 import io.stillpoint.repository.ManifestCodec;
 import io.stillpoint.testing.Api;
 import io.stillpoint.testing.LibvirtLab;
+import io.stillpoint.testing.QemuLab;
 import io.stillpoint.testing.LoopFileSystem;
 import io.stillpoint.writer.libvirt.LibvirtSnapshotWriter;
 import java.io.IOException;
@@ -110,7 +111,7 @@ class LibvirtBackupRestoreFlowTest {
     @CsvSource({"pause, crash", "save-state, saved-state", "stop, offline"})
     void backsUpInEveryModeAndLeavesTheDomainRunningWithNothingBehind(String mode, String consistency)
             throws IOException {
-        write("vda", A, 0, 4 * MIB);
+        LibvirtLab.write(domain, "vda", A, 0, 4 * MIB);
         JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", mode, "repositoryId", repositoryId)));
 
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
@@ -125,9 +126,9 @@ class LibvirtBackupRestoreFlowTest {
                 .contains("<uuid>" + domain.uuid() + "</uuid>").contains(domain.disks().get(0).toString())
                 .contains(rawDisk.toString()).doesNotContain(LibvirtSnapshotWriter.VIEWS_DIR);
         assertThat(files.resolve("vmstate.sav").toFile().exists()).isEqualTo(mode.equals("save-state"));
-        check(files.resolve("vda/disk0.qcow2"));
-        check(files.resolve("vdb/data.qcow2"));
-        assertThat(holds(files.resolve("vda/disk0.qcow2"), A, 0, 4 * MIB)).isTrue();
+        QemuLab.check(files.resolve("vda/disk0.qcow2"));
+        QemuLab.check(files.resolve("vdb/data.qcow2"));
+        assertThat(QemuLab.holds(files.resolve("vda/disk0.qcow2"), A, 0, 4 * MIB)).isTrue();
         assertNothingLeftBehind();
     }
 
@@ -137,13 +138,13 @@ class LibvirtBackupRestoreFlowTest {
         try (LoopFileSystem xfs = LoopFileSystem.create(LoopFileSystem.Type.XFS, 512 * MIB)) {
             Path repository = xfs.mountPoint().resolve("repository");
             String repositoryId = Api.createRepository(lab.named("xfs-" + UUID.randomUUID()), repository);
-            write("vda", A, 0, 8 * MIB);
+            LibvirtLab.write(domain, "vda", A, 0, 8 * MIB);
             JsonPath first = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
             assertThat(first.getString("status")).as(first.getString("error")).isEqualTo("SUCCEEDED");
 
-            write("vda", B, 16 * MIB, MIB);
-            write("vdb", B, 2 * MIB, MIB);
-            write("vdc", B, MIB, MIB);
+            LibvirtLab.write(domain, "vda", B, 16 * MIB, MIB);
+            LibvirtLab.write(domain, "vdb", B, 2 * MIB, MIB);
+            LibvirtLab.write(domain, "vdc", B, MIB, MIB);
             JsonPath second = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
             assertThat(second.getString("status")).as(second.getString("error")).isEqualTo("SUCCEEDED");
             assertThat(second.getString("changeTracking")).as(second.getString("changeTrackingReason"))
@@ -151,22 +152,22 @@ class LibvirtBackupRestoreFlowTest {
             assertThat(second.getLong("bytesRead")).as("the dirty MiBs and the qcow2 metadata").isLessThan(8 * MIB);
             assertThat(second.getLong("bytesWritten")).isLessThan(8 * MIB);
             Path files = repository.resolve(vmId).resolve(second.getString("restorePointId")).resolve("files");
-            check(files.resolve("vda/disk0.qcow2"));
-            check(files.resolve("vdb/data.qcow2"));
-            assertThat(holds(files.resolve("vda/disk0.qcow2"), A, 0, 8 * MIB)).isTrue();
-            assertThat(holds(files.resolve("vda/disk0.qcow2"), B, 16 * MIB, MIB)).isTrue();
-            assertThat(holds(files.resolve("vdb/data.qcow2"), B, 2 * MIB, MIB)).isTrue();
-            assertThat(rawHolds(files.resolve("vdc/scratch.raw"), B, MIB, MIB)).isTrue();
+            QemuLab.check(files.resolve("vda/disk0.qcow2"));
+            QemuLab.check(files.resolve("vdb/data.qcow2"));
+            assertThat(QemuLab.holds(files.resolve("vda/disk0.qcow2"), A, 0, 8 * MIB)).isTrue();
+            assertThat(QemuLab.holds(files.resolve("vda/disk0.qcow2"), B, 16 * MIB, MIB)).isTrue();
+            assertThat(QemuLab.holds(files.resolve("vdb/data.qcow2"), B, 2 * MIB, MIB)).isTrue();
+            assertThat(QemuLab.holds(files.resolve("vdc/scratch.raw"), "raw", B, MIB, MIB)).isTrue();
             assertNothingLeftBehind();
         }
     }
 
     @Test
     void restoresAsANewDomainThatRunsBesideTheOriginal() throws IOException {
-        write("vda", A, 0, MIB);
+        LibvirtLab.write(domain, "vda", A, 0, MIB);
         JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
-        write("vda", B, 0, MIB);
+        LibvirtLab.write(domain, "vda", B, 0, MIB);
 
         String name = lab.named("web-copy");
         copies.add(name);
@@ -187,8 +188,8 @@ class LibvirtBackupRestoreFlowTest {
         Path disk = lab.root().resolve("images").resolve(name).resolve("vda/disk0.qcow2");
         assertThat(definition).contains(disk.toString());
         LibvirtLab.virsh("destroy", name);
-        assertThat(holds(disk, A, 0, MIB)).as("the copy holds the disk of the snapshot instant").isTrue();
-        assertThat(holds(domain.disks().get(0), B, 0, MIB)).as("the original keeps its later writes").isTrue();
+        assertThat(QemuLab.holds(disk, A, 0, MIB)).as("the copy holds the disk of the snapshot instant").isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), B, 0, MIB)).as("the original keeps its later writes").isTrue();
     }
 
     /**
@@ -197,12 +198,12 @@ class LibvirtBackupRestoreFlowTest {
      */
     @Test
     void restoresInPlaceDiskByDiskAndKeepsTheReplacedDisksWhenAsked() throws IOException {
-        write("vda", A, 0, MIB);
-        write("vdc", A, 0, MIB);
+        LibvirtLab.write(domain, "vda", A, 0, MIB);
+        LibvirtLab.write(domain, "vdc", A, 0, MIB);
         JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
-        write("vda", B, 0, MIB);
-        write("vdc", B, 0, MIB);
+        LibvirtLab.write(domain, "vda", B, 0, MIB);
+        LibvirtLab.write(domain, "vdc", B, 0, MIB);
         Path bystander = Files.writeString(domain.directory().resolve("notes.txt"), "not the domain's");
 
         String restoreId = json().body(Map.of("target", "original", "stopVm", true, "startAfter", true,
@@ -213,8 +214,8 @@ class LibvirtBackupRestoreFlowTest {
 
         assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
-        assertThat(holds(domain.disks().get(0), A, 0, MIB)).as("the disk as it was at the snapshot").isTrue();
-        assertThat(rawHolds(rawDisk, A, 0, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), A, 0, MIB)).as("the disk as it was at the snapshot").isTrue();
+        assertThat(QemuLab.holds(rawDisk, "raw", A, 0, MIB)).isTrue();
         assertThat(bystander).hasContent("not the domain's");
         List<Path> kept;
         try (Stream<Path> entries = Files.list(domain.directory())) {
@@ -224,7 +225,7 @@ class LibvirtBackupRestoreFlowTest {
                     .map(domain.directory()::resolve).toList();
         }
         assertThat(kept).as("the replaced disk, kept").singleElement()
-                .satisfies(previous -> assertThat(holds(previous, B, 0, MIB)).isTrue());
+                .satisfies(previous -> assertThat(QemuLab.holds(previous, B, 0, MIB)).isTrue());
         Files.delete(kept.get(0));
         try (Stream<Path> entries = Files.list(rawDisk.getParent())) {
             entries.filter(p -> p.getFileName().toString().startsWith("scratch.raw.before-restore-")).forEach(p -> {
@@ -241,10 +242,10 @@ class LibvirtBackupRestoreFlowTest {
 
     @Test
     void aSaveStatePointRestoredInPlaceResumesTheDomain() throws IOException {
-        write("vda", A, 4 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", A, 4 * MIB, MIB);
         JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "save-state", "repositoryId", repositoryId)));
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
-        write("vda", B, 4 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", B, 4 * MIB, MIB);
 
         String restoreId = json().body(Map.of("target", "original", "stopVm", true, "startAfter", true))
                 .post("/api/restore-points/{id}/restore", run.getString("restorePointId"))
@@ -253,7 +254,7 @@ class LibvirtBackupRestoreFlowTest {
 
         assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
-        assertThat(holds(domain.disks().get(0), A, 4 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), A, 4 * MIB, MIB)).isTrue();
         assertThat(LibvirtLab.virsh("domstate", domain.uuid(), "--reason")).as("resumed from the saved state")
                 .contains("restored");
     }
@@ -271,37 +272,5 @@ class LibvirtBackupRestoreFlowTest {
         assertThat(LibvirtLab.virsh("checkpoint-list", domain.uuid(), "--name").strip().split("\\s+"))
                 .as("one checkpoint of Stillpoint's: the one the next incremental needs").hasSize(1);
         assertThat(LibvirtLab.virsh("domjobinfo", domain.uuid())).contains("None");
-    }
-
-    /** Writes through QEMU's block layer on the device's active layer, as the guest would. */
-    private void write(String disk, int value, long offset, long length) throws IOException {
-        String device = "/machine/peripheral/virtio-disk" + (disk.charAt(2) - 'a') + "/virtio-backend";
-        assertThat(LibvirtLab.virsh("qemu-monitor-command", domain.uuid(), "--hmp", "qemu-io -d " + device
-                + " \"write -P " + value + " " + offset + " " + length + "\"")).doesNotContain("rror");
-    }
-
-    private static void check(Path qcow2) throws IOException {
-        LibvirtLab.exec(List.of("qemu-img", "check", "-q", "-f", "qcow2", qcow2.toString()));
-    }
-
-    private static boolean holds(Path qcow2, int value, long offset, long length) throws IOException {
-        return holds(qcow2, "qcow2", value, offset, length);
-    }
-
-    private static boolean rawHolds(Path raw, int value, long offset, long length) throws IOException {
-        return holds(raw, "raw", value, offset, length);
-    }
-
-    private static boolean holds(Path image, String format, int value, long offset, long length) throws IOException {
-        try {
-            LibvirtLab.exec(List.of("qemu-io", "-r", "-U", "-f", format, "-c", "read -P " + value + " " + offset + " "
-                    + length, image.toString()));
-            return true;
-        } catch (IOException e) {
-            if (e.getMessage().contains("Pattern verification failed")) {
-                return false;
-            }
-            throw e;
-        }
     }
 }

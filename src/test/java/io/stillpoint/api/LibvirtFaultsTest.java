@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.stillpoint.testing.Api;
 import io.stillpoint.testing.LibvirtLab;
+import io.stillpoint.testing.QemuLab;
 import io.stillpoint.writer.libvirt.LibvirtSnapshotWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +84,7 @@ class LibvirtFaultsTest {
 
     @Test
     void libvirtdRestartedDuringTheCopyEndsTheRunAndLeavesTheDomainOnItsOwnDisks() throws IOException {
-        write(A, 0, 16 * MIB);
+        LibvirtLab.write(domain, "vda", A, 0, 16 * MIB);
         String runId = slowBackupInItsCopy();
         restartLibvirtd();
         JsonPath run = awaitFinished("runs", runId);
@@ -92,21 +93,21 @@ class LibvirtFaultsTest {
         if (run.getString("status").equals("FAILED")) {
             assertThat(run.getString("error")).as("a failure says what failed").contains("libvirt");
         } else {
-            assertThat(holds(pointDisk(run), A, 0, 16 * MIB)).isTrue();
+            assertThat(QemuLab.holds(pointDisk(run), A, 0, 16 * MIB)).isTrue();
         }
         await().atMost(PATIENCE).until(() -> "RUNNING".equals(Api.vmState(vmId)));
         assertNothingLeftBehind(true);
 
         JsonPath next = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
         assertThat(next.getString("status")).as(next.getString("error")).isEqualTo("SUCCEEDED");
-        assertThat(holds(pointDisk(next), A, 0, 16 * MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(next), A, 0, 16 * MIB)).isTrue();
         assertNothingLeftBehind(true);
     }
 
     /** libvirtd is away from the copy until the release has begun: the release waits for it, then commits. */
     @Test
     void libvirtdDownUntilTheReleaseIsWaitedForAndTheOverlayCommitted() throws IOException {
-        write(B, 20 * MIB, 8 * MIB);
+        LibvirtLab.write(domain, "vda", B, 20 * MIB, 8 * MIB);
         String runId = slowBackupInItsCopy();
         String pid = Files.readString(Path.of("/run/libvirtd.pid")).strip();
         LibvirtLab.exec(List.of("kill", pid));
@@ -121,7 +122,7 @@ class LibvirtFaultsTest {
 
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(run.getString("error")).as("the snapshot was released").isNull();
-        assertThat(holds(pointDisk(run), B, 20 * MIB, 8 * MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(run), B, 20 * MIB, 8 * MIB)).isTrue();
         assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
         assertNothingLeftBehind(true);
     }
@@ -134,20 +135,20 @@ class LibvirtFaultsTest {
     void qemuKilledDuringTheCopyKeepsAWholePointAndTheNextOneCompares() throws IOException {
         String mine = "mine-" + System.nanoTime();
         LibvirtLab.virsh("checkpoint-create-as", domain.uuid(), mine);
-        write(A, 0, 16 * MIB);
+        LibvirtLab.write(domain, "vda", A, 0, 16 * MIB);
         String runId = slowBackupInItsCopy();
-        write(B, 32 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", B, 32 * MIB, MIB);
         long pid = Long.parseLong(Files.readString(Path.of("/run/libvirt/qemu", name + ".pid")).strip());
         LibvirtLab.exec(List.of("kill", "-9", Long.toString(pid)));
         JsonPath run = awaitFinished("runs", runId);
 
         assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
-        assertThat(holds(pointDisk(run), A, 0, 16 * MIB)).isTrue();
-        assertThat(holds(pointDisk(run), B, 32 * MIB, MIB)).as("written after the snapshot").isFalse();
+        assertThat(QemuLab.holds(pointDisk(run), A, 0, 16 * MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(run), B, 32 * MIB, MIB)).as("written after the snapshot").isFalse();
         assertThat(Api.vmState(vmId)).isEqualTo("OFF");
         assertThat(LibvirtLab.virsh("dumpxml", "--inactive", domain.uuid()))
                 .contains("'" + domain.disks().get(0) + "'").doesNotContain(LibvirtSnapshotWriter.VIEWS_DIR);
-        assertThat(holds(domain.disks().get(0), B, 32 * MIB, MIB)).as("the overlay was merged into the disk").isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), B, 32 * MIB, MIB)).as("the overlay was merged into the disk").isTrue();
         assertNothingLeftBehind(false);
         assertThat(checkpoints()).as("the admin's checkpoint is left").contains(mine);
         assertThat(LibvirtLab.exec(List.of("qemu-img", "info", domain.disks().get(0).toString())))
@@ -155,14 +156,14 @@ class LibvirtFaultsTest {
                 .doesNotContain("name: " + LibvirtSnapshotWriter.CHECKPOINT_PREFIX);
 
         LibvirtLab.virsh("start", domain.uuid());
-        write(B, 40 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", B, 40 * MIB, MIB);
         JsonPath next = awaitFinished("runs", backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId)));
         assertThat(next.getString("status")).as(next.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(next.getString("changeTracking")).isEqualTo("compare");
         assertThat(next.getString("changeTrackingReason")).isNotBlank();
-        assertThat(holds(pointDisk(next), A, 0, 16 * MIB)).isTrue();
-        assertThat(holds(pointDisk(next), B, 32 * MIB, MIB)).as("written in the overlay before the kill").isTrue();
-        assertThat(holds(pointDisk(next), B, 40 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(next), A, 0, 16 * MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(next), B, 32 * MIB, MIB)).as("written in the overlay before the kill").isTrue();
+        assertThat(QemuLab.holds(pointDisk(next), B, 40 * MIB, MIB)).isTrue();
         assertNothingLeftBehind(true);
         LibvirtLab.virsh("checkpoint-delete", domain.uuid(), mine);
     }
@@ -174,22 +175,22 @@ class LibvirtFaultsTest {
      */
     @Test
     void aRenamedDomainIsTheSameVmAndKeepsItsTracking() throws IOException {
-        write(A, 0, MIB);
+        LibvirtLab.write(domain, "vda", A, 0, MIB);
         backUp();
-        write(B, 4 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", B, 4 * MIB, MIB);
         LibvirtLab.virsh("destroy", domain.uuid());
         String renamed = lab.rename(domain, "renamed-" + System.nanoTime());
         try {
             LibvirtLab.virsh("start", domain.uuid());
-            write(B, 8 * MIB, MIB);
+            LibvirtLab.write(domain, "vda", B, 8 * MIB, MIB);
 
             JsonPath second = backUp();
             assertThat(second.getString("vmId")).isEqualTo(vmId);
             assertThat(second.getString("changeTracking")).as(second.getString("changeTrackingReason"))
                     .isEqualTo("bitmap");
-            assertThat(holds(pointDisk(second), B, 4 * MIB, MIB)).as("written before the shutdown").isTrue();
-            assertThat(holds(pointDisk(second), A, 0, MIB)).as("written before the first point").isTrue();
-            assertThat(holds(pointDisk(second), B, 8 * MIB, MIB)).isTrue();
+            assertThat(QemuLab.holds(pointDisk(second), B, 4 * MIB, MIB)).as("written before the shutdown").isTrue();
+            assertThat(QemuLab.holds(pointDisk(second), A, 0, MIB)).as("written before the first point").isTrue();
+            assertThat(QemuLab.holds(pointDisk(second), B, 8 * MIB, MIB)).isTrue();
             assertNothingLeftBehind(true);
         } finally {
             LibvirtLab.virsh("destroy", domain.uuid());
@@ -206,12 +207,12 @@ class LibvirtFaultsTest {
         LibvirtLab.virsh("undefine", domain.uuid(), "--checkpoints-metadata");
         LibvirtLab.virsh("define", definition.toString());
         LibvirtLab.virsh("start", domain.uuid());
-        write(B, 12 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", B, 12 * MIB, MIB);
 
         JsonPath second = backUp();
         assertThat(second.getString("changeTracking")).isEqualTo("compare");
         assertThat(second.getString("changeTrackingReason")).contains("gone");
-        assertThat(holds(pointDisk(second), B, 12 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(pointDisk(second), B, 12 * MIB, MIB)).isTrue();
         assertNothingLeftBehind(true);
     }
 
@@ -272,26 +273,6 @@ class LibvirtFaultsTest {
         }
         if (!running) {
             LibvirtLab.exec(List.of("qemu-img", "check", "-q", "-f", "qcow2", domain.disks().get(0).toString()));
-        }
-    }
-
-    /** Writes through QEMU's block layer on the device's active layer, as the guest would. */
-    private void write(int value, long offset, long length) throws IOException {
-        assertThat(LibvirtLab.virsh("qemu-monitor-command", domain.uuid(), "--hmp",
-                "qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"write -P " + value + " " + offset + " "
-                        + length + "\"")).doesNotContain("rror");
-    }
-
-    private static boolean holds(Path qcow2, int value, long offset, long length) throws IOException {
-        try {
-            LibvirtLab.exec(List.of("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P " + value + " " + offset + " "
-                    + length, qcow2.toString()));
-            return true;
-        } catch (IOException e) {
-            if (e.getMessage().contains("Pattern verification failed")) {
-                return false;
-            }
-            throw e;
         }
     }
 }

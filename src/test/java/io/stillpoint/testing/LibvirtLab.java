@@ -123,6 +123,19 @@ public final class LibvirtLab implements AutoCloseable {
         defined.remove(fullName);
     }
 
+    /**
+     * Writes {@code value} into disk {@code disk} ({@code vda}, {@code vdb}, ...) of a running domain through
+     * QEMU's block layer, on the device's active layer, as its guest would.
+     */
+    public static void write(Domain domain, String disk, int value, long offset, long length) throws IOException {
+        String device = "/machine/peripheral/virtio-disk" + (disk.charAt(2) - 'a') + "/virtio-backend";
+        String out = virsh("qemu-monitor-command", domain.uuid(), "--hmp", "qemu-io -d " + device + " \"write -P "
+                + value + " " + offset + " " + length + "\"");
+        if (out.contains("rror")) {
+            throw new IOException("writing into " + disk + " of " + domain.name() + " failed: " + out);
+        }
+    }
+
     public static String virsh(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("virsh", "-q", "-c", URI));
         command.addAll(List.of(args));

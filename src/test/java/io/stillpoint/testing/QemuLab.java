@@ -164,9 +164,22 @@ public final class QemuLab implements AutoCloseable {
 
     /** Whether {@code image} holds {@code pattern} at [offset, offset+length), read with {@code qemu-io}. */
     public static boolean holds(Path image, int pattern, long offset, long length) throws IOException {
-        String out = exec(List.of("qemu-io", "-f", "qcow2", "-r", "-U", "-c",
-                String.format("read -P 0x%x %d %d", pattern, offset, length), image.toString()));
-        return !out.contains("Pattern verification failed");
+        return holds(image, "qcow2", pattern, offset, length);
+    }
+
+    /** Whether {@code length} bytes at {@code offset} of an image of {@code format} all hold {@code pattern}. */
+    public static boolean holds(Path image, String format, int pattern, long offset, long length) throws IOException {
+        try {
+            exec(List.of("qemu-io", "-f", format, "-r", "-U", "-c", String.format("read -P 0x%x %d %d", pattern, offset,
+                    length), image.toString()));
+            return true;
+        } catch (IOException e) {
+            // qemu-io says so and exits non-zero when the bytes differ.
+            if (e.getMessage().contains("Pattern verification failed")) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** {@code qemu-img check} passes. */

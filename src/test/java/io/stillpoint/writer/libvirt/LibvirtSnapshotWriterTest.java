@@ -11,6 +11,7 @@ import io.stillpoint.host.libvirt.LibvirtBlocks;
 import io.stillpoint.host.libvirt.LibvirtHypervisor;
 import io.stillpoint.host.libvirt.LibvirtHypervisorFactory;
 import io.stillpoint.testing.LibvirtLab;
+import io.stillpoint.testing.QemuLab;
 import io.stillpoint.writer.ChangeTracking;
 import io.stillpoint.writer.ChangedRanges;
 import io.stillpoint.writer.PreparedSnapshot;
@@ -92,15 +93,15 @@ class LibvirtSnapshotWriterTest {
 
     @Test
     void theViewHoldsTheDisksAtTheSnapshotAndReleaseLeavesNothingBehind() throws IOException {
-        write("vda", 0xa1, 0, MIB);
+        LibvirtLab.write(domain, "vda", 0xa1, 0, MIB);
         Snapshot snapshot = snapshot(HoldMode.PAUSE);
         try {
-            write("vda", 0xb2, 0, MIB);
-            write("vdb", 0xb3, 2 * MIB, MIB);
+            LibvirtLab.write(domain, "vda", 0xb2, 0, MIB);
+            LibvirtLab.write(domain, "vdb", 0xb3, 2 * MIB, MIB);
             Path vda = snapshot.view().grafts().get("vda").resolve("disk0.qcow2");
             assertThat(Files.isSameFile(vda, domain.disks().get(0))).as("a hard link to the frozen disk").isTrue();
-            assertThat(holds(vda, 0xa1, 0, MIB)).isTrue();
-            assertThat(holds(vda, 0xb2, 0, MIB)).as("a write after the snapshot").isFalse();
+            assertThat(QemuLab.holds(vda, 0xa1, 0, MIB)).isTrue();
+            assertThat(QemuLab.holds(vda, 0xb2, 0, MIB)).as("a write after the snapshot").isFalse();
             assertThat(snapshot.view().grafts()).containsOnlyKeys("vda", "vdb");
             assertThat(Files.readString(snapshot.view().root().resolve(LibvirtSnapshotWriter.DOMAIN_XML)))
                     .contains("<uuid>" + domain.uuid() + "</uuid>").contains(domain.disks().get(0).toString());
@@ -113,8 +114,8 @@ class LibvirtSnapshotWriterTest {
                 .containsExactly(domain.disks().get(0), secondDisk);
         assertThat(host.blocks().definedDisks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
                 .as("the persistent definition is back on the disks").containsExactly(domain.disks().get(0), secondDisk);
-        assertThat(holds(domain.disks().get(0), 0xb2, 0, MIB)).as("the overlay's writes are in the disk").isTrue();
-        assertThat(holds(secondDisk, 0xb3, 2 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), 0xb2, 0, MIB)).as("the overlay's writes are in the disk").isTrue();
+        assertThat(QemuLab.holds(secondDisk, 0xb3, 2 * MIB, MIB)).isTrue();
         assertThat(domain.disks().get(0).getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
         assertThat(secondDisk.getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
         assertThat(stillpointCheckpoints()).containsExactly(snapshot.facts().get(LibvirtSnapshotWriter.FACT_CHECKPOINT));
@@ -122,16 +123,16 @@ class LibvirtSnapshotWriterTest {
 
     @Test
     void theCheckpointsRangesTurnThePreviousCopyIntoTheNextViewByteForByte() throws IOException {
-        write("vda", next(), 8 * MIB, 4 * MIB);
+        LibvirtLab.write(domain, "vda", next(), 8 * MIB, 4 * MIB);
         Snapshot first = snapshot(HoldMode.PAUSE);
         Map<String, Path> previous = copy(first, "first");
-        write("vda", next(), 9 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", next(), 9 * MIB, MIB);
         first.close();
-        write("vdb", next(), 5 * MIB, 64 * 1024);
-        write("vda", next(), 30 * MIB, MIB);
+        LibvirtLab.write(domain, "vdb", next(), 5 * MIB, 64 * 1024);
+        LibvirtLab.write(domain, "vda", next(), 30 * MIB, MIB);
 
         try (Snapshot second = snapshot(HoldMode.PAUSE)) {
-            write("vda", next(), 40 * MIB, MIB);
+            LibvirtLab.write(domain, "vda", next(), 40 * MIB, MIB);
             ChangeTracking tracking = second.changesSince(first.facts());
             assertThat(tracking).isInstanceOf(ChangeTracking.Tracked.class);
             Map<String, ChangedRanges> files = ((ChangeTracking.Tracked) tracking).files();
@@ -154,7 +155,7 @@ class LibvirtSnapshotWriterTest {
         assertThat(((ChangeTracking.Untracked) lost).reason()).contains("is gone");
         Map<String, Path> previous = copy(second, "second");
         second.close();
-        write("vdb", next(), 0, MIB);
+        LibvirtLab.write(domain, "vdb", next(), 0, MIB);
         try (Snapshot third = snapshot(HoldMode.PAUSE)) {
             ChangeTracking tracking = third.changesSince(second.facts());
             assertThat(tracking).isInstanceOf(ChangeTracking.Tracked.class);
@@ -174,31 +175,31 @@ class LibvirtSnapshotWriterTest {
 
     @Test
     void aStopSnapshotRunsTheDomainOnTheOverlaysUntilRelease() throws IOException {
-        write("vda", 0xc1, 20 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", 0xc1, 20 * MIB, MIB);
         Snapshot snapshot = snapshot(HoldMode.STOP);
         try {
             assertThat(host.guest(domain.uuid()).state()).isEqualTo(GuestState.RUNNING);
-            write("vda", 0xc2, 20 * MIB, MIB);
+            LibvirtLab.write(domain, "vda", 0xc2, 20 * MIB, MIB);
             Path vda = snapshot.view().grafts().get("vda").resolve("disk0.qcow2");
-            assertThat(holds(vda, 0xc1, 20 * MIB, MIB)).isTrue();
+            assertThat(QemuLab.holds(vda, 0xc1, 20 * MIB, MIB)).isTrue();
         } finally {
             snapshot.close();
         }
         assertThat(host.blocks().definedDisks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
                 .containsExactly(domain.disks().get(0), secondDisk);
-        assertThat(holds(domain.disks().get(0), 0xc2, 20 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), 0xc2, 20 * MIB, MIB)).isTrue();
     }
 
     @Test
     void aSaveStateSnapshotKeepsTheStateAndTheNextPointTracksTheWritesMadeOnTheOverlays() throws IOException {
-        write("vda", 0xe1, 24 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", 0xe1, 24 * MIB, MIB);
         Snapshot saved = snapshot(HoldMode.SAVE_STATE);
         Map<String, Path> previous;
         try {
             assertThat(host.guest(domain.uuid()).state()).isEqualTo(GuestState.RUNNING);
-            write("vda", 0xe2, 24 * MIB, MIB);
+            LibvirtLab.write(domain, "vda", 0xe2, 24 * MIB, MIB);
             Path vda = saved.view().grafts().get("vda").resolve("disk0.qcow2");
-            assertThat(holds(vda, 0xe1, 24 * MIB, MIB)).isTrue();
+            assertThat(QemuLab.holds(vda, 0xe1, 24 * MIB, MIB)).isTrue();
             assertThat(saved.view().root().resolve(LibvirtSnapshotWriter.SAVED_STATE)).isRegularFile()
                     .satisfies(state -> assertThat(Files.size(state)).as("memory and device state").isGreaterThan(64 * 1024));
             previous = copy(saved, "saved");
@@ -207,7 +208,7 @@ class LibvirtSnapshotWriterTest {
         }
         assertThat(host.blocks().disks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
                 .containsExactly(domain.disks().get(0), secondDisk);
-        assertThat(holds(domain.disks().get(0), 0xe2, 24 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), 0xe2, 24 * MIB, MIB)).isTrue();
         try (Snapshot next = snapshot(HoldMode.PAUSE)) {
             ChangeTracking tracking = next.changesSince(saved.facts());
             assertThat(tracking).isInstanceOf(ChangeTracking.Tracked.class);
@@ -218,14 +219,14 @@ class LibvirtSnapshotWriterTest {
     @Test
     void recoveryCommitsWhatADeadProcessLeftOnTop() throws IOException {
         Snapshot abandoned = snapshot(HoldMode.PAUSE);
-        write("vda", 0xd1, 50 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", 0xd1, 50 * MIB, MIB);
         assertThat(abandoned.facts()).containsKey(LibvirtSnapshotWriter.FACT_SNAPSHOT_ID);
 
         writer.recover(host);
 
         assertThat(host.blocks().disks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
                 .containsExactly(domain.disks().get(0), secondDisk);
-        assertThat(holds(domain.disks().get(0), 0xd1, 50 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), 0xd1, 50 * MIB, MIB)).isTrue();
         assertThat(domain.disks().get(0).getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
     }
 
@@ -236,7 +237,7 @@ class LibvirtSnapshotWriterTest {
     @Test
     void recoveryFinishesACommitJobADeadProcessLeftRunning() throws IOException {
         Snapshot abandoned = snapshot(HoldMode.PAUSE);
-        write("vda", 0xd2, 52 * MIB, MIB);
+        LibvirtLab.write(domain, "vda", 0xd2, 52 * MIB, MIB);
         LibvirtLab.virsh("blockcommit", domain.uuid(), "vda", "--active", "--wait");
         LibvirtLab.virsh("blockcommit", domain.uuid(), "vdb", "--active", "--wait");
         assertThat(LibvirtLab.virsh("blockjob", domain.uuid(), "vda", "--info")).contains("Commit");
@@ -248,7 +249,7 @@ class LibvirtSnapshotWriterTest {
                 .containsExactly(domain.disks().get(0), secondDisk);
         assertThat(host.blocks().definedDisks(domain.uuid())).extracting(LibvirtBlocks.Disk::file)
                 .containsExactly(domain.disks().get(0), secondDisk);
-        assertThat(holds(domain.disks().get(0), 0xd2, 52 * MIB, MIB)).isTrue();
+        assertThat(QemuLab.holds(domain.disks().get(0), 0xd2, 52 * MIB, MIB)).isTrue();
         assertThat(domain.disks().get(0).getParent().resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
         assertThat(root.resolve("host").resolve(LibvirtSnapshotWriter.VIEWS_DIR)).doesNotExist();
         assertThat(stillpointCheckpoints()).doesNotContain(abandoned.facts().get(LibvirtSnapshotWriter.FACT_CHECKPOINT));
@@ -264,27 +265,6 @@ class LibvirtSnapshotWriterTest {
 
     private List<String> stillpointCheckpoints() {
         return host.blocks().checkpoints(domain.uuid()).stream().filter(LibvirtSnapshotWriter::isCheckpoint).toList();
-    }
-
-    /** Writes through QEMU's block layer on the device's active layer, as the guest would. */
-    private void write(String disk, int value, long offset, long length) throws IOException {
-        String device = "/machine/peripheral/virtio-disk" + (disk.equals("vda") ? 0 : 1) + "/virtio-backend";
-        String out = LibvirtLab.virsh("qemu-monitor-command", domain.uuid(), "--hmp", "qemu-io -d " + device
-                + " \"write -P " + value + " " + offset + " " + length + "\"");
-        assertThat(out).doesNotContain("rror");
-    }
-
-    private static boolean holds(Path qcow2, int value, long offset, long length) throws IOException {
-        try {
-            LibvirtLab.exec(List.of("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P " + value + " " + offset + " "
-                    + length, qcow2.toString()));
-            return true;
-        } catch (IOException e) {
-            if (e.getMessage().contains("Pattern verification failed")) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     private int next() {
