@@ -39,7 +39,8 @@ public final class LibvirtBench {
 
     private LibvirtBench() {}
 
-    private record Result(double full, double changed, double unchanged, String tracking, List<Long> downtimes) {}
+    private record Result(double full, double changed, double unchanged, String tracking, List<Long> downtimes,
+            String unchangedPhases) {}
 
     /** Writes into one guest's first disk through QEMU's block layer. */
     private interface Guest {
@@ -116,15 +117,15 @@ public final class LibvirtBench {
             guest.write(pattern++, offset, CHANGE / offsets.length);
         }
         JsonNode changed = backup(server, vm, repository);
-        double unchanged = backup(server, vm, repository).path("seconds").asDouble();
+        JsonNode unchanged = backup(server, vm, repository);
         backup(server, vm, repository);
         List<Long> downtimes = new ArrayList<>();
         for (int i = 0; i < DOWNTIME_RUNS; i++) {
             downtimes.add(backup(server, vm, repository).path("downtimeMillis").asLong());
         }
-        return new Result(full, changed.path("seconds").asDouble(), unchanged,
+        return new Result(full, changed.path("seconds").asDouble(), unchanged.path("seconds").asDouble(),
                 changed.path("changeTracking").asText() + " " + changed.path("changeTrackingReason").asText(""),
-                downtimes);
+                downtimes, unchanged.path("phaseMillis").toString());
     }
 
     /** The run as the server ended it, with {@code seconds} from the request to the poll that saw it end. */
@@ -160,6 +161,8 @@ public final class LibvirtBench {
                     r.changed(), r.unchanged(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1),
                     r.tracking(), r.downtimes());
         }
+        System.out.println();
+        results.forEach((host, r) -> System.out.printf("%-8s unchanged run's phases (ms): %s%n", host, r.unchangedPhases()));
         Result qemu = results.get("qemu");
         Result libvirt = results.get("libvirt");
         List<Long> sorted = new ArrayList<>(libvirt.downtimes());

@@ -274,12 +274,14 @@ public final class LibvirtHypervisor implements Hypervisor {
      */
     public GuestState state(String ref) {
         String uuid = uuid(ref);
-        return connection.call("reading the state of domain " + uuid, deadlines.command(), calls -> calls.withDomain(
-                uuid, d -> {
-                    int state = state(calls, d);
-                    return guestState(state, state == LibvirtNative.VIR_DOMAIN_SHUTOFF && (hasSavedState(uuid)
-                            || calls.lib.virDomainHasManagedSaveImage(d, 0) == 1));
-                }));
+        return onDomain("reading the state of domain " + uuid, deadlines.command(), uuid,
+                (calls, d) -> guestState(calls, d, uuid));
+    }
+
+    private GuestState guestState(LibvirtConnection.Calls calls, Pointer domain, String uuid) {
+        int state = state(calls, domain);
+        return guestState(state, state == LibvirtNative.VIR_DOMAIN_SHUTOFF && (hasSavedState(uuid)
+                || calls.lib.virDomainHasManagedSaveImage(domain, 0) == 1));
     }
 
     private GuestInfo info(LibvirtConnection.Calls calls, Pointer domain) {
@@ -323,17 +325,15 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public GuestHold hold(String ref, HoldMode mode) {
         Objects.requireNonNull(mode, "mode");
+        if (mode == HoldMode.PAUSE) {
+            return pause(uuid(ref));
+        }
         GuestInfo guest = guest(ref);
         String uuid = guest.ref();
         if (guest.state() != GuestState.RUNNING) {
             return new Hold(mode, guest.state(), true, () -> { });
         }
         switch (mode) {
-            case PAUSE -> {
-                onDomain("pausing guest '" + guest.name() + "'", deadlines.command(), uuid,
-                        (calls, d) -> calls.check(calls.lib.virDomainSuspend(d), "pausing guest '" + guest.name() + "'"));
-                return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
-            }
             case FREEZE -> {
                 freeze(guest, agentConnected(uuid));
                 return new Hold(mode, GuestState.RUNNING, false, () -> thaw(uuid, guest.name()));
@@ -355,6 +355,30 @@ public final class LibvirtHypervisor implements Hypervisor {
             }
             default -> throw new IllegalArgumentException(mode.name());
         }
+    }
+
+    /**
+     * The whole pause counts as the guest's downtime, so it reads no definition: one lookup, the state and
+     * the suspend; and the resume only resumes, unless the guest is no longer paused as the hold left it.
+     */
+    private GuestHold pause(String uuid) {
+        GuestState prior = onDomain("pausing domain " + uuid, deadlines.command(), uuid, (calls, d) -> {
+            GuestState state = guestState(calls, d, uuid);
+            if (state == GuestState.RUNNING) {
+                calls.check(calls.lib.virDomainSuspend(d), "pausing guest '" + calls.lib.virDomainGetName(d) + "'");
+            }
+            return state;
+        });
+        if (prior != GuestState.RUNNING) {
+            return new Hold(HoldMode.PAUSE, prior, true, () -> { });
+        }
+        return new Hold(HoldMode.PAUSE, GuestState.RUNNING, false, () -> {
+            boolean resumed = onDomain("resuming domain " + uuid, deadlines.command(), uuid,
+                    (calls, d) -> calls.lib.virDomainResume(d) == 0);
+            if (!resumed) {
+                start(uuid);
+            }
+        });
     }
 
     private boolean agentConnected(String uuid) {

@@ -65,6 +65,9 @@ interface LibvirtNative extends Library {
 
     int virDomainHasManagedSaveImage(Pointer domain, int flags);
 
+    /** The name kept in the domain object: no call to libvirtd. */
+    String virDomainGetName(Pointer domain);
+
     int virDomainSuspend(Pointer domain);
 
     int virDomainResume(Pointer domain);
