@@ -74,6 +74,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     private OwnedFolder savedStates;
     /** Domains this host is saving or restoring now, whose saved state is never stale. */
     private final Set<String> saving = ConcurrentHashMap.newKeySet();
+    /** By domain UUID, the state this host's holds on now left each domain in. */
+    private final Map<String, GuestState> held = new ConcurrentHashMap<>();
 
     /**
      * A host on {@code uri}, which must have passed {@link LibvirtUri#check}; nothing is connected yet.
@@ -269,11 +271,15 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     /**
-     * The guest's state alone, without reading its definition: one call, for a writer that must know it
-     * while the guest is held.
+     * The guest's state alone, for a writer that must know it while the guest is held: as a hold of this
+     * host's left it (no call: the hold's time is the guest's downtime), else read without the definition.
      */
     public GuestState state(String ref) {
         String uuid = uuid(ref);
+        GuestState heldState = held.get(uuid);
+        if (heldState != null) {
+            return heldState;
+        }
         return onDomain("reading the state of domain " + uuid, deadlines.command(), uuid,
                 (calls, d) -> guestState(calls, d, uuid));
     }
@@ -336,12 +342,12 @@ public final class LibvirtHypervisor implements Hypervisor {
         switch (mode) {
             case FREEZE -> {
                 freeze(guest, agentConnected(uuid));
-                return new Hold(mode, GuestState.RUNNING, false, () -> thaw(uuid, guest.name()));
+                return held(mode, uuid, GuestState.RUNNING, () -> thaw(uuid, guest.name()));
             }
             case SAVE_STATE -> {
                 requirePersistent(guest, "save its state");
                 save(guest);
-                return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
+                return held(mode, uuid, GuestState.SAVED, () -> start(uuid));
             }
             case STOP -> {
                 requirePersistent(guest, "stop it");
@@ -351,7 +357,7 @@ public final class LibvirtHypervisor implements Hypervisor {
                     startAfterFailedHold(uuid, e);
                     throw e;
                 }
-                return new Hold(mode, GuestState.RUNNING, false, () -> start(uuid));
+                return held(mode, uuid, GuestState.OFF, () -> start(uuid));
             }
             default -> throw new IllegalArgumentException(mode.name());
         }
@@ -372,12 +378,20 @@ public final class LibvirtHypervisor implements Hypervisor {
         if (prior != GuestState.RUNNING) {
             return new Hold(HoldMode.PAUSE, prior, true, () -> { });
         }
-        return new Hold(HoldMode.PAUSE, GuestState.RUNNING, false, () -> {
+        return held(HoldMode.PAUSE, uuid, GuestState.PAUSED, () -> {
             boolean resumed = onDomain("resuming domain " + uuid, deadlines.command(), uuid,
                     (calls, d) -> calls.lib.virDomainResume(d) == 0);
             if (!resumed) {
                 start(uuid);
             }
+        });
+    }
+
+    private GuestHold held(HoldMode mode, String uuid, GuestState heldState, Runnable resume) {
+        held.put(uuid, heldState);
+        return new Hold(mode, GuestState.RUNNING, false, () -> {
+            held.remove(uuid);
+            resume.run();
         });
     }
 
