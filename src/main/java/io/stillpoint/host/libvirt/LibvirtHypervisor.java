@@ -2,6 +2,7 @@ package io.stillpoint.host.libvirt;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import io.stillpoint.fs.Durable;
 import io.stillpoint.fs.GeneratedNames;
 import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.host.AbstractGuestHold;
@@ -22,8 +23,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -189,7 +193,7 @@ public final class LibvirtHypervisor implements Hypervisor {
      * Swaps each of the point's disks into the place its definition names ({@link DiskSwap}), then makes the
      * point's definition the domain's again (under the name the domain has now), and a save-state point's
      * memory the state a start resumes from. The domain must be shut off; a managed save of libvirt's or a
-     * saved state of Stillpoint's would resume over the restored disks, so they go.
+     * saved state of Stillpoint's would resume over the restored disks, so they go first.
      */
     @Override
     public void restoreInPlace(String ref, Path staged, UUID restoreId, boolean keepPrevious) {
@@ -201,35 +205,72 @@ public final class LibvirtHypervisor implements Hypervisor {
         try {
             String definition = Files.readString(staged.resolve(DOMAIN_XML), StandardCharsets.UTF_8);
             List<LibvirtBlocks.Disk> disks = DomainXml.fileDisks(definition);
-            Map<String, Path> files = new LinkedHashMap<>();
-            disks.forEach(disk -> files.put(disk.target(), disk.file()));
             blocks().removeManagedSave(guest.ref());
             discardSavedState(guest.ref());
-            new DiskSwap(staged, restoreId, files).swap(keepPrevious, java.time.Instant.now());
-            blocks().define(DomainDefinitions.withName(definition, guest.name()));
-            Path state = staged.resolve(SAVED_STATE);
-            if (Files.isRegularFile(state, LinkOption.NOFOLLOW_LINKS)) {
-                // The state's own definition named the snapshot's overlays; it resumes on the restored disks.
-                blocks().defineSavedStateDisks(state, disks);
-                Files.move(state, savedStates().path().resolve(guest.ref()));
-            }
+            DiskSwap swap = diskSwap(staged, restoreId, disks);
+            swap.swapIn();
+            applyRestoredDefinition(guest.ref(), guest.name(), staged, definition, disks);
+            swap.finish(keepPrevious, Instant.now());
         } catch (IOException e) {
             throw new HostException("restoring domain '" + guest.name() + "' in place failed: " + e.getMessage(), false, e);
         }
     }
 
+    /**
+     * Makes the point's definition the domain's, and moves a save-state point's memory, pointed at the
+     * restored disks, to where a start resumes from. Run again after a crash, so each step may find itself
+     * done: the saved state moves through a name of its own and then by one rename.
+     */
+    private void applyRestoredDefinition(String uuid, String guestName, Path staged, String definition,
+            List<LibvirtBlocks.Disk> disks) throws IOException {
+        blocks().define(DomainDefinitions.withName(definition, guestName));
+        Path state = staged.resolve(SAVED_STATE);
+        Path incoming = savedStates().path().resolve("." + uuid + ".restored");
+        if (Files.isRegularFile(state, LinkOption.NOFOLLOW_LINKS)) {
+            // The state's own definition named the snapshot's overlays; it resumes on the restored disks.
+            blocks().defineSavedStateDisks(state, disks);
+            Files.move(state, incoming, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (Files.isRegularFile(incoming, LinkOption.NOFOLLOW_LINKS)) {
+            Durable.rename(incoming, savedStateFile(uuid));
+        }
+    }
+
     @Override
     public String rollBackInPlace(Path staged, UUID restoreId) {
+        String definition;
         try {
-            Map<String, Path> files = new LinkedHashMap<>();
-            DomainXml.fileDisks(Files.readString(staged.resolve(DOMAIN_XML), StandardCharsets.UTF_8))
-                    .forEach(disk -> files.put(disk.target(), disk.file()));
-            return new DiskSwap(staged, restoreId, files).rollBack();
+            definition = Files.readString(staged.resolve(DOMAIN_XML), StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException noCopy) {
             return "no staged copy was left, so no disk had been replaced";
         } catch (IOException e) {
-            throw new HostException("putting back the disks of an interrupted restore failed: " + e.getMessage(), false, e);
+            throw new HostException("reading the staged definition " + staged.resolve(DOMAIN_XML) + " failed: "
+                    + e.getMessage(), false, e);
         }
+        List<LibvirtBlocks.Disk> disks = DomainXml.fileDisks(definition);
+        DiskSwap swap = diskSwap(staged, restoreId, disks);
+        try {
+            if (!swap.swapped()) {
+                return swap.rollBack();
+            }
+            // Every restored disk was in place: going back now could mix restored and replaced disks.
+            String uuid = DomainXml.parse(definition).uuid();
+            String guestName = guest(uuid).name();
+            applyRestoredDefinition(uuid, guestName, staged, definition, disks);
+            List<Path> kept = swap.keepAside(Instant.now());
+            return "every restored disk of domain '" + guestName + "' was in place, so the restore was finished: its"
+                    + " definition was applied again" + (kept.isEmpty() ? "" : "; the replaced disks are kept as "
+                    + kept.stream().map(Path::toString).collect(Collectors.joining(", ")));
+        } catch (IOException e) {
+            throw new HostException("finishing or putting back the disks of an interrupted restore failed: "
+                    + e.getMessage(), false, e);
+        }
+    }
+
+    private static DiskSwap diskSwap(Path staged, UUID restoreId, List<LibvirtBlocks.Disk> disks) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        disks.forEach(disk -> files.put(disk.target(), disk.file()));
+        return new DiskSwap(staged, restoreId, files);
     }
 
     /** Whether the host is this machine's libvirtd, so that its domains' disk files are this server's files. */

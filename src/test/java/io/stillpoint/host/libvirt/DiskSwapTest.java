@@ -3,6 +3,7 @@ package io.stillpoint.host.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stillpoint.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,14 +43,20 @@ class DiskSwapTest {
 
     @Test
     void everyDiskIsSwappedAndTheReplacedOnesGoOrAreKept() throws IOException {
-        new DiskSwap(staged, restoreId, disks).swap(false, Instant.now());
+        DiskSwap swap = new DiskSwap(staged, restoreId, disks);
+        swap.swapIn();
+        assertThat(swap.swapped()).as("every disk in place is recorded in the staged copy").isTrue();
+        swap.finish(false, Instant.now());
         assertThat(disks.get("vda")).hasContent("restored vda");
         assertThat(disks.get("vdb")).hasContent("restored vdb");
         assertThat(names(images)).containsExactlyInAnyOrder("web.qcow2", "other-domain.qcow2");
         assertThat(names(data)).containsExactly("web-data.raw");
 
+        TestFiles.deleteTree(staged);
         twoDisksInTwoFolders();
-        new DiskSwap(staged, restoreId, disks).swap(true, Instant.parse("2026-12-04T18:00:00Z"));
+        DiskSwap keeping = new DiskSwap(staged, restoreId, disks);
+        keeping.swapIn();
+        keeping.finish(true, Instant.parse("2026-12-04T18:00:00Z"));
         assertThat(images.resolve("web.qcow2.before-restore-20261204T180000Z")).hasContent("old vda");
         assertThat(data.resolve("web-data.raw.before-restore-20261204T180000Z")).hasContent("old vdb");
     }
@@ -59,8 +66,9 @@ class DiskSwapTest {
         Files.delete(disks.get("vdb"));
         Files.createSymbolicLink(disks.get("vdb"), images.resolve("other-domain.qcow2"));
 
-        assertThatThrownBy(() -> new DiskSwap(staged, restoreId, disks).swap(false, Instant.now()))
-                .hasMessageContaining("not a file");
+        DiskSwap swap = new DiskSwap(staged, restoreId, disks);
+        assertThatThrownBy(swap::swapIn).hasMessageContaining("not a file");
+        assertThat(swap.swapped()).isFalse();
 
         assertThat(disks.get("vda")).hasContent("old vda");
         assertThat(images.resolve("other-domain.qcow2")).hasContent("someone else's");
@@ -85,6 +93,28 @@ class DiskSwapTest {
         assertThat(disks.get("vdb")).hasContent("old vdb");
         assertThat(names(images)).containsExactlyInAnyOrder("web.qcow2", "other-domain.qcow2");
         assertThat(names(data)).containsExactly("web-data.raw");
+    }
+
+    /**
+     * A crash once every disk was in place, before the replaced ones went: a recovery must not put some back
+     * (the domain would run on a mix of restored and replaced disks); it keeps the replaced ones in sight.
+     */
+    @Test
+    void aSwapInterruptedAfterEveryDiskWasInPlaceKeepsTheRestoredDisksAndTheReplacedOnesInSight() throws IOException {
+        new DiskSwap(staged, restoreId, disks).swapIn();
+
+        DiskSwap afterTheCrash = new DiskSwap(staged, restoreId, disks);
+        assertThat(afterTheCrash.swapped()).isTrue();
+        List<Path> kept = afterTheCrash.keepAside(Instant.parse("2026-12-04T18:00:00Z"));
+
+        assertThat(disks.get("vda")).hasContent("restored vda");
+        assertThat(disks.get("vdb")).hasContent("restored vdb");
+        assertThat(kept).containsExactly(images.resolve("web.qcow2.before-restore-20261204T180000Z"),
+                data.resolve("web-data.raw.before-restore-20261204T180000Z"));
+        assertThat(kept.get(0)).hasContent("old vda");
+        assertThat(kept.get(1)).hasContent("old vdb");
+        assertThat(names(images)).containsExactlyInAnyOrder("web.qcow2", "other-domain.qcow2",
+                "web.qcow2.before-restore-20261204T180000Z");
     }
 
     private static List<String> names(Path folder) throws IOException {

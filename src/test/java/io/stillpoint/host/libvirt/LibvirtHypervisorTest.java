@@ -14,6 +14,7 @@ import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.HypervisorContract;
 import io.stillpoint.testing.LibvirtLab;
+import io.stillpoint.testing.QemuLab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +116,37 @@ class LibvirtHypervisorTest extends HypervisorContract {
                 .hasMessageContaining(db.name()).hasMessageContaining("no guest agent is connected");
         assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
         assertThat(root.resolve("host").resolve("frozen").resolve(db.uuid())).doesNotExist();
+    }
+
+    /**
+     * A server that died once every restored disk was in place, before the point's definition was applied:
+     * recovery finishes the restore (putting disks back then could leave a mix), applies the definition and
+     * keeps the replaced disk in sight.
+     */
+    @Test
+    void aRestoreInterruptedAfterEveryDiskWasInPlaceIsFinishedNotPutBack() throws IOException {
+        LibvirtLab.Domain domain = lab.define("inplace01", false, 64, 16, "");
+        Path disk = domain.disks().get(0);
+        Path staged = Files.createDirectories(lab.root().resolve(".restore-staged-" + domain.name()));
+        Path restored = Files.createDirectories(staged.resolve("vda")).resolve(disk.getFileName().toString());
+        LibvirtLab.exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", restored.toString(), "16M"));
+        LibvirtLab.exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x5e 0 1M", restored.toString()));
+        Files.writeString(staged.resolve(LibvirtHypervisor.DOMAIN_XML), LibvirtLab.virsh("dumpxml", "--inactive",
+                domain.uuid()).replaceAll("<memory unit='KiB'>\\d+</memory>", "<memory unit='KiB'>49152</memory>")
+                .replaceAll("<currentMemory unit='KiB'>\\d+</currentMemory>", "<currentMemory unit='KiB'>49152</currentMemory>"));
+        UUID restoreId = UUID.randomUUID();
+        new DiskSwap(staged, restoreId, Map.of("vda", disk)).swapIn();
+
+        String outcome = host.rollBackInPlace(staged, restoreId);
+
+        assertThat(outcome).contains("finished").contains(disk.getFileName() + ".before-restore-");
+        assertThat(QemuLab.holds(disk, 0x5e, 0, 1 << 20)).as("the restored disk stays in place").isTrue();
+        assertThat(host.guest(domain.uuid()).memoryBytes()).as("the point's definition").isEqualTo(48L << 20);
+        try (Stream<Path> siblings = Files.list(disk.getParent())) {
+            assertThat(siblings.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith(disk.getFileName() + ".before-restore-"))
+                    .noneMatch(n -> n.contains(restoreId.toString()));
+        }
     }
 
     @Test
