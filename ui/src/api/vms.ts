@@ -19,6 +19,8 @@ export interface Vm {
   vanishedAt: string | null;
   /** Why Stillpoint cannot back the VM up (a disk it cannot snapshot); null when it can. */
   backupBlockedReason?: string | null;
+  /** What the VM's quiescing depends on (a libvirt domain's agent channel and agent); null when nothing. */
+  quiesceNote?: string | null;
 }
 
 export const BACKUP_MODES = ['auto', 'online', 'pause', 'save-state', 'stop'] as const;

@@ -53,6 +53,15 @@ describe('VMs Stillpoint cannot snapshot', () => {
   });
 });
 
+describe('quiescing', () => {
+  it('says what a guest that cannot quiesce now lacks', () => {
+    rowOf('operator', <VmRow vm={{ ...vm, state: 'RUNNING', stateError: null, present: true, vanishedAt: null,
+      quiesceNote: 'a guest agent channel is configured, but no agent is connected to it' }} now={now}
+      onStarted={() => {}} />);
+    expect(screen.getByText('no').getAttribute('title')).toBe('a guest agent channel is configured, but no agent is connected to it');
+  });
+});
+
 describe('hosts', () => {
   it('lets operators list a host again and says what changed', async () => {
     const onRefreshed = vi.fn();

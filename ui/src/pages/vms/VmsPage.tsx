@@ -50,7 +50,7 @@ export function VmRow({ vm, now, started, onStarted }: { vm: Vm; now: number; st
           </span>
         )}
       </td>
-      <td>{vm.canQuiesce ? 'yes' : 'no'}</td>
+      <td title={vm.quiesceNote ?? undefined}>{vm.canQuiesce ? 'yes' : 'no'}</td>
       <td>{vm.guestOs ?? '—'}</td>
       <td>{bytes(vm.memoryBytes)}</td>
       <td>

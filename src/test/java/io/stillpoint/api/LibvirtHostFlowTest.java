@@ -98,13 +98,16 @@ class LibvirtHostFlowTest {
         JsonPath vms = json().get("/api/vms").then().statusCode(200).extract().jsonPath();
         Map<String, Object> dbVm = vms.getMap("find { it.name == '" + db.name() + "' && it.hostId == '" + hostId + "' }");
         assertThat(dbVm).containsEntry("ref", db.uuid())
-                .containsEntry("state", "RUNNING").containsEntry("canQuiesce", true)
+                .containsEntry("state", "RUNNING").containsEntry("canQuiesce", false)
                 .containsEntry("directory", db.directory().toString()).containsEntry("backupBlockedReason", null);
+        assertThat((String) dbVm.get("quiesceNote")).as("its agent channel is configured, but SeaBIOS runs no agent")
+                .contains("channel is configured", "no agent is connected");
         assertThat(((Number) dbVm.get("memoryBytes")).longValue()).isEqualTo(64L << 20);
         assertThat(dbVm.get("disks")).isEqualTo(List.of("disk0.qcow2", shared.resolve("data.qcow2").toString()));
 
         Map<String, Object> oddVm = vms.getMap("find { it.name == '" + odd.name() + "' && it.hostId == '" + hostId + "' }");
-        assertThat(oddVm).containsEntry("state", "OFF").containsEntry("canQuiesce", false);
+        assertThat(oddVm).containsEntry("state", "OFF").containsEntry("canQuiesce", false)
+                .containsEntry("quiesceNote", "no guest agent channel (org.qemu.guest_agent.0) is configured");
         assertThat((String) oddVm.get("backupBlockedReason")).contains("disk 'vdb'", "type='network'", "disk 'vdc'",
                 "type='block'");
 
@@ -124,6 +127,28 @@ class LibvirtHostFlowTest {
                 .getMap("find { it.jobId == '" + jobId + "' }");
         assertThat(run).containsEntry("vmId", oddVm.get("id")).containsEntry("status", "FAILED");
         assertThat((String) run.get("error")).contains(odd.name(), "type='network'");
+    }
+
+    /**
+     * {@code auto} takes {@code online} only where an agent answers: a domain with the agent's channel but no
+     * agent behind it (SeaBIOS runs none) has its state saved instead of a run failing on the freeze.
+     */
+    @Test
+    void autoSavesTheStateOfADomainWhoseAgentChannelHasNoAgentBehindIt() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String hostId = json().body(Map.of("name", "lv-" + tag, "type", "libvirt", "settings", Map.of("uri", LibvirtLab.URI,
+                        "root", home.resolve("lv-" + tag).toString(), "shutdownTimeoutMillis", "300")))
+                .post("/api/hosts").then().statusCode(201).extract().path("id");
+        String vmId = json().queryParam("hostId", hostId).get("/api/vms").then().statusCode(200).extract().jsonPath()
+                .getString("find { it.name == '" + db.name() + "' }.id");
+        String repositoryId = Api.createRepository("lv-" + tag, home.resolve("repo-lv-" + tag));
+
+        JsonPath run = Api.awaitFinished("runs", Api.backup(vmId, Map.of("mode", "auto", "repositoryId", repositoryId)));
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("mode")).isEqualTo("save-state");
+        assertThat(run.getString("consistency")).isEqualTo("saved-state");
+        assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
     }
 
     /** The server died holding the domain: recovery at start-up finds the run's hold and undoes it. */

@@ -15,6 +15,8 @@ import java.util.UUID;
  * @param disks relative to {@code directory} where they lie inside it, absolute otherwise
  * @param backupBlockedReason why Stillpoint cannot back the VM up (a disk it cannot snapshot); {@code
  *     null} when it can
+ * @param quiesceNote what the VM's quiescing depends on (for a libvirt domain: whether a guest agent
+ *     channel is configured and an agent connected to it); {@code null} when there is nothing to add
  */
 public record VmResponse(
         UUID id,
@@ -31,18 +33,19 @@ public record VmResponse(
         Instant lastRestorePointAt,
         boolean present,
         Instant vanishedAt,
-        String backupBlockedReason) {
+        String backupBlockedReason,
+        String quiesceNote) {
 
     public static VmResponse of(Vm vm, GuestInfo live, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, live.state().name(), null, live.canQuiesce(),
                 live.memoryBytes(), live.guestOs(), live.directory().toString(),
                 live.disks().stream().map(d -> shown(live.directory(), d)).toList(), lastRestorePointAt, true, null,
-                live.backupBlockedReason());
+                live.backupBlockedReason(), live.quiesceNote());
     }
 
     public static VmResponse unreachable(Vm vm, String error, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, "UNKNOWN", error, vm.canQuiesce, vm.memoryBytes,
-                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null);
+                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null, null);
     }
 
     /** A path of "../.." steps says less than the disk's own absolute path. */

@@ -68,6 +68,10 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final String SAVED_STATES = "saved-state";
     private static final String FROZEN = "frozen";
     private static final Duration POLL = Duration.ofMillis(50);
+    private static final String NO_AGENT_CHANNEL = "no guest agent channel (" + DomainXml.AGENT_CHANNEL
+            + ") is configured";
+    private static final String AGENT_NOT_CONNECTED = "a guest agent channel is configured, but no agent is connected"
+            + " to it (is qemu-guest-agent running in the guest?)";
     private static final System.Logger LOG = System.getLogger(LibvirtHypervisor.class.getName());
 
     private final String name;
@@ -342,8 +346,21 @@ public final class LibvirtHypervisor implements Hypervisor {
         String blocked = xml.blockedReason() != null ? xml.blockedReason()
                 : xml.disks().isEmpty() ? "the domain has no disk to back up" : null;
         Path directory = xml.disks().isEmpty() ? root : xml.disks().get(0).getParent();
-        return new GuestInfo(xml.uuid(), xml.name(), guestState(state, saved), xml.agentConfigured(), xml.memoryBytes(),
-                xml.guestOs(), directory, xml.disks(), blocked);
+        GuestState guestState = guestState(state, saved);
+        // A channel alone quiesces nothing: a running guest can quiesce once an agent is connected to it.
+        boolean canQuiesce = xml.agentConfigured() && (guestState != GuestState.RUNNING || xml.agentConnected());
+        return new GuestInfo(xml.uuid(), xml.name(), guestState, canQuiesce, xml.memoryBytes(), xml.guestOs(), directory,
+                xml.disks(), blocked, quiesceNote(xml, guestState));
+    }
+
+    private static String quiesceNote(DomainXml xml, GuestState state) {
+        if (!xml.agentConfigured()) {
+            return NO_AGENT_CHANNEL;
+        }
+        if (state != GuestState.RUNNING) {
+            return "a guest agent channel is configured; whether an agent answers on it shows once the domain runs";
+        }
+        return xml.agentConnected() ? "a guest agent is connected" : AGENT_NOT_CONNECTED;
     }
 
     /** How libvirt's domain states map to Stillpoint's. */
@@ -382,7 +399,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
         switch (mode) {
             case FREEZE -> {
-                freeze(guest, agentConnected(uuid));
+                freeze(guest);
                 return held(mode, uuid, GuestState.RUNNING, () -> thaw(uuid, guest.name()));
             }
             case SAVE_STATE -> {
@@ -436,11 +453,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         });
     }
 
-    private boolean agentConnected(String uuid) {
-        return onDomain("reading domain " + uuid, deadlines.command(), uuid,
-                (calls, d) -> DomainXml.parse(calls.xml(d)).agentConnected());
-    }
-
     private void requirePersistent(GuestInfo guest, String what) {
         boolean persistent = onDomain("reading guest '" + guest.name() + "'", deadlines.command(), guest.ref(),
                 (calls, d) -> calls.check(calls.lib.virDomainIsPersistent(d), "reading guest '" + guest.name() + "'") == 1);
@@ -450,15 +462,12 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
-    private void freeze(GuestInfo guest, boolean agentConnected) {
-        if (!guest.canQuiesce()) {
-            throw new HostException("guest '" + guest.name() + "' has no guest agent channel (" + DomainXml.AGENT_CHANNEL
-                    + "), so it cannot quiesce itself; use pause, save-state or stop");
-        }
-        if (!agentConnected) {
-            throw new HostException("guest '" + guest.name() + "' has a guest agent channel, but no guest agent is"
-                    + " connected to it (is qemu-guest-agent running in the guest?), so it cannot quiesce itself now;"
-                    + " use pause, save-state or stop");
+    private void freeze(GuestInfo guest) {
+        DomainXml xml = onDomain("reading guest '" + guest.name() + "'", deadlines.command(), guest.ref(),
+                (calls, d) -> DomainXml.parse(calls.xml(d)));
+        if (!xml.agentConfigured() || !xml.agentConnected()) {
+            throw new HostException("guest '" + guest.name() + "' cannot quiesce itself now: "
+                    + (xml.agentConfigured() ? AGENT_NOT_CONNECTED : NO_AGENT_CHANNEL) + "; use pause, save-state or stop");
         }
         Path marker = frozenMarker(guest.ref());
         try {

@@ -113,7 +113,7 @@ class LibvirtHypervisorTest extends HypervisorContract {
     @Test
     void freezeWithoutAConnectedAgentFailsSayingSoAndLeavesNothingHeld() {
         assertThatThrownBy(() -> host.hold(db.uuid(), HoldMode.FREEZE)).isInstanceOf(HostException.class)
-                .hasMessageContaining(db.name()).hasMessageContaining("no guest agent is connected");
+                .hasMessageContaining(db.name()).hasMessageContaining("no agent is connected");
         assertThat(host.guest(db.uuid()).state()).isEqualTo(GuestState.RUNNING);
         assertThat(root.resolve("host").resolve("frozen").resolve(db.uuid())).doesNotExist();
     }
