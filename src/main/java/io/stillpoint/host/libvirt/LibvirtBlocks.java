@@ -54,7 +54,7 @@ public final class LibvirtBlocks {
         return connection.call("reading the definition of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
                     Pointer text = calls.lib.virDomainGetXMLDesc(domain,
-                            inactive ? LibvirtBlockNative.VIR_DOMAIN_XML_INACTIVE : 0);
+                            inactive ? LibvirtNative.VIR_DOMAIN_XML_INACTIVE : 0);
                     if (text == null) {
                         throw calls.failure("reading the definition of domain " + uuid);
                     }
@@ -77,11 +77,11 @@ public final class LibvirtBlocks {
         xml.append("</disks></domaincheckpoint>");
         connection.call("creating checkpoint " + name + " of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
-                    Pointer checkpoint = native_().virDomainCheckpointCreateXML(domain, xml.toString(), 0);
+                    Pointer checkpoint = calls.lib.virDomainCheckpointCreateXML(domain, xml.toString(), 0);
                     if (checkpoint == null) {
                         throw calls.failure("creating checkpoint " + name + " of domain " + uuid);
                     }
-                    native_().virDomainCheckpointFree(checkpoint);
+                    calls.lib.virDomainCheckpointFree(checkpoint);
                     return null;
                 }));
     }
@@ -91,7 +91,7 @@ public final class LibvirtBlocks {
         return connection.call("listing the checkpoints of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
                     PointerByReference array = new PointerByReference();
-                    int count = calls.check(native_().virDomainListAllCheckpoints(domain, array, 0),
+                    int count = calls.check(calls.lib.virDomainListAllCheckpoints(domain, array, 0),
                             "listing the checkpoints of domain " + uuid);
                     List<String> names = new ArrayList<>(count);
                     if (count == 0) {
@@ -100,11 +100,11 @@ public final class LibvirtBlocks {
                     Pointer[] checkpoints = array.getValue().getPointerArray(0, count);
                     try {
                         for (Pointer checkpoint : checkpoints) {
-                            names.add(native_().virDomainCheckpointGetName(checkpoint));
+                            names.add(calls.lib.virDomainCheckpointGetName(checkpoint));
                         }
                     } finally {
                         for (Pointer checkpoint : checkpoints) {
-                            native_().virDomainCheckpointFree(checkpoint);
+                            calls.lib.virDomainCheckpointFree(checkpoint);
                         }
                         Native.free(Pointer.nativeValue(array.getValue()));
                     }
@@ -122,25 +122,25 @@ public final class LibvirtBlocks {
      * libvirt deletes no checkpoint of a shut-off domain otherwise. A checkpoint already gone is no error.
      */
     public void forgetCheckpoint(String uuid, String name) {
-        deleteCheckpoint(uuid, name, LibvirtBlockNative.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
+        deleteCheckpoint(uuid, name, LibvirtNative.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
     }
 
     private void deleteCheckpoint(String uuid, String name, int flags) {
         connection.call("deleting checkpoint " + name + " of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
                     calls.lib.virResetLastError();
-                    Pointer checkpoint = native_().virDomainCheckpointLookupByName(domain, name, 0);
+                    Pointer checkpoint = calls.lib.virDomainCheckpointLookupByName(domain, name, 0);
                     if (checkpoint == null) {
-                        if (calls.lib.virGetLastErrorCode() == LibvirtBlockNative.VIR_ERR_NO_DOMAIN_CHECKPOINT) {
+                        if (calls.lib.virGetLastErrorCode() == LibvirtNative.VIR_ERR_NO_DOMAIN_CHECKPOINT) {
                             return null;
                         }
                         throw calls.failure("looking up checkpoint " + name + " of domain " + uuid);
                     }
                     try {
-                        calls.check(native_().virDomainCheckpointDelete(checkpoint, flags),
+                        calls.check(calls.lib.virDomainCheckpointDelete(checkpoint, flags),
                                 "deleting checkpoint " + name + " of domain " + uuid);
                     } finally {
-                        native_().virDomainCheckpointFree(checkpoint);
+                        calls.lib.virDomainCheckpointFree(checkpoint);
                     }
                     return null;
                 }));
@@ -158,17 +158,17 @@ public final class LibvirtBlocks {
                 .append(escape(overlay.toString())).append("'/></disk>"));
         others.forEach(disk -> xml.append("<disk name='").append(escape(disk)).append("' snapshot='no'/>"));
         xml.append("</disks></domainsnapshot>");
-        int flags = LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
-                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
-                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA
-                | LibvirtBlockNative.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
+        int flags = LibvirtNative.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+                | LibvirtNative.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+                | LibvirtNative.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA
+                | LibvirtNative.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
         connection.call("snapshotting the disks of domain " + uuid, deadlines.command(),
                 calls -> calls.withDomain(uuid, domain -> {
-                    Pointer snapshot = native_().virDomainSnapshotCreateXML(domain, xml.toString(), flags);
+                    Pointer snapshot = calls.lib.virDomainSnapshotCreateXML(domain, xml.toString(), flags);
                     if (snapshot == null) {
                         throw calls.failure("snapshotting the disks of domain " + uuid);
                     }
-                    native_().virDomainSnapshotFree(snapshot);
+                    calls.lib.virDomainSnapshotFree(snapshot);
                     return null;
                 }));
     }
@@ -182,29 +182,29 @@ public final class LibvirtBlocks {
         String what = "committing the overlay of disk " + target + " of domain " + uuid;
         // A commit that a lost connection or a dead process left running is finished, not started again
         // (libvirt refuses a second job on the disk).
-        LibvirtBlockNative.BlockJobInfo before = new LibvirtBlockNative.BlockJobInfo();
-        int running = onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainGetBlockJobInfo(domain,
+        LibvirtNative.BlockJobInfo before = new LibvirtNative.BlockJobInfo();
+        int running = onDomain(what, uuid, (calls, domain) -> calls.check(calls.lib.virDomainGetBlockJobInfo(domain,
                 target, before, 0), what));
-        if (running != 0 && before.type != LibvirtBlockNative.VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
+        if (running != 0 && before.type != LibvirtNative.VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
             throw new HostException(what + ": the disk runs another block job (type " + before.type + "), which is"
                     + " not Stillpoint's to finish", false, null);
         }
         if (running == 0) {
-            onDomain(what, uuid, (calls, domain) -> calls.check(native_().virDomainBlockCommit(domain, target, null,
-                    null, 0, LibvirtBlockNative.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), what));
+            onDomain(what, uuid, (calls, domain) -> calls.check(calls.lib.virDomainBlockCommit(domain, target, null,
+                    null, 0, LibvirtNative.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), what));
         }
         Instant deadline = Instant.now().plus(within);
         while (true) {
-            LibvirtBlockNative.BlockJobInfo info = new LibvirtBlockNative.BlockJobInfo();
+            LibvirtNative.BlockJobInfo info = new LibvirtNative.BlockJobInfo();
             int active = onDomain(what, uuid, (calls, domain) -> calls.check(
-                    native_().virDomainGetBlockJobInfo(domain, target, info, 0), what));
+                    calls.lib.virDomainGetBlockJobInfo(domain, target, info, 0), what));
             if (active == 0) {
                 throw new HostException(what + ": the commit job ended before it was pivoted", false, null);
             }
             // A pivot without the async flag returns once the domain writes to the image below. QEMU refuses
             // it until the mirror has caught up, which a later round retries.
-            if (info.cur == info.end && onDomain(what, uuid, (calls, domain) -> native_().virDomainBlockJobAbort(
-                    domain, target, LibvirtBlockNative.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)) == 0) {
+            if (info.cur == info.end && onDomain(what, uuid, (calls, domain) -> calls.lib.virDomainBlockJobAbort(
+                    domain, target, LibvirtNative.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)) == 0) {
                 return;
             }
             if (Instant.now().isAfter(deadline)) {
@@ -232,12 +232,12 @@ public final class LibvirtBlocks {
         String what = "changing the disks of the saved state " + savedState;
         String changed = xml;
         connection.call(what, deadlines.command(), calls -> calls.check(
-                native_().virDomainSaveImageDefineXML(calls.conn, savedState.toString(), changed, 0), what));
+                calls.lib.virDomainSaveImageDefineXML(calls.conn, savedState.toString(), changed, 0), what));
     }
 
     private String savedStateXml(Path savedState) {
         return connection.call("reading the definition in " + savedState, deadlines.command(), calls -> {
-            Pointer text = native_().virDomainSaveImageGetXMLDesc(calls.conn, savedState.toString(), 0);
+            Pointer text = calls.lib.virDomainSaveImageGetXMLDesc(calls.conn, savedState.toString(), 0);
             if (text == null) {
                 throw calls.failure("reading the definition in " + savedState);
             }
@@ -252,13 +252,13 @@ public final class LibvirtBlocks {
     /** Defines a persistent domain; returns its UUID. */
     public String define(String xml) {
         return connection.call("defining a domain", deadlines.command(), calls -> {
-            Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
+            Pointer domain = calls.lib.virDomainDefineXML(calls.conn, xml);
             if (domain == null) {
                 throw calls.failure("defining a domain");
             }
             try {
-                byte[] uuid = new byte[LibvirtBlockNative.VIR_UUID_STRING_BUFLEN];
-                calls.check(native_().virDomainGetUUIDString(domain, uuid), "reading the new domain's UUID");
+                byte[] uuid = new byte[LibvirtNative.VIR_UUID_STRING_BUFLEN];
+                calls.check(calls.lib.virDomainGetUUIDString(domain, uuid), "reading the new domain's UUID");
                 return new String(uuid, 0, uuid.length - 1, StandardCharsets.US_ASCII);
             } finally {
                 calls.lib.virDomainFree(domain);
@@ -270,13 +270,13 @@ public final class LibvirtBlocks {
     public void removeManagedSave(String uuid) {
         String what = "removing the managed save of domain " + uuid;
         onDomain(what, uuid, (calls, domain) -> calls.check(calls.lib.virDomainHasManagedSaveImage(domain, 0), what) == 1
-                ? calls.check(native_().virDomainManagedSaveRemove(domain, 0), what) : 0);
+                ? calls.check(calls.lib.virDomainManagedSaveRemove(domain, 0), what) : 0);
     }
 
     /** Starts a shut-off domain with its vCPUs stopped, as a hold that resumes it later expects. */
     public void startPaused(String uuid) {
         onDomain("starting domain " + uuid + " paused", uuid, (calls, domain) -> calls.check(
-                native_().virDomainCreateWithFlags(domain, LibvirtBlockNative.VIR_DOMAIN_START_PAUSED),
+                calls.lib.virDomainCreateWithFlags(domain, LibvirtNative.VIR_DOMAIN_START_PAUSED),
                 "starting domain " + uuid + " paused"));
     }
 
@@ -287,7 +287,7 @@ public final class LibvirtBlocks {
     public void pointDiskAt(String uuid, String target, Path file, String format) {
         String xml = DomainDefinitions.withDiskSource(inactiveXml(uuid), target, file, format);
         connection.call("redefining domain " + uuid, deadlines.command(), calls -> {
-            Pointer domain = native_().virDomainDefineXML(calls.conn, xml);
+            Pointer domain = calls.lib.virDomainDefineXML(calls.conn, xml);
             if (domain == null) {
                 throw calls.failure("redefining domain " + uuid + " with disk " + target + " on " + file);
             }
@@ -311,10 +311,6 @@ public final class LibvirtBlocks {
             Thread.currentThread().interrupt();
             throw new HostException("interrupted while a block commit ran", true, e);
         }
-    }
-
-    private static LibvirtBlockNative native_() {
-        return LibvirtLibrary.blocks();
     }
 
     private static String escape(String text) {

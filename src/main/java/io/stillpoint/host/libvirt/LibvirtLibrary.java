@@ -15,7 +15,6 @@ final class LibvirtLibrary {
     private static final LibvirtNative.ErrorFunc SILENT = (userData, error) -> { };
 
     private static LibvirtNative loaded;
-    private static LibvirtBlockNative blocks;
 
     private LibvirtLibrary() {}
 
@@ -33,15 +32,6 @@ final class LibvirtLibrary {
         events.start();
         loaded = library;
         return library;
-    }
-
-    /** The writer's functions, from the same library, once {@link #get} has set it up. */
-    static synchronized LibvirtBlockNative blocks() {
-        if (blocks == null) {
-            get();
-            blocks = load(LibvirtBlockNative.class);
-        }
-        return blocks;
     }
 
     private static LibvirtNative load() {

@@ -3,6 +3,7 @@ package io.stillpoint.host.libvirt;
 import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 
@@ -24,6 +25,21 @@ interface LibvirtNative extends Library {
     int VIR_DOMAIN_PMSUSPENDED = 7;
 
     int VIR_ERR_NO_DOMAIN = 42;
+    int VIR_ERR_NO_DOMAIN_CHECKPOINT = 102;
+
+    int VIR_DOMAIN_XML_INACTIVE = 2;
+    int VIR_DOMAIN_START_PAUSED = 1;
+    int VIR_UUID_STRING_BUFLEN = 37;
+
+    int VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4;
+    int VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16;
+    int VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT = 32;
+    int VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 128;
+
+    int VIR_DOMAIN_BLOCK_COMMIT_ACTIVE = 4;
+    int VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 2;
+    int VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4;
+    int VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY = 2;
 
     /** libvirt's default handler prints every error to stderr; Stillpoint reports them itself. */
     interface ErrorFunc extends Callback {
@@ -87,4 +103,52 @@ interface LibvirtNative extends Library {
     int virDomainFSThaw(Pointer domain, Pointer mountpoints, int count, int flags);
 
     int virDomainFree(Pointer domain);
+
+    // The writer's: checkpoints, external disk snapshots and active block commits (libvirt 6.0 and later),
+    // as libvirt-domain.h, libvirt-domain-checkpoint.h and libvirt-domain-snapshot.h declare them.
+
+    Pointer virDomainDefineXML(Pointer conn, String xml);
+
+    int virDomainGetUUIDString(Pointer domain, byte[] buffer);
+
+    int virDomainCreateWithFlags(Pointer domain, int flags);
+
+    int virDomainManagedSaveRemove(Pointer domain, int flags);
+
+    Pointer virDomainSaveImageGetXMLDesc(Pointer conn, String file, int flags);
+
+    int virDomainSaveImageDefineXML(Pointer conn, String file, String xml, int flags);
+
+    Pointer virDomainCheckpointCreateXML(Pointer domain, String xml, int flags);
+
+    Pointer virDomainCheckpointLookupByName(Pointer domain, String name, int flags);
+
+    int virDomainListAllCheckpoints(Pointer domain, PointerByReference checkpoints, int flags);
+
+    /** Owned by the checkpoint object: not to be freed. */
+    String virDomainCheckpointGetName(Pointer checkpoint);
+
+    int virDomainCheckpointDelete(Pointer checkpoint, int flags);
+
+    int virDomainCheckpointFree(Pointer checkpoint);
+
+    Pointer virDomainSnapshotCreateXML(Pointer domain, String xml, int flags);
+
+    int virDomainSnapshotFree(Pointer snapshot);
+
+    int virDomainBlockCommit(Pointer domain, String disk, String base, String top, long bandwidth, int flags);
+
+    /** @return 1 with {@code info} filled while a job runs on the disk, 0 when none does, -1 on error */
+    int virDomainGetBlockJobInfo(Pointer domain, String disk, BlockJobInfo info, int flags);
+
+    int virDomainBlockJobAbort(Pointer domain, String disk, int flags);
+
+    /** {@code virDomainBlockJobInfo}: {@code unsigned long} is 64 bits on the LP64 hosts libvirt runs on. */
+    @Structure.FieldOrder({"type", "bandwidth", "cur", "end"})
+    class BlockJobInfo extends Structure {
+        public int type;
+        public long bandwidth;
+        public long cur;
+        public long end;
+    }
 }
