@@ -38,6 +38,9 @@ public final class LibvirtLab implements AutoCloseable {
     private final List<String> defined = new CopyOnWriteArrayList<>();
 
     /** A defined domain; {@code name} is the tagged name libvirt knows it by. */
+    private static final String AGENT_CHANNEL =
+            "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>";
+
     public record Domain(String name, String uuid, Path directory, List<Path> disks) {}
 
     public LibvirtLab() throws IOException {
@@ -73,19 +76,45 @@ public final class LibvirtLab implements AutoCloseable {
     public Domain define(String name, boolean agentChannel, long memoryMiB, long diskMiB, String extraDevices)
             throws IOException {
         String full = named(name);
-        Path directory = Files.createDirectories(root.resolve(full));
-        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path directory = domainDirectory(full);
         Path disk = directory.resolve("disk0.qcow2");
         exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), diskMiB + "M"));
+        return define(full, directory, disk, memoryMiB, (agentChannel ? AGENT_CHANNEL : "") + extraDevices);
+    }
+
+    /**
+     * Defines a persistent domain that boots Linux from a copy of {@code bootImage} (the test guest of
+     * {@code LinuxGuestImage}), with the guest agent's channel and its serial console written to {@link
+     * #serialLog}.
+     */
+    public Domain defineLinux(String name, Path bootImage, long memoryMiB) throws IOException {
+        String full = named(name);
+        Path directory = domainDirectory(full);
+        Path disk = Files.copy(bootImage, directory.resolve("disk0.qcow2"));
+        return define(full, directory, disk, memoryMiB, AGENT_CHANNEL + "<serial type='file'><source path='"
+                + serialLog(directory) + "'/><target port='0'/></serial>");
+    }
+
+    /** Where a domain of {@link #defineLinux} writes its serial console. */
+    public static Path serialLog(Path domainDirectory) {
+        return domainDirectory.resolve("serial.log");
+    }
+
+    private Path domainDirectory(String full) throws IOException {
+        Path directory = Files.createDirectories(root.resolve(full));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return directory;
+    }
+
+    private Domain define(String full, Path directory, Path disk, long memoryMiB, String extraDevices) throws IOException {
         String xml = (KVM ? "<domain type='kvm'>" : "<domain type='qemu'>")
                 + "<name>" + full + "</name>"
                 + "<memory unit='MiB'>" + memoryMiB + "</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                + "<os><type arch='x86_64' machine='q35'>hvm</type><boot dev='hd'/></os>"
                 + (KVM ? "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>kvm64</model></cpu>" : "")
                 + "<devices>"
                 + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + disk + "'/>"
                 + "<target dev='vda' bus='virtio'/></disk>"
-                + (agentChannel ? "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>" : "")
                 + extraDevices
                 + "<controller type='usb' model='none'/><memballoon model='none'/>"
                 + "</devices></domain>";

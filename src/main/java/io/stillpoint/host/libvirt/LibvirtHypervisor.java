@@ -478,8 +478,9 @@ public final class LibvirtHypervisor implements Hypervisor {
                     + " could not be written: " + e.getMessage(), false, e);
         }
         String what = "freezing guest '" + guest.name() + "' through its guest agent";
+        int frozen;
         try {
-            onDomain(what, deadlines.freeze(), guest.ref(),
+            frozen = onDomain(what, deadlines.freeze(), guest.ref(),
                     (calls, d) -> calls.check(calls.lib.virDomainFSFreeze(d, null, 0, 0), what));
         } catch (HostException e) {
             if (!e.transientFailure()) {
@@ -494,6 +495,12 @@ public final class LibvirtHypervisor implements Hypervisor {
                 e.addSuppressed(stillFrozen);
             }
             throw e;
+        }
+        if (frozen == 0) {
+            // Nothing frozen is nothing quiesced: the point would claim a consistency it does not have.
+            thaw(guest.ref(), guest.name());
+            throw new HostException("guest '" + guest.name() + "' cannot quiesce itself: its guest agent froze no file"
+                    + " system; use pause, save-state or stop");
         }
     }
 
