@@ -76,7 +76,7 @@ public class Alerts {
     /** The keys raised now that start with {@code prefix}, e.g. {@code "vm-unprotected:"}. */
     public Set<String> raised(String prefix) {
         List<AlertCondition> conditions = QuarkusTransaction.joiningExisting().call(
-                () -> AlertCondition.<AlertCondition>list("key like ?1", prefix.replace("%", "\\%") + "%"));
+                () -> AlertCondition.<AlertCondition>list("key like ?1", prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"));
         Set<String> keys = new HashSet<>();
         conditions.forEach(c -> keys.add(c.key));
         return keys;

@@ -19,7 +19,8 @@ public final class RunAlerts {
      * @param what what happened to the backup, e.g. "failed: snapshot of VM 'db01' ... failed"
      */
     public static Alert of(AlertType type, BackupRun run, String what) {
-        String vm = Vm.<Vm>findByIdOptional(run.vmId).map(v -> "'" + v.name + "'").orElse(String.valueOf(run.vmId));
+        String vm = run.vmId == null ? "(unknown)"
+                : Vm.<Vm>findByIdOptional(run.vmId).map(v -> "'" + v.name + "'").orElse(String.valueOf(run.vmId));
         String job = run.jobId == null ? null
                 : BackupJob.byId(run.jobId).map(j -> "job '" + j.name + "'").orElse("job " + run.jobId);
         String summary = "backup of VM " + vm + (job == null ? "" : " (" + job + ")") + " " + oneLine(what);
