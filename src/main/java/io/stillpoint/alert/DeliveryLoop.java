@@ -2,14 +2,12 @@ package io.stillpoint.alert;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.stillpoint.config.Periodic;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,11 +24,7 @@ class DeliveryLoop {
 
     private final Outbox outbox;
     private final Duration interval;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "alert-delivery");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private Periodic periodic;
     private Instant cleanedUp = Instant.EPOCH;
 
     DeliveryLoop(Outbox outbox, NotificationsConfig config) {
@@ -39,11 +33,13 @@ class DeliveryLoop {
     }
 
     void onStart(@Observes @Priority(50) StartupEvent start) {
-        timer.scheduleWithFixedDelay(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        periodic = Periodic.every("alert-delivery", interval, this::tick);
     }
 
     void onStop(@Observes ShutdownEvent stop) {
-        timer.shutdownNow();
+        if (periodic != null) {
+            periodic.close();
+        }
     }
 
     private void tick() {

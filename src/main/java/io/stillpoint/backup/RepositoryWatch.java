@@ -9,13 +9,11 @@ import io.stillpoint.alert.Alerts;
 import io.stillpoint.alert.NotificationsConfig;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.repository.RepositorySpace;
+import io.stillpoint.config.Periodic;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,11 +31,7 @@ public class RepositoryWatch {
     private final Alerts alerts;
     private final Duration interval;
     private final int fullPercent;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "repository-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private Periodic periodic;
 
     RepositoryWatch(RepositoryChecker checker, Alerts alerts, NotificationsConfig config) {
         this.checker = checker;
@@ -47,11 +41,13 @@ public class RepositoryWatch {
     }
 
     void onStart(@Observes @Priority(60) StartupEvent start) {
-        timer.scheduleWithFixedDelay(this::watch, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        periodic = Periodic.every("repository-watch", interval, this::watch);
     }
 
     void onStop(@Observes ShutdownEvent stop) {
-        timer.shutdownNow();
+        if (periodic != null) {
+            periodic.close();
+        }
     }
 
     void watch() {

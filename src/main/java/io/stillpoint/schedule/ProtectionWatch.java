@@ -10,6 +10,7 @@ import io.stillpoint.alert.NotificationsConfig;
 import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
+import io.stillpoint.config.Periodic;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -22,9 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,11 +43,7 @@ public class ProtectionWatch {
     private final Alerts alerts;
     private final Duration interval;
     private final Duration grace;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "protection-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private Periodic periodic;
 
     ProtectionWatch(Alerts alerts, NotificationsConfig config) {
         this.alerts = alerts;
@@ -58,11 +52,13 @@ public class ProtectionWatch {
     }
 
     void onStart(@Observes @Priority(60) StartupEvent start) {
-        timer.scheduleWithFixedDelay(this::watch, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        periodic = Periodic.every("protection-watch", interval, this::watch);
     }
 
     void onStop(@Observes ShutdownEvent stop) {
-        timer.shutdownNow();
+        if (periodic != null) {
+            periodic.close();
+        }
     }
 
     /** Why a VM is unprotected, and which job's promise it misses (null for its own bound). */

@@ -11,13 +11,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.stillpoint.backup.RunRecovery;
 import io.stillpoint.catalog.BackupJob;
-import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.NodeHeartbeat;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.config.NodeName;
 import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.testing.Api;
+import io.stillpoint.testing.CatalogRows;
 import io.stillpoint.testing.LoopFileSystem;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -194,21 +194,7 @@ class AlertSourcesTest {
     @Test
     void startUpRecoverySaysWhatItRepaired() {
         String vm = Api.createVm(hostId, "crashed-" + tag, 8 * MIB, 8 * MIB, false);
-        UUID run = QuarkusTransaction.requiringNew().call(() -> {
-            BackupRun crashed = new BackupRun();
-            crashed.id = UUID.randomUUID();
-            crashed.vmId = UUID.fromString(vm);
-            crashed.repositoryId = UUID.fromString(repositoryId);
-            crashed.requestedMode = "pause";
-            crashed.writer = "simulated";
-            crashed.status = RunStatus.RUNNING;
-            crashed.phase = "copy";
-            crashed.node = node.value();
-            crashed.createdAt = Instant.now();
-            crashed.startedAt = Instant.now();
-            crashed.persist();
-            return crashed.id;
-        });
+        UUID run = CatalogRows.run(vm, repositoryId, RunStatus.RUNNING, node.value());
 
         recovery.recover();
 
