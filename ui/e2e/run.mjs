@@ -6,6 +6,7 @@
 // stops the server it started. Exits non-zero on the first failed check.
 import { spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -243,6 +244,31 @@ async function scenario(browser, base) {
     }
     await shot(page, name.toLowerCase().replace(' ', '-'));
   }
+  // An alert channel: a webhook on a receiver of this test, its secret shown once, and a test message to it.
+  const hooks = [];
+  const receiver = createHttpServer((request, response) => {
+    request.resume();
+    hooks.push(request.headers['x-stillpoint-signature']);
+    response.end('received');
+  });
+  await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
+  try {
+    await nav(page, 'Alerts');
+    await page.getByRole('button', { name: 'New channel' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('e2e hook');
+    await page.getByLabel('Type').selectOption('webhook');
+    await page.getByLabel('Webhook address (http or https)').fill(`http://127.0.0.1:${receiver.address().port}/hook`);
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('heading', { name: 'Signing secret of e2e hook' }).waitFor();
+    check((await page.getByRole('status').locator('code').innerText()).startsWith('whsec_'), 'a new webhook shows its secret once');
+    await page.getByRole('button', { name: 'Send a test to e2e hook' }).click();
+    await page.getByText('Test to e2e hook: sent: 200 received').waitFor();
+    check(hooks.length === 1 && hooks[0]?.startsWith('sha256='), 'the Alerts page sends a signed test message to the webhook');
+    await shot(page, 'alerts');
+  } finally {
+    receiver.close();
+  }
+
   await nav(page, 'Dashboard');
   await page.getByText(/Backup duration: latest/).first().waitFor();
   await page.getByText('No run in progress.').waitFor();

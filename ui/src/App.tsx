@@ -13,6 +13,7 @@ import { RestorePointsPage } from './pages/restore-points/RestorePointsPage';
 import { RepositoriesPage } from './pages/repositories/RepositoriesPage';
 import { AuditPage } from './pages/audit/AuditPage';
 import { UsersPage } from './pages/users/UsersPage';
+import { NotificationsPage } from './pages/notifications/NotificationsPage';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -21,6 +22,7 @@ const NAV = [
   { to: '/runs', label: 'Runs' },
   { to: '/restore-points', label: 'Restore points' },
   { to: '/repositories', label: 'Repositories' },
+  { to: '/notifications', label: 'Alerts', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/users', label: 'Users', admin: true },
 ];
@@ -43,6 +45,8 @@ function Page({ path, user }: { path: string; user: Me }) {
       return <RestorePointsPage />;
     case '/repositories':
       return <RepositoriesPage />;
+    case '/notifications':
+      return allows(user.role, 'admin') ? <NotificationsPage /> : <Forbidden />;
     case '/audit':
       return allows(user.role, 'admin') ? <AuditPage /> : <Forbidden />;
     case '/users':

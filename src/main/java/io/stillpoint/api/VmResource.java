@@ -2,6 +2,7 @@ package io.stillpoint.api;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.api.dto.BackupRequestBody;
+import io.stillpoint.api.dto.ProtectionRequest;
 import io.stillpoint.api.dto.RunResponse;
 import io.stillpoint.api.dto.VmResponse;
 import io.stillpoint.backup.BackupMode;
@@ -16,10 +17,13 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -61,6 +65,32 @@ public class VmResource {
         BackupRun run = backups.request(
                 BackupRequest.now(vm.id, mode, request.writer(), request.repositoryId(), request.bandwidthLimit()));
         return Response.accepted(RunResponse.of(run, null)).location(URI.create("/api/runs/" + run.id)).build();
+    }
+
+    /**
+     * Sets the VM's own bound on the age of its newest restore point ({@code {"maxPointAge": "PT26H"}}), past
+     * which it raises {@code vm-unprotected}; {@code null} removes it.
+     */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @PUT
+    @Path("{id}/protection")
+    public VmResponse protection(@PathParam("id") String id, ProtectionRequest body) {
+        UUID vmId = find(id).id;
+        Long seconds = null;
+        if (body != null && body.maxPointAge() != null) {
+            try {
+                seconds = Duration.parse(body.maxPointAge()).getSeconds();
+            } catch (DateTimeParseException e) {
+                throw new InvalidRequestException("maxPointAge", "'" + body.maxPointAge()
+                        + "' is not an ISO 8601 duration such as PT26H or P7D");
+            }
+            if (seconds < 60) {
+                throw new InvalidRequestException("maxPointAge", "must be at least a minute");
+            }
+        }
+        Long maxAge = seconds;
+        QuarkusTransaction.requiringNew().run(() -> Vm.<Vm>findByIdOptional(vmId).orElseThrow().maxPointAgeSeconds = maxAge);
+        return get(id);
     }
 
     private static Vm find(String id) {

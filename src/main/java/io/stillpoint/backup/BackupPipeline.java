@@ -1,6 +1,8 @@
 package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.Alerts;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.Host;
@@ -75,10 +77,12 @@ public class BackupPipeline {
     private final StillpointConfig config;
     private final BlockCloneProbes probes;
     private final RepositoryUsageSampler usage;
+    private final Alerts alerts;
     private final Map<UUID, CancellationSignal> cancellations = new ConcurrentHashMap<>();
 
     BackupPipeline(HostRegistry hosts, WriterRegistry writers, GuestWatchdog watchdog, RunProgress progress,
-            BackupMetrics metrics, VmLocks locks, StillpointConfig config, BlockCloneProbes probes, RepositoryUsageSampler usage) {
+            BackupMetrics metrics, VmLocks locks, StillpointConfig config, BlockCloneProbes probes, RepositoryUsageSampler usage,
+            Alerts alerts) {
         this.hosts = hosts;
         this.writers = writers;
         this.watchdog = watchdog;
@@ -88,6 +92,7 @@ public class BackupPipeline {
         this.config = config;
         this.probes = probes;
         this.usage = usage;
+        this.alerts = alerts;
     }
 
     /** Asks a running copy to stop; the run ends CANCELLED with nothing half-written left. */
@@ -455,6 +460,9 @@ public class BackupPipeline {
             run.finishedAt = Instant.now();
             run.phaseMillis = work.phases().millis();
             locks.release(run.vmId, run.id);
+            if (warning != null) {
+                alerts.raise(RunAlerts.of(AlertType.RUN_WARNING, run, "succeeded with a warning: " + warning));
+            }
             return run;
         });
         metrics.succeeded(done, Duration.between(done.startedAt, done.finishedAt));
@@ -483,6 +491,9 @@ public class BackupPipeline {
                 });
                 locks.release(run.vmId, run.id);
                 metrics.ended(run);
+                if (status == RunStatus.FAILED) {
+                    alerts.raise(RunAlerts.of(AlertType.RUN_FAILED, run, "failed: " + error));
+                }
             });
         } catch (RuntimeException e) {
             LOG.errorf(e, "run %s could not be marked %s; recovery will do it at the next start", runId, status);

@@ -1,6 +1,8 @@
 package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.Alerts;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.Host;
@@ -37,15 +39,17 @@ public class BackupService {
     private final VmLocks locks;
     private final BackupPipeline pipeline;
     private final String node;
+    private final Alerts alerts;
     private final ExecutorService executor;
 
     BackupService(HostRegistry hosts, WriterRegistry writers, VmLocks locks, BackupPipeline pipeline,
-            StillpointConfig config, NodeName node) {
+            StillpointConfig config, NodeName node, Alerts alerts) {
         this.hosts = hosts;
         this.writers = writers;
         this.locks = locks;
         this.pipeline = pipeline;
         this.node = node.value();
+        this.alerts = alerts;
         int parallel = config.backup().parallelRuns();
         AtomicInteger count = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(parallel, parallel, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -102,7 +106,7 @@ public class BackupService {
 
     /**
      * Records that a scheduled fire did not back up a VM, and why (busy, or a job that no longer fits
-     * it), so that no fire is dropped silently.
+     * it), so that no fire is dropped silently; with its alert, {@code vm-skipped} or {@code run-failed}.
      */
     public BackupRun recordNotRun(BackupRequest request, RunStatus status, String reason) {
         return QuarkusTransaction.requiringNew().call(() -> {
@@ -120,6 +124,9 @@ public class BackupService {
             run.createdAt = Instant.now();
             run.finishedAt = run.createdAt;
             run.persist();
+            alerts.raise(status == RunStatus.SKIPPED
+                    ? RunAlerts.of(AlertType.VM_SKIPPED, run, "was " + reason)
+                    : RunAlerts.of(AlertType.RUN_FAILED, run, "failed: " + reason));
             return run;
         });
     }

@@ -1,6 +1,9 @@
 package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.alert.Alert;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.Alerts;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.PendingDeletion;
@@ -31,7 +34,8 @@ import org.jboss.logging.Logger;
  * Runs the {@link RepositoryCheck} of a repository against the catalog, and says whether a repository is
  * ready for backups. A repository folder made by a Stillpoint that did not mark its folders is marked by
  * the first check that may change something, but only when it holds nothing but restore points; otherwise
- * it stays unmarked, nothing in it is removed, and the check and health say why.
+ * it stays unmarked, nothing in it is removed, and the check and health say why. A repository that fails
+ * its check (or its readiness) raises {@code repository-check-failed} once, until a check finds it sound.
  */
 @ApplicationScoped
 public class RepositoryChecker {
@@ -39,10 +43,14 @@ public class RepositoryChecker {
     private static final Logger LOG = Logger.getLogger(RepositoryChecker.class);
     private static final int NAMED_AT_MOST = 10;
 
-    private final PendingDeletions deletions;
+    static final String CHECK_FAILED = "repository-check:";
 
-    RepositoryChecker(PendingDeletions deletions) {
+    private final PendingDeletions deletions;
+    private final Alerts alerts;
+
+    RepositoryChecker(PendingDeletions deletions, Alerts alerts) {
         this.deletions = deletions;
+        this.alerts = alerts;
     }
 
     /**
@@ -66,7 +74,9 @@ public class RepositoryChecker {
                 folder = OwnedFolder.open(repository.root(), RepositoryLayout.PURPOSE, repository.id);
             }
         } catch (NotOwnedException e) {
-            return RepositoryReport.unchecked(notOwned(e, remove));
+            RepositoryReport unchecked = RepositoryReport.unchecked(notOwned(e, remove));
+            alertOn(repository, unchecked.problems());
+            return unchecked;
         }
         RepositoryCheck.Catalog catalog = QuarkusTransaction.requiringNew().call(() -> new RepositoryCheck.Catalog(
                 RestorePoint.inRepository(repositoryId).stream().map(p -> p.relativePath).collect(Collectors.toSet()),
@@ -77,7 +87,27 @@ public class RepositoryChecker {
         if (remove) {
             deletions.forgetRemoved(repositoryId, folder.path());
         }
+        List<String> failures = new ArrayList<>(report.problems());
+        if (!report.missing().isEmpty()) {
+            failures.add(report.missing().size() + " restore points in the catalog lost their files: " + named(report.missing()));
+        }
+        alertOn(repository, failures);
         return report;
+    }
+
+    /**
+     * Raises {@code repository-check-failed} for the repository while it has {@code problems}, once; clears it
+     * when it has none.
+     */
+    void alertOn(BackupRepository repository, List<String> problems) {
+        String key = CHECK_FAILED + repository.id;
+        if (problems.isEmpty()) {
+            alerts.clear(key);
+        } else {
+            alerts.raiseWhile(key, Alert.of(AlertType.REPOSITORY_CHECK_FAILED, "repository '" + repository.name
+                            + "' fails its check: " + RunAlerts.oneLine(String.join("; ", problems)))
+                    .repository(repository.id).scope("repository '" + repository.name + "'"));
+        }
     }
 
     /**
@@ -108,12 +138,15 @@ public class RepositoryChecker {
                 .map(p -> p.id() + " (VM '" + p.vm() + "')")
                 .toList();
         if (!gone.isEmpty()) {
-            problems.add(gone.size() + " restore points are in the catalog but their files are gone: "
-                    + String.join(", ", gone.subList(0, Math.min(gone.size(), NAMED_AT_MOST)))
-                    + (gone.size() > NAMED_AT_MOST ? " and " + (gone.size() - NAMED_AT_MOST) + " more" : "")
+            problems.add(gone.size() + " restore points are in the catalog but their files are gone: " + named(gone)
                     + "; delete them from the catalog, or bring their files back");
         }
         return problems;
+    }
+
+    private static String named(List<String> all) {
+        return String.join(", ", all.subList(0, Math.min(all.size(), NAMED_AT_MOST)))
+                + (all.size() > NAMED_AT_MOST ? " and " + (all.size() - NAMED_AT_MOST) + " more" : "");
     }
 
     /** The repository a run writes to, as the folder it may write in. */

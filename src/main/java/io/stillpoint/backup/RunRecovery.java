@@ -2,6 +2,9 @@ package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
+import io.stillpoint.alert.Alert;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.Alerts;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.Host;
@@ -26,6 +29,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -36,7 +40,7 @@ import org.jboss.logging.Logger;
  * The start-up step that finishes what a crash interrupted, before this node takes new work: guests a
  * run of this node left held are resumed, its runs are marked FAILED as interrupted, their {@code
  * .partial} directories removed, writers' leftovers released, repositories checked, and restores rolled
- * back.
+ * back. When it repaired anything, it says what in one {@code recovery-repaired} alert.
  */
 @ApplicationScoped
 public class RunRecovery {
@@ -49,16 +53,18 @@ public class RunRecovery {
     private final BackupMetrics metrics;
     private final RepositoryChecker checker;
     private final PendingDeletions deletions;
+    private final Alerts alerts;
     private final String node;
 
     RunRecovery(HostRegistry hosts, WriterRegistry writers, RestoreRecovery restores, BackupMetrics metrics,
-            RepositoryChecker checker, PendingDeletions deletions, NodeName node) {
+            RepositoryChecker checker, PendingDeletions deletions, NodeName node, Alerts alerts) {
         this.checker = checker;
         this.deletions = deletions;
         this.hosts = hosts;
         this.writers = writers;
         this.restores = restores;
         this.metrics = metrics;
+        this.alerts = alerts;
         this.node = node.value();
     }
 
@@ -67,18 +73,31 @@ public class RunRecovery {
     }
 
     public void recover() {
+        List<String> repaired = new ArrayList<>();
         List<BackupRun> interrupted = QuarkusTransaction.requiringNew().call(() -> BackupRun.unfinishedOn(node));
         for (BackupRun run : interrupted) {
-            recover(run);
+            repaired.add(recover(run));
         }
         releaseWriterLeftovers();
-        checkRepositories();
-        restores.recover();
+        repaired.addAll(checkRepositories());
+        int restoresRolledBack = restores.recover();
+        if (restoresRolledBack > 0) {
+            repaired.add(restoresRolledBack + " interrupted restore" + (restoresRolledBack == 1 ? "" : "s") + " rolled back");
+        }
         QuarkusTransaction.requiringNew().run(() -> metrics.load(Vm.<Vm>listAll()));
+        if (!repaired.isEmpty()) {
+            alerts.raise(Alert.of(AlertType.RECOVERY_REPAIRED, "start-up recovery on node '" + node + "' repaired: "
+                    + RunAlerts.oneLine(String.join("; ", repaired))).node(node).scope("node '" + node + "'"));
+        }
     }
 
-    /** Finishes a run whose node died: resumes its guest if held, removes what it wrote, marks it FAILED. */
-    public void recover(BackupRun run) {
+    /**
+     * Finishes a run whose node died: resumes its guest if held, removes what it wrote, marks it FAILED (with
+     * its {@code run-failed} alert).
+     *
+     * @return what was repaired, in a few words
+     */
+    public String recover(BackupRun run) {
         Vm vm = QuarkusTransaction.requiringNew().call(() -> Vm.byId(run.vmId).orElseThrow());
         String interruptedIn = run.phase == null ? "queue" : run.phase;
         StringBuilder error = new StringBuilder("interrupted: the server stopped during the " + interruptedIn + " phase");
@@ -106,8 +125,10 @@ public class RunRecovery {
             r.heldSince = null;
             r.partialPath = null;
             VmLock.release(r.vmId, r.id);
+            alerts.raise(RunAlerts.of(AlertType.RUN_FAILED, r, "failed: " + r.error));
         });
         LOG.warnf("run %s of VM '%s': %s", run.id, vm.name, error);
+        return "run " + run.id + " of VM '" + vm.name + "' marked failed (" + error + ")";
     }
 
     /**
@@ -149,13 +170,16 @@ public class RunRecovery {
      * io.stillpoint.repository.RepositoryCheck}), reports the rest, and finishes deleting repositories
      * whose deletion a stop interrupted.
      */
-    private void checkRepositories() {
+    private List<String> checkRepositories() {
+        List<String> repaired = new ArrayList<>();
         List<BackupRepository> repositories = QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>listAll());
         for (BackupRepository repository : repositories) {
             try {
                 RepositoryReport report = checker.check(repository.id, true);
                 if (!report.removed().isEmpty()) {
                     LOG.infof("repository '%s': removed %s, left by interrupted work", repository.name, report.removed());
+                    repaired.add("removed " + report.removed().size() + " leftovers of interrupted work from repository '"
+                            + repository.name + "'");
                 }
                 if (!report.unknown().isEmpty()) {
                     LOG.warnf("repository '%s' holds what the catalog does not know, left as it is: %s", repository.name,
@@ -177,9 +201,11 @@ public class RunRecovery {
                 if (!outcome.removed().isEmpty() || outcome.folderRemoved()) {
                     LOG.infof("finished deleting repository %s: removed %s%s", deleted, outcome.removed(),
                             outcome.folderRemoved() ? " and its folder" : "");
+                    repaired.add("finished deleting repository " + deleted);
                 }
             }
         }
+        return repaired;
     }
 
     /**

@@ -26,6 +26,9 @@
  *       check finds is reported, never removed.
  *   <li>A run that fails after its commit (releasing the snapshot) keeps its restore point and says so.
  *   <li>Guest downtime MUST be measured for every run and SHOULD be the snapshot's cost only.
+ *   <li>A run's alert ({@code run-failed}, {@code run-warning}, {@code vm-skipped}) is recorded in the
+ *       transaction that records its outcome, and MUST NOT be delivered from the run's thread (see {@code
+ *       io.stillpoint.alert}).
  * </ol>
  *
  * <h2>Locking</h2>

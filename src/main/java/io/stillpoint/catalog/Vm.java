@@ -42,6 +42,13 @@ public class Vm extends PanacheEntityBase {
     @Column(name = "vanished_at")
     public Instant vanishedAt;
 
+    /**
+     * The oldest its newest restore point may be before the VM counts as unprotected, whatever its jobs'
+     * schedules allow; null for none.
+     */
+    @Column(name = "max_point_age_seconds")
+    public Long maxPointAgeSeconds;
+
     public static Optional<Vm> byId(UUID id) {
         return findByIdOptional(id);
     }

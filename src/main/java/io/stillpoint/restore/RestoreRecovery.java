@@ -36,7 +36,8 @@ public class RestoreRecovery {
         this.hosts = hosts;
     }
 
-    public void recover() {
+    /** @return how many interrupted restores it rolled back */
+    public int recover() {
         List<Restore> interrupted = QuarkusTransaction.requiringNew().call(() -> Restore.unfinishedOn(node));
         for (Restore restore : interrupted) {
             String outcome = "the target was left as it was";
@@ -65,6 +66,7 @@ public class RestoreRecovery {
             });
             LOG.warnf("restore %s was interrupted: %s", restore.id, outcome);
         }
+        return interrupted.size();
     }
 
     /** What a host that restores in place itself put back, or null for any other restore. */

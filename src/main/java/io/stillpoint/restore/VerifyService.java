@@ -1,6 +1,13 @@
 package io.stillpoint.restore;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.alert.Alert;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.Alerts;
+import io.stillpoint.backup.RunAlerts;
+import io.stillpoint.catalog.BackupJob;
+import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Vm;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.copy.CancellationSignal;
@@ -22,7 +29,7 @@ import org.jboss.logging.Logger;
 /**
  * Verifies restore points on demand: every file re-read against the manifest, the outcome and its
  * time stored on the restore point. A failed verify names the files, and restores refuse the point
- * unless forced.
+ * unless forced. A failed verify raises {@code verify-failed} with the outcome, in the same transaction.
  */
 @ApplicationScoped
 public class VerifyService {
@@ -34,6 +41,11 @@ public class VerifyService {
     private static final Logger LOG = Logger.getLogger(VerifyService.class);
 
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "verify"));
+    private final Alerts alerts;
+
+    VerifyService(Alerts alerts) {
+        this.alerts = alerts;
+    }
 
     /** Marks the restore point as being verified and starts the verify in the background. */
     public RestorePoint start(UUID pointId) {
@@ -69,11 +81,23 @@ public class VerifyService {
             p.verifiedAt = Instant.now();
             p.verifyStatus = found.isEmpty() ? OK : FAILED;
             p.verifyProblems = found.isEmpty() ? null : String.join("; ", found);
+            if (!found.isEmpty()) {
+                alerts.raise(failed(p, found));
+            }
         }));
         if (!found.isEmpty()) {
             LOG.warnf("restore point %s failed verification: %s", pointId, String.join("; ", found));
         }
         return found;
+    }
+
+    private static Alert failed(RestorePoint point, List<String> problems) {
+        String vm = Vm.<Vm>findByIdOptional(point.vmId).map(v -> "'" + v.name + "'").orElse(String.valueOf(point.vmId));
+        UUID jobId = point.runId == null ? null : BackupRun.byId(point.runId).map(r -> r.jobId).orElse(null);
+        String scope = jobId == null ? "VM " + vm : BackupJob.byId(jobId).map(j -> "job '" + j.name + "'").orElse("job " + jobId);
+        return Alert.of(AlertType.VERIFY_FAILED, "restore point " + point.id + " of VM " + vm + " (" + point.createdAt
+                        + ") failed its verify: " + RunAlerts.oneLine(problems.size() + " problems, the first: " + problems.get(0)))
+                .vm(point.vmId).job(jobId).restorePoint(point.id).repository(point.repositoryId).scope(scope);
     }
 
     @PreDestroy

@@ -20,6 +20,7 @@ import io.stillpoint.config.NodeName;
 import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.repository.RepositoryLayout;
 import io.stillpoint.testing.Api;
+import io.stillpoint.testing.CatalogRows;
 import io.stillpoint.testing.Health;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -223,21 +224,7 @@ class RepositoryRecoveryTest {
     }
 
     private UUID insertRun(String repositoryId, RunStatus status) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            BackupRun run = new BackupRun();
-            run.id = UUID.randomUUID();
-            run.vmId = UUID.fromString(vmId);
-            run.repositoryId = UUID.fromString(repositoryId);
-            run.requestedMode = "pause";
-            run.writer = "simulated";
-            run.status = status;
-            run.phase = "copy";
-            run.node = node.value();
-            run.createdAt = Instant.now();
-            run.startedAt = Instant.now();
-            run.persist();
-            return run.id;
-        });
+        return CatalogRows.run(vmId, repositoryId, status, node.value());
     }
 
     private static void setPartialPath(UUID runId, Path partial) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * the first admin's password, which every REST call of the tests presents unless it says otherwise.
  * The server allows the Hyper-V stand-ins of a world at {@link #HYPERV_WORLD} under the home as
  * executables a host may name, and refreshes hosts only when a test asks, so that no refresh runs
- * beside a test's own calls.
+ * beside a test's own calls. Alerts are grouped, retried and given up within seconds.
  */
 public class CatalogTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -31,20 +31,31 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
             database = TestDatabase.create(home.resolve("pg"));
             RestAssured.authentication = RestAssured.preemptive().basic("admin", ADMIN_PASSWORD);
             Path standIns = home.resolve(HYPERV_WORLD).resolve("bin");
-            return Map.of(
-                    "stillpoint.admin.password", ADMIN_PASSWORD,
-                    "quarkus.datasource.jdbc.url", database.url(),
-                    "quarkus.datasource.username", database.user(),
-                    "stillpoint.home", home.toString(),
-                    "stillpoint.restore.roots", home.resolve("restores").toString(),
+            return Map.ofEntries(
+                    Map.entry("stillpoint.admin.password", ADMIN_PASSWORD),
+                    Map.entry("quarkus.datasource.jdbc.url", database.url()),
+                    Map.entry("quarkus.datasource.username", database.user()),
+                    Map.entry("stillpoint.home", home.toString()),
+                    Map.entry("stillpoint.restore.roots", home.resolve("restores").toString()),
                     // short and low, so that the throttling tests are quick and wait out their window
-                    "stillpoint.sign-in.window", "PT4S",
-                    "stillpoint.sign-in.max-failures-per-user", "3",
-                    "stillpoint.sign-in.max-failures-per-address", "10",
+                    Map.entry("stillpoint.sign-in.window", "PT4S"),
+                    Map.entry("stillpoint.sign-in.max-failures-per-user", "3"),
+                    Map.entry("stillpoint.sign-in.max-failures-per-address", "10"),
 
-                    "stillpoint.hyperv.allowed-executables", standIns.resolve("powershell") + ","
-                            + standIns.resolve("diskshadow"),
-                    "stillpoint.inventory.refresh-interval", "PT0S");
+                    Map.entry("stillpoint.hyperv.allowed-executables", standIns.resolve("powershell") + ","
+                            + standIns.resolve("diskshadow")),
+                    Map.entry("stillpoint.inventory.refresh-interval", "PT0S"),
+                    // alerts grouped, retried and given up within seconds, so that the tests see all of it
+                    Map.entry("stillpoint.notifications.console-url", "https://backup.example.org:8443/"),
+                    Map.entry("stillpoint.notifications.group-window", "PT1S"),
+                    Map.entry("stillpoint.notifications.group-max-wait", "PT5S"),
+                    Map.entry("stillpoint.notifications.poll-interval", "PT0.1S"),
+                    Map.entry("stillpoint.notifications.send-timeout", "PT5S"),
+                    Map.entry("stillpoint.notifications.retry.initial-delay", "PT0.3S"),
+                    Map.entry("stillpoint.notifications.retry.max-delay", "PT2S"),
+                    Map.entry("stillpoint.notifications.retry.give-up-after", "PT4S"),
+                    Map.entry("stillpoint.notifications.check-interval", "PT1S"),
+                    Map.entry("stillpoint.notifications.unprotected-grace", "PT1S"));
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("no PostgreSQL for the tests: " + e.getMessage(), e);
         }

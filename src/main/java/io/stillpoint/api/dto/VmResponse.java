@@ -3,6 +3,7 @@ package io.stillpoint.api.dto;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestInfo;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -17,6 +18,8 @@ import java.util.UUID;
  *     null} when it can
  * @param quiesceNote what the VM's quiescing depends on (for a libvirt domain: whether a guest agent
  *     channel is configured and an agent connected to it); {@code null} when there is nothing to add
+ * @param maxPointAge the VM's own bound on the age of its newest restore point (ISO 8601, e.g. {@code PT26H}),
+ *     past which it raises {@code vm-unprotected}; {@code null} when only its jobs' schedules count
  */
 public record VmResponse(
         UUID id,
@@ -34,18 +37,24 @@ public record VmResponse(
         boolean present,
         Instant vanishedAt,
         String backupBlockedReason,
-        String quiesceNote) {
+        String quiesceNote,
+        String maxPointAge) {
 
     public static VmResponse of(Vm vm, GuestInfo live, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, live.state().name(), null, live.canQuiesce(),
                 live.memoryBytes(), live.guestOs(), live.directory().toString(),
                 live.disks().stream().map(d -> shown(live.directory(), d)).toList(), lastRestorePointAt, true, null,
-                live.backupBlockedReason(), live.quiesceNote());
+                live.backupBlockedReason(), live.quiesceNote(), maxPointAge(vm));
     }
 
     public static VmResponse unreachable(Vm vm, String error, Instant lastRestorePointAt) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, "UNKNOWN", error, vm.canQuiesce, vm.memoryBytes,
-                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null, null);
+                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null, null,
+                maxPointAge(vm));
+    }
+
+    private static String maxPointAge(Vm vm) {
+        return vm.maxPointAgeSeconds == null ? null : Duration.ofSeconds(vm.maxPointAgeSeconds).toString();
     }
 
     /** A path of "../.." steps says less than the disk's own absolute path. */

@@ -1,0 +1,21 @@
+package io.stillpoint.alert;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What a channel sends to, except its secret. A webhook has only {@code url}; an e-mail channel the rest.
+ *
+ * @param security {@code starttls} (upgrade a plain connection, never send without it), {@code tls} (TLS
+ *     from the start, e.g. port 465) or {@code none} (a relay on the same machine or network)
+ * @param trustedCertificate a PEM certificate the SMTP server's certificate must chain to instead of the
+ *     system's authorities (a relay with a certificate of its own); null for the system's
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ChannelSettings(String url, String host, Integer port, String security, String username, String from,
+        List<String> to, String trustedCertificate) {
+
+    public static ChannelSettings webhook(String url) {
+        return new ChannelSettings(url, null, null, null, null, null, null, null);
+    }
+}

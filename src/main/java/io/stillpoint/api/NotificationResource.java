@@ -1,0 +1,150 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.stillpoint.alert.AlertEvent;
+import io.stillpoint.alert.AlertType;
+import io.stillpoint.alert.ChannelService;
+import io.stillpoint.alert.ChannelSpec;
+import io.stillpoint.alert.NotificationAttempt;
+import io.stillpoint.alert.NotificationChannel;
+import io.stillpoint.alert.Outbox;
+import io.stillpoint.api.dto.AlertEventResponse;
+import io.stillpoint.api.dto.AttemptResponse;
+import io.stillpoint.api.dto.ChannelResponse;
+import io.stillpoint.api.dto.EventTypeResponse;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Alert channels (admins) and the alerts recorded (everyone). Changes are audited like every other change;
+ * secrets are never part of an answer but the one that makes them.
+ */
+@Path("/api/notifications")
+@RolesAllowed(Role.ADMIN)
+public class NotificationResource {
+
+    private static final int MAX_LIMIT = 500;
+
+    private final ChannelService channels;
+    private final Outbox outbox;
+    private final SecurityIdentity identity;
+
+    NotificationResource(ChannelService channels, Outbox outbox, SecurityIdentity identity) {
+        this.channels = channels;
+        this.outbox = outbox;
+        this.identity = identity;
+    }
+
+    @GET
+    @Path("channels")
+    public List<ChannelResponse> list() {
+        return QuarkusTransaction.requiringNew().call(() -> NotificationChannel.<NotificationChannel>list("order by name")
+                .stream().map(NotificationResource::view).toList());
+    }
+
+    @GET
+    @Path("channels/{id}")
+    public ChannelResponse get(@PathParam("id") String id) {
+        UUID channelId = Ids.path("channel", id);
+        return QuarkusTransaction.requiringNew().call(() -> view(ChannelService.find(channelId)));
+    }
+
+    /** Creates a channel; a webhook's answer carries its signing secret, this once. */
+    @POST
+    @Path("channels")
+    public Response create(ChannelSpec body) {
+        ChannelService.Saved saved = channels.create(body);
+        return Response.created(URI.create("/api/notifications/channels/" + saved.channel().id))
+                .entity(ChannelResponse.of(saved.channel(), null, saved.newSecret())).build();
+    }
+
+    @PUT
+    @Path("channels/{id}")
+    public ChannelResponse update(@PathParam("id") String id, ChannelSpec body) {
+        NotificationChannel channel = channels.update(Ids.path("channel", id), body);
+        return get(channel.id.toString());
+    }
+
+    @DELETE
+    @Path("channels/{id}")
+    public Response delete(@PathParam("id") String id) {
+        channels.delete(Ids.path("channel", id));
+        return Response.noContent().build();
+    }
+
+    /** A new signing secret for a webhook, in this answer only. */
+    @POST
+    @Path("channels/{id}/secret")
+    public ChannelResponse rotateSecret(@PathParam("id") String id) {
+        ChannelService.Saved saved = channels.rotateSecret(Ids.path("channel", id));
+        return ChannelResponse.of(saved.channel(), null, saved.newSecret());
+    }
+
+    /** Sends a test message now, once, and answers how it went (also when the receiver refused it). */
+    @POST
+    @Path("channels/{id}/test")
+    public AttemptResponse test(@PathParam("id") String id) {
+        UUID channelId = Ids.path("channel", id);
+        QuarkusTransaction.requiringNew().run(() -> ChannelService.find(channelId));
+        return AttemptResponse.of(outbox.test(channelId, identity.getPrincipal().getName()));
+    }
+
+    /** The newest attempts to send to the channel, with the receivers' answers. */
+    @GET
+    @Path("channels/{id}/attempts")
+    public List<AttemptResponse> attempts(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("20") int limit) {
+        UUID channelId = Ids.path("channel", id);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ChannelService.find(channelId);
+            return NotificationAttempt.newest(channelId, limit(limit)).stream().map(AttemptResponse::of).toList();
+        });
+    }
+
+    /** The alerts recorded, newest first, whatever the channels. */
+    @GET
+    @Path("events")
+    @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
+    public List<AlertEventResponse> events(@QueryParam("limit") @DefaultValue("50") int limit, @QueryParam("type") String type) {
+        if (type != null && AlertType.parse(type).isEmpty()) {
+            throw new InvalidRequestException("type", "unknown event type '" + type + "'; the types are " + AlertType.ids());
+        }
+        return QuarkusTransaction.requiringNew().call(
+                () -> AlertEvent.newest(limit(limit), type).stream().map(AlertEventResponse::of).toList());
+    }
+
+    @GET
+    @Path("event-types")
+    @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
+    public List<EventTypeResponse> eventTypes() {
+        return Arrays.stream(AlertType.values())
+                .map(t -> new EventTypeResponse(t.id(), t.severity().id(), t.description())).toList();
+    }
+
+    private static int limit(int limit) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new InvalidRequestException("limit", "must be 1-" + MAX_LIMIT);
+        }
+        return limit;
+    }
+
+    private static ChannelResponse view(NotificationChannel channel) {
+        AttemptResponse last = NotificationAttempt.newest(channel.id, 1).stream().findFirst().map(AttemptResponse::of)
+                .orElse(null);
+        return ChannelResponse.of(channel, last, null);
+    }
+}
