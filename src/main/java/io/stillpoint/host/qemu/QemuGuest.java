@@ -330,6 +330,10 @@ final class QemuGuest {
                     + e.getMessage(), true, e);
         }
         Path marker = frozenMarker();
+        if (Files.exists(marker)) {
+            // A hold of Stillpoint's whose thaw was never confirmed: that freeze is its own to undo first.
+            thaw(agent);
+        }
         try {
             Files.createDirectories(runDirectory);
             Files.writeString(marker, "frozen by Stillpoint; thawed when the host opens next if still here\n");
@@ -339,26 +343,44 @@ final class QemuGuest {
         }
         try {
             agent.call("guest-fsfreeze-freeze", deadlines.freeze());
-        } catch (RuntimeException e) {
-            // A freeze that timed out may still complete in the guest; a guest left frozen is the worst outcome.
-            try {
-                thaw(agent);
-            } catch (RuntimeException thawFailed) {
-                e.addSuppressed(thawFailed);
+        } catch (QmpException refused) {
+            if (!refused.errorClass().equals("CommandNotFound")) {
+                throw thawAfterFailedFreeze(agent, refused);
             }
-            throw new HostException("freezing the file systems of guest '" + name() + "' failed, thawed again: "
-                    + e.getMessage(), true, e);
+            // The agent did not run the freeze at all: qemu-ga disables it while the guest is frozen already,
+            // by another tool whose freeze is not Stillpoint's to thaw (or by an admin's -b list).
+            forgetFreeze(marker);
+            throw new HostException("guest '" + name() + "' cannot quiesce itself now: its guest agent refused to"
+                    + " freeze (" + refused.getMessage() + "); if its file systems are frozen already, that freeze is"
+                    + " someone else's and Stillpoint leaves it alone; use pause, save-state or stop", true, refused);
+        } catch (RuntimeException e) {
+            throw thawAfterFailedFreeze(agent, e);
         }
         return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> thaw(agent));
+    }
+
+    /** A freeze that timed out may still complete in the guest; a guest left frozen is the worst outcome. */
+    private HostException thawAfterFailedFreeze(QgaClient agent, RuntimeException e) {
+        try {
+            thaw(agent);
+        } catch (RuntimeException thawFailed) {
+            e.addSuppressed(thawFailed);
+        }
+        return new HostException("freezing the file systems of guest '" + name() + "' failed, thawed again: "
+                + e.getMessage(), true, e);
     }
 
     /** Thaws, and forgets the freeze only once the agent confirmed the thaw. */
     void thaw(QgaClient agent) {
         agent.call("guest-fsfreeze-thaw", deadlines.freeze());
+        forgetFreeze(frozenMarker());
+    }
+
+    private void forgetFreeze(Path marker) {
         try {
-            Files.deleteIfExists(frozenMarker());
+            Files.deleteIfExists(marker);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "guest '" + name() + "' is thawed, but " + frozenMarker()
+            LOG.log(System.Logger.Level.WARNING, "guest '" + name() + "' is not frozen by Stillpoint, but " + marker
                     + " could not be removed: " + e.getMessage());
         }
     }

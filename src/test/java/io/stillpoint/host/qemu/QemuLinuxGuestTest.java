@@ -1,11 +1,13 @@
 package io.stillpoint.host.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.stillpoint.host.GuestHold;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
+import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.HypervisorContract;
 import io.stillpoint.testing.LinuxConsole;
@@ -132,6 +134,34 @@ class QemuLinuxGuestTest extends HypervisorContract {
         assertThat(agent.call("guest-fsfreeze-status", DEADLINES.command()).asText()).isEqualTo("thawed");
         assertThat(dir.resolve("host/run/" + LINUX + ".frozen")).doesNotExist();
         console.awaitNumber(console.sequence().size(), NEXT_NUMBER);
+    }
+
+    /**
+     * Another tool froze the guest (an admin's own backup, say): the agent refuses a second freeze, and
+     * Stillpoint fails the hold without thawing a freeze that is not its own.
+     */
+    @Test
+    void aGuestFrozenBySomeoneElseIsNotHeldAndStaysFrozen() {
+        agent.call("guest-fsfreeze-freeze", DEADLINES.freeze());
+        try {
+            assertThatThrownBy(() -> host.hold(LINUX, HoldMode.FREEZE)).isInstanceOf(HostException.class)
+                    .hasMessageContaining(LINUX).hasMessageContaining("frozen");
+            assertThat(agent.call("guest-fsfreeze-status", DEADLINES.command()).asText()).isEqualTo("frozen");
+            assertThat(dir.resolve("host/run/" + LINUX + ".frozen")).doesNotExist();
+        } finally {
+            agent.call("guest-fsfreeze-thaw", DEADLINES.freeze());
+        }
+    }
+
+    /** A hold of Stillpoint's whose thaw never came (it timed out, say) is its own to thaw before the next. */
+    @Test
+    void aFreezeStillpointNeverThawedIsThawedBeforeTheNext() {
+        host.hold(LINUX, HoldMode.FREEZE);
+        try (GuestHold next = host.hold(LINUX, HoldMode.FREEZE)) {
+            assertThat(agent.call("guest-fsfreeze-status", DEADLINES.command()).asText()).isEqualTo("frozen");
+        }
+        assertThat(agent.call("guest-fsfreeze-status", DEADLINES.command()).asText()).isEqualTo("thawed");
+        assertThat(dir.resolve("host/run/" + LINUX + ".frozen")).doesNotExist();
     }
 
     @Test
