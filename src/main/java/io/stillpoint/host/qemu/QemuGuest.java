@@ -341,8 +341,9 @@ final class QemuGuest {
             throw new HostException("guest '" + name() + "' not frozen: cannot record the freeze in " + marker + ": "
                     + e.getMessage(), false, e);
         }
+        long frozen;
         try {
-            agent.call("guest-fsfreeze-freeze", deadlines.freeze());
+            frozen = agent.call("guest-fsfreeze-freeze", deadlines.freeze()).asLong();
         } catch (QmpException refused) {
             if (!refused.errorClass().equals("CommandNotFound")) {
                 throw thawAfterFailedFreeze(agent, refused);
@@ -355,6 +356,12 @@ final class QemuGuest {
                     + " someone else's and Stillpoint leaves it alone; use pause, save-state or stop", true, refused);
         } catch (RuntimeException e) {
             throw thawAfterFailedFreeze(agent, e);
+        }
+        if (frozen == 0) {
+            // Nothing frozen is nothing quiesced: the point would claim a consistency it does not have.
+            thaw(agent);
+            throw new HostException("guest '" + name() + "' cannot quiesce itself: its guest agent froze no file"
+                    + " system; use pause, save-state or stop");
         }
         return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> thaw(agent));
     }

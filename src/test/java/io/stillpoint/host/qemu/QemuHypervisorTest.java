@@ -183,6 +183,16 @@ class QemuHypervisorTest {
         assertThat(agent.commands()).endsWith("guest-fsfreeze-thaw");
     }
 
+    /** Nothing frozen is nothing quiesced: a point taken now would claim a consistency it does not have. */
+    @Test
+    void aFreezeThatFreezesNothingIsThawedAndFails() {
+        agent.behave(AgentStandIn.Behaviour.FREEZES_NOTHING);
+        assertThatThrownBy(() -> host.hold("db01", HoldMode.FREEZE)).isInstanceOf(HostException.class)
+                .hasMessageContaining("db01").hasMessageContaining("froze no file system");
+        assertThat(agent.commands()).endsWith("guest-fsfreeze-freeze", "guest-fsfreeze-thaw");
+        assertThat(dir.resolve("host/run/db01.frozen")).doesNotExist();
+    }
+
     @Test
     void aSilentAgentIsNotAskedToFreeze() {
         agent.behave(AgentStandIn.Behaviour.SILENT);
