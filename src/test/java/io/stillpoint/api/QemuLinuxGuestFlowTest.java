@@ -10,6 +10,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.stillpoint.catalog.Host;
+import io.stillpoint.host.Hypervisor;
 import io.stillpoint.host.qemu.QgaClient;
 import io.stillpoint.inventory.HostRegistry;
 import io.stillpoint.testing.Api;
@@ -79,8 +80,7 @@ class QemuLinuxGuestFlowTest {
             repositoryId = Api.createRepository("linux-" + tag, repository);
         } else if (!"RUNNING".equals(Api.vmState(vmId))) {
             // A test that failed with the guest down must not fail the others.
-            hosts.of(QuarkusTransaction.requiringNew().call(() -> Host.byId(UUID.fromString(hostId)).orElseThrow()))
-                    .start(guest.name());
+            host().start(guest.name());
         }
         await().atMost(BOOT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
@@ -226,6 +226,32 @@ class QemuLinuxGuestFlowTest {
             }
         }
         return -1;
+    }
+
+    /**
+     * Right after a start the guest's agent is not up yet: the guest cannot quiesce now and says why, so
+     * auto saves its state instead of failing on the freeze; once the agent has opened its channel, it can.
+     */
+    @Test
+    void autoSavesTheStateOfAGuestWhoseAgentIsNotUpYet() {
+        Hypervisor host = host();
+        host.stop(guest.name());
+        host.start(guest.name());
+        JsonPath booting = json().get("/api/vms/{id}", vmId).then().statusCode(200).extract().jsonPath();
+        assertThat(booting.getBoolean("canQuiesce")).isFalse();
+        assertThat(booting.getString("quiesceNote")).contains("qemu-guest-agent");
+
+        JsonPath run = awaitFinished("runs", backup(vmId, Map.of("mode", "auto", "repositoryId", repositoryId)));
+
+        assertThat(run.getString("status")).as(run.getString("error")).isEqualTo("SUCCEEDED");
+        assertThat(run.getString("mode")).isEqualTo("save-state");
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(200)).until(() -> json().get("/api/vms/{id}", vmId)
+                .then().statusCode(200).extract().jsonPath().getBoolean("canQuiesce"));
+        assertThat(agent.call("guest-ping", AGENT).isObject()).isTrue();
+    }
+
+    private Hypervisor host() {
+        return hosts.of(QuarkusTransaction.requiringNew().call(() -> Host.byId(UUID.fromString(hostId)).orElseThrow()));
     }
 
     private JsonPath restoreInPlace(JsonPath run) {

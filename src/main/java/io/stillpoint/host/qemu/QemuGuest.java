@@ -83,10 +83,42 @@ final class QemuGuest {
         return registration.directoryPath().resolve(VMSTATE_FILE);
     }
 
+    /**
+     * A registered agent socket alone quiesces nothing: a running guest can quiesce once an agent in it has
+     * opened its end of the channel, which QEMU reports as the socket's {@code frontend-open}.
+     */
     GuestInfo info() {
         GuestRegistration r = registration;
-        return new GuestInfo(r.name(), r.name(), state(), r.agentSocket() != null, r.memoryBytes(), "unknown",
-                r.directoryPath(), r.diskPaths());
+        GuestState state = state();
+        String note;
+        boolean canQuiesce;
+        if (r.agentSocket() == null) {
+            note = "no guest agent socket is registered";
+            canQuiesce = false;
+        } else if (state != GuestState.RUNNING) {
+            note = "a guest agent socket is registered; whether an agent has opened it shows once the guest runs";
+            canQuiesce = true;
+        } else {
+            Optional<Boolean> open = agentChannelOpen(r.agentSocket());
+            canQuiesce = open.orElse(false);
+            note = open.isEmpty() ? "the registered guest agent socket " + r.agentSocket() + " is none of QEMU's"
+                    + " character devices" : open.get() ? "a guest agent has opened its channel"
+                    : "a guest agent socket is registered, but no agent in the guest has opened its channel (is"
+                            + " qemu-guest-agent running in the guest?)";
+        }
+        return new GuestInfo(r.name(), r.name(), state, canQuiesce, r.memoryBytes(), "unknown", r.directoryPath(),
+                r.diskPaths(), null, note);
+    }
+
+    /** Whether the guest has opened its end of the character device QEMU serves on {@code socket}; empty if none does. */
+    private Optional<Boolean> agentChannelOpen(String socket) {
+        for (JsonNode chardev : execute("query-chardev", null)) {
+            // QEMU names a listening socket "unix:<path>,server=on", prefixed "disconnected:" while no one is connected.
+            if (chardev.path("filename").asText().contains("unix:" + socket + ",")) {
+                return Optional.of(chardev.path("frontend-open").asBoolean(false));
+            }
+        }
+        return Optional.empty();
     }
 
     boolean alive() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.stillpoint.host.GuestHold;
+import io.stillpoint.host.GuestInfo;
 import io.stillpoint.host.GuestState;
 import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostException;
@@ -224,7 +225,11 @@ class QemuLinuxGuestTest extends HypervisorContract {
             assertThat(disk.lastSequence()).isBetween(console.lastSequence(), console.lastSequence() + 1);
 
             host.start(LINUX);
+            GuestInfo booting = host.guest(LINUX);
+            assertThat(booting.canQuiesce()).as("no agent has opened its channel yet").isFalse();
+            assertThat(booting.quiesceNote()).contains("qemu-guest-agent");
             assertThat(console.awaitFirstNumberOfBoot(boots + 1, BOOT)).isEqualTo(disk.lastSequence() + 1);
+            await().atMost(BOOT).until(() -> host.guest(LINUX).canQuiesce());
         } finally {
             host.close();
             host = new QemuHypervisor("kvm1", dir.resolve("host"), DEADLINES);
