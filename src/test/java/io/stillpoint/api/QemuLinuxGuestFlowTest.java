@@ -3,6 +3,8 @@ package io.stillpoint.api;
 import static io.stillpoint.testing.Api.awaitFinished;
 import static io.stillpoint.testing.Api.backup;
 import static io.stillpoint.testing.Api.json;
+import static io.stillpoint.testing.LinuxConsole.assertConsecutive;
+import static io.stillpoint.testing.LinuxGuestImage.BOOT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,8 +43,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QemuLinuxGuestFlowTest {
 
-    /** A boot under TCG takes 6-8 s here; a busy machine may take several times that. */
-    private static final Duration BOOT = Duration.ofSeconds(90);
     private static final Duration NEXT_NUMBER = Duration.ofSeconds(30);
     private static final Duration AGENT = Duration.ofSeconds(5);
 
@@ -82,8 +82,7 @@ class QemuLinuxGuestFlowTest {
             // A test that failed with the guest down must not fail the others.
             host().start(guest.name());
         }
-        await().atMost(BOOT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
+        QemuLab.awaitAgent(guest, BOOT);
         console.awaitNumber(console.sequence().size(), BOOT);
     }
 
@@ -184,8 +183,7 @@ class QemuLinuxGuestFlowTest {
         assertThat(restore.getString("status")).as(restore.getString("error")).isEqualTo("SUCCEEDED");
         assertThat(console.awaitFirstNumberOfBoot(boots + 1, BOOT)).as("the workload goes on from the point's disk")
                 .isEqualTo(atPoint + 1);
-        await().atMost(BOOT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
+        QemuLab.awaitAgent(guest, BOOT);
         assertThat(Api.vmState(vmId)).isEqualTo("RUNNING");
     }
 
@@ -268,11 +266,5 @@ class QemuLinuxGuestFlowTest {
     private static void assertStartsAtOneWithoutAGap(List<Long> sequence) {
         assertThat(sequence).isNotEmpty().startsWith(1L);
         assertConsecutive(sequence);
-    }
-
-    private static void assertConsecutive(List<Long> sequence) {
-        for (int i = 1; i < sequence.size(); i++) {
-            assertThat(sequence.get(i)).as("number %d of %s", i, sequence).isEqualTo(sequence.get(i - 1) + 1);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.stillpoint.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -89,6 +90,13 @@ public final class LinuxConsole {
             at = text.indexOf(LinuxGuestImage.READY, at + 1);
         }
         return SEQUENCE.matcher(text.substring(at));
+    }
+
+    /** Fails unless each number is one more than the one before it. */
+    public static void assertConsecutive(List<Long> sequence) {
+        for (int i = 1; i < sequence.size(); i++) {
+            assertThat(sequence.get(i)).as("number %d of %s", i, sequence).isEqualTo(sequence.get(i - 1) + 1);
+        }
     }
 
     /** The log's last {@code lines} lines, for a failure message. */

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,6 +41,8 @@ public final class LinuxGuestImage {
     /** What the guest prints once its root is read-only, as its power button shuts it down. */
     public static final String DOWN = "STILLPOINT-GUEST: down";
     public static final String SEQUENCE_FILE = "/var/lib/stillpoint/sequence";
+    /** How long a test waits for the guest to come up: 6-8 s under TCG here, several times that on a busy machine. */
+    public static final Duration BOOT = Duration.ofSeconds(90);
 
     private static final Path SCRIPT = Path.of("src/test/guest/build-linux-guest.sh");
     private static final Path CACHE = Path.of("target/linux-guest");

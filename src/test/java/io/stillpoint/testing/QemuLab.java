@@ -1,6 +1,9 @@
 package io.stillpoint.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.stillpoint.host.qemu.QemuHypervisor;
+import io.stillpoint.host.qemu.QgaClient;
 import io.stillpoint.host.qemu.QmpClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +104,13 @@ public final class QemuLab implements AutoCloseable {
                 "-device", "virtio-serial-pci,id=vserial0",
                 "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
         return argv;
+    }
+
+    /** Waits until the guest agent of a {@linkplain #boot booted} guest answers {@code guest-ping}. */
+    public static void awaitAgent(Guest guest, Duration patience) {
+        QgaClient agent = new QgaClient(guest.agentSocket());
+        await().atMost(patience).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
     }
 
     /** Makes the guest's folder and disks ({@code sizes} bytes each), for a test that starts QEMU its own way. */

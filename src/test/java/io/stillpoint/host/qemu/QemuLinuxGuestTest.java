@@ -1,5 +1,7 @@
 package io.stillpoint.host.qemu;
 
+import static io.stillpoint.testing.LinuxConsole.assertConsecutive;
+import static io.stillpoint.testing.LinuxGuestImage.BOOT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -18,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,8 +43,6 @@ class QemuLinuxGuestTest extends HypervisorContract {
      */
     static final QemuDeadlines DEADLINES = new QemuDeadlines(Duration.ofSeconds(10), Duration.ofSeconds(3),
             Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(120));
-    /** A boot under TCG takes 6-8 s here; a busy machine may take several times that. */
-    static final Duration BOOT = Duration.ofSeconds(90);
     /** The workload prints five numbers a second while it has the CPU. */
     static final Duration NEXT_NUMBER = Duration.ofSeconds(30);
     static final String LINUX = "linux01";
@@ -76,8 +75,7 @@ class QemuLinuxGuestTest extends HypervisorContract {
         if (host.guest(LINUX).state() != GuestState.RUNNING) {
             host.start(LINUX);
         }
-        await().atMost(BOOT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
+        QemuLab.awaitAgent(linux, BOOT);
         console.awaitNumber(console.sequence().size(), BOOT);
     }
 
@@ -233,12 +231,6 @@ class QemuLinuxGuestTest extends HypervisorContract {
         } finally {
             host.close();
             host = new QemuHypervisor("kvm1", dir.resolve("host"), DEADLINES);
-        }
-    }
-
-    static void assertConsecutive(List<Long> sequence) {
-        for (int i = 1; i < sequence.size(); i++) {
-            assertThat(sequence.get(i)).as("number %d of %s", i, sequence).isEqualTo(sequence.get(i - 1) + 1);
         }
     }
 }
