@@ -101,10 +101,14 @@ final class QemuGuest {
         } else {
             Optional<Boolean> open = agentChannelOpen(r.agentSocket());
             canQuiesce = open.orElse(false);
-            note = open.isEmpty() ? "the registered guest agent socket " + r.agentSocket() + " is none of QEMU's"
-                    + " character devices" : open.get() ? "a guest agent has opened its channel"
-                    : "a guest agent socket is registered, but no agent in the guest has opened its channel (is"
-                            + " qemu-guest-agent running in the guest?)";
+            if (open.isEmpty()) {
+                note = "the registered guest agent socket " + r.agentSocket() + " is none of QEMU's character devices";
+            } else if (canQuiesce) {
+                note = "a guest agent has opened its channel";
+            } else {
+                note = "a guest agent socket is registered, but no agent in the guest has opened its channel (is"
+                        + " qemu-guest-agent running in the guest?)";
+            }
         }
         return new GuestInfo(r.name(), r.name(), state, canQuiesce, r.memoryBytes(), "unknown", r.directoryPath(),
                 r.diskPaths(), null, note);
