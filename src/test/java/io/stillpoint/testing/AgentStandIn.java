@@ -18,11 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Listens on a guest agent's socket and answers as qemu-ga 7.2 does (guest-sync-delimited with its 0xFF
  * byte, guest-ping, guest-fsfreeze-*), or stays silent as a socket without an agent behind it does. It can
- * also hang on the freeze, as an agent stuck syncing a file system would.
+ * also hang on the freeze, as an agent stuck syncing a file system would, fail it, or freeze nothing, as
+ * an agent in a guest without a file system it can freeze (an initramfs, say) does.
  */
 public final class AgentStandIn implements AutoCloseable {
 
-    public enum Behaviour { ANSWERS, SILENT, FREEZE_HANGS, FREEZE_FAILS }
+    public enum Behaviour { ANSWERS, SILENT, FREEZE_HANGS, FREEZE_FAILS, FREEZES_NOTHING }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -116,6 +117,7 @@ public final class AgentStandIn implements AutoCloseable {
                     yield null;
                 }
                 case FREEZE_FAILS -> "{\"error\": {\"class\": \"GenericError\", \"desc\": \"failed to freeze /: Device or resource busy\"}}\n";
+                case FREEZES_NOTHING -> "{\"return\": 0}\n";
                 default -> {
                     frozen = true;
                     yield "{\"return\": 1}\n";

@@ -1,6 +1,9 @@
 package io.stillpoint.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.stillpoint.host.qemu.QemuHypervisor;
+import io.stillpoint.host.qemu.QgaClient;
 import io.stillpoint.host.qemu.QmpClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * Starts real {@code qemu-system-x86_64} guests for tests: disk-only q35 machines (SeaBIOS finds nothing
- * to boot and idles), KVM where usable and TCG otherwise, qcow2 disks made by {@code qemu-img}. Each guest
+ * to boot and idles), KVM where usable and TCG otherwise, qcow2 disks made by {@code qemu-img}; or, with
+ * {@link #boot}, a real Linux guest with its guest agent. Each guest
  * has two QMP sockets: one for Stillpoint, one for the test, which writes to the guest's disks through
  * QEMU's block layer ({@code qemu-io} on the disk's device, so writes follow the active layer as a guest's
  * would). {@link #close()} kills every QEMU it or Stillpoint started, by pid.
@@ -44,6 +48,16 @@ public final class QemuLab implements AutoCloseable {
         public String device(int disk) {
             return "/machine/peripheral/vd" + disk + "/virtio-backend";
         }
+
+        /** The host end of the guest agent's channel, for a guest that has one (or a stand-in's). */
+        public Path agentSocket() {
+            return qmpSocket.resolveSibling(name + ".qga");
+        }
+
+        /** Where QEMU appends what a {@linkplain #boot booted} guest writes to its serial console. */
+        public Path consoleLog() {
+            return qmpSocket.resolveSibling(name + ".console.log");
+        }
     }
 
     /** Makes the disks ({@code sizes} bytes each) and starts the guest with {@code -daemonize}. */
@@ -63,6 +77,40 @@ public final class QemuLab implements AutoCloseable {
         }
         exec(argv);
         return guest;
+    }
+
+    /**
+     * Boots a copy of {@code bootDisk} (a {@link LinuxGuestImage}) as the guest's only disk, under TCG (KVM
+     * with {@code -cpu host} aborts on these machines), with a guest agent channel on {@link
+     * Guest#agentSocket()} and the serial console appended to {@link Guest#consoleLog()}; returns at once,
+     * while the guest boots.
+     */
+    public Guest boot(String name, long memoryMiB, Path bootDisk) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("vms").resolve(name));
+        Path disk = dir.resolve("disk0.qcow2");
+        Files.copy(bootDisk, disk);
+        Guest guest = new Guest(name, dir, run.resolve(name + ".qmp"), run.resolve(name + ".test.qmp"),
+                run.resolve(name + ".pid"), List.of(disk));
+        exec(linuxCommandLine(guest, memoryMiB));
+        return guest;
+    }
+
+    public static List<String> linuxCommandLine(Guest guest, long memoryMiB) {
+        List<String> argv = commandLine(guest, memoryMiB);
+        argv.set(argv.indexOf("q35,accel=kvm:tcg"), "q35,accel=tcg");
+        argv.addAll(List.of("-chardev", "file,id=console0,path=" + guest.consoleLog() + ",append=on",
+                "-serial", "chardev:console0",
+                "-chardev", "socket,id=qga0,path=" + guest.agentSocket() + ",server=on,wait=off",
+                "-device", "virtio-serial-pci,id=vserial0",
+                "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"));
+        return argv;
+    }
+
+    /** Waits until the guest agent of a {@linkplain #boot booted} guest answers {@code guest-ping}. */
+    public static void awaitAgent(Guest guest, Duration patience) {
+        QgaClient agent = new QgaClient(guest.agentSocket());
+        await().atMost(patience).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .untilAsserted(() -> agent.call("guest-ping", Duration.ofSeconds(1)));
     }
 
     /** Makes the guest's folder and disks ({@code sizes} bytes each), for a test that starts QEMU its own way. */

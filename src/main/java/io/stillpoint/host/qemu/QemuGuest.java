@@ -83,10 +83,46 @@ final class QemuGuest {
         return registration.directoryPath().resolve(VMSTATE_FILE);
     }
 
+    /**
+     * A registered agent socket alone quiesces nothing: a running guest can quiesce once an agent in it has
+     * opened its end of the channel, which QEMU reports as the socket's {@code frontend-open}.
+     */
     GuestInfo info() {
         GuestRegistration r = registration;
-        return new GuestInfo(r.name(), r.name(), state(), r.agentSocket() != null, r.memoryBytes(), "unknown",
-                r.directoryPath(), r.diskPaths());
+        GuestState state = state();
+        String note;
+        boolean canQuiesce;
+        if (r.agentSocket() == null) {
+            note = "no guest agent socket is registered";
+            canQuiesce = false;
+        } else if (state != GuestState.RUNNING) {
+            note = "a guest agent socket is registered; whether an agent has opened it shows once the guest runs";
+            canQuiesce = true;
+        } else {
+            Optional<Boolean> open = agentChannelOpen(r.agentSocket());
+            canQuiesce = open.orElse(false);
+            if (open.isEmpty()) {
+                note = "the registered guest agent socket " + r.agentSocket() + " is none of QEMU's character devices";
+            } else if (canQuiesce) {
+                note = "a guest agent has opened its channel";
+            } else {
+                note = "a guest agent socket is registered, but no agent in the guest has opened its channel (is"
+                        + " qemu-guest-agent running in the guest?)";
+            }
+        }
+        return new GuestInfo(r.name(), r.name(), state, canQuiesce, r.memoryBytes(), "unknown", r.directoryPath(),
+                r.diskPaths(), null, note);
+    }
+
+    /** Whether the guest has opened its end of the character device QEMU serves on {@code socket}; empty if none does. */
+    private Optional<Boolean> agentChannelOpen(String socket) {
+        for (JsonNode chardev : execute("query-chardev", null)) {
+            // QEMU names a listening socket "unix:<path>,server=on", prefixed "disconnected:" while no one is connected.
+            if (chardev.path("filename").asText().contains("unix:" + socket + ",")) {
+                return Optional.of(chardev.path("frontend-open").asBoolean(false));
+            }
+        }
+        return Optional.empty();
     }
 
     boolean alive() {
@@ -330,6 +366,10 @@ final class QemuGuest {
                     + e.getMessage(), true, e);
         }
         Path marker = frozenMarker();
+        if (Files.exists(marker)) {
+            // A hold of Stillpoint's whose thaw was never confirmed: that freeze is its own to undo first.
+            thaw(agent);
+        }
         try {
             Files.createDirectories(runDirectory);
             Files.writeString(marker, "frozen by Stillpoint; thawed when the host opens next if still here\n");
@@ -337,28 +377,53 @@ final class QemuGuest {
             throw new HostException("guest '" + name() + "' not frozen: cannot record the freeze in " + marker + ": "
                     + e.getMessage(), false, e);
         }
+        long frozen;
         try {
-            agent.call("guest-fsfreeze-freeze", deadlines.freeze());
-        } catch (RuntimeException e) {
-            // A freeze that timed out may still complete in the guest; a guest left frozen is the worst outcome.
-            try {
-                thaw(agent);
-            } catch (RuntimeException thawFailed) {
-                e.addSuppressed(thawFailed);
+            frozen = agent.call("guest-fsfreeze-freeze", deadlines.freeze()).asLong();
+        } catch (QmpException refused) {
+            if (!refused.errorClass().equals("CommandNotFound")) {
+                throw thawAfterFailedFreeze(agent, refused);
             }
-            throw new HostException("freezing the file systems of guest '" + name() + "' failed, thawed again: "
-                    + e.getMessage(), true, e);
+            // The agent did not run the freeze at all: qemu-ga disables it while the guest is frozen already,
+            // by another tool whose freeze is not Stillpoint's to thaw (or by an admin's -b list).
+            forgetFreeze(marker);
+            throw new HostException("guest '" + name() + "' cannot quiesce itself now: its guest agent refused to"
+                    + " freeze (" + refused.getMessage() + "); if its file systems are frozen already, that freeze is"
+                    + " someone else's and Stillpoint leaves it alone; use pause, save-state or stop", true, refused);
+        } catch (RuntimeException e) {
+            throw thawAfterFailedFreeze(agent, e);
+        }
+        if (frozen == 0) {
+            // Nothing frozen is nothing quiesced: the point would claim a consistency it does not have.
+            thaw(agent);
+            throw new HostException("guest '" + name() + "' cannot quiesce itself: its guest agent froze no file"
+                    + " system; use pause, save-state or stop");
         }
         return new Hold(HoldMode.FREEZE, GuestState.RUNNING, () -> thaw(agent));
+    }
+
+    /** A freeze that timed out may still complete in the guest; a guest left frozen is the worst outcome. */
+    private HostException thawAfterFailedFreeze(QgaClient agent, RuntimeException e) {
+        try {
+            thaw(agent);
+        } catch (RuntimeException thawFailed) {
+            e.addSuppressed(thawFailed);
+        }
+        return new HostException("freezing the file systems of guest '" + name() + "' failed, thawed again: "
+                + e.getMessage(), true, e);
     }
 
     /** Thaws, and forgets the freeze only once the agent confirmed the thaw. */
     void thaw(QgaClient agent) {
         agent.call("guest-fsfreeze-thaw", deadlines.freeze());
+        forgetFreeze(frozenMarker());
+    }
+
+    private void forgetFreeze(Path marker) {
         try {
-            Files.deleteIfExists(frozenMarker());
+            Files.deleteIfExists(marker);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "guest '" + name() + "' is thawed, but " + frozenMarker()
+            LOG.log(System.Logger.Level.WARNING, "guest '" + name() + "' is not frozen by Stillpoint, but " + marker
                     + " could not be removed: " + e.getMessage());
         }
     }

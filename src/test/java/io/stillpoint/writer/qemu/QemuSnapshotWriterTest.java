@@ -64,7 +64,7 @@ class QemuSnapshotWriterTest extends SnapshotWriterContract {
         lab = new QemuLab(dir);
         busy = lab.start("busy01", 64, 32 * MIB);
         quiet = lab.start("quiet01", 64, 32 * MIB, 16 * MIB);
-        agent = new AgentStandIn(dir.resolve("run").resolve("busy01.qga"));
+        agent = new AgentStandIn(busy.agentSocket());
         host = new QemuHypervisor("kvm1", dir.resolve("host"), new QemuDeadlines(Duration.ofSeconds(10),
                 Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(60)));
         host.register(Map.of("qmpSocket", busy.qmpSocket().toString(), "guestAgentSocket", agent.socket().toString()));
