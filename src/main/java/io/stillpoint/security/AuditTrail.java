@@ -3,6 +3,7 @@ package io.stillpoint.security;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.BlockingOperationControl;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -31,7 +32,7 @@ public class AuditTrail {
         event.id = UUID.randomUUID();
         event.at = Instant.now();
         var who = identity.getIdentity();
-        event.username = who == null || who.isAnonymous() ? null : who.getPrincipal().getName();
+        event.username = actor(who);
         event.target = "/" + request.getUriInfo().getPath().replaceFirst("^/", "");
         event.action = request.getMethod() + " " + route(event.target);
         event.status = response.getStatus();
@@ -42,6 +43,15 @@ public class AuditTrail {
         } else {
             Infrastructure.getDefaultWorkerPool().execute(() -> write(event));
         }
+    }
+
+    /** The user, and for a call made with an API token also the token: {@code ci (nightly export)}. */
+    static String actor(SecurityIdentity who) {
+        if (who == null || who.isAnonymous()) {
+            return null;
+        }
+        String token = who.getAttribute(TokenSignIn.TOKEN_NAME);
+        return token == null ? who.getPrincipal().getName() : who.getPrincipal().getName() + " (" + token + ")";
     }
 
     private static void write(AuditEvent event) {

@@ -24,4 +24,23 @@ public final class Role {
     public static String all() {
         return String.join(", ", ALL);
     }
+
+    /** Whether {@code role} may do no more than {@code limit}: viewer below operator below admin. */
+    public static boolean atMost(String role, String limit) {
+        return rank(role) <= rank(limit);
+    }
+
+    /** The lesser of two roles, e.g. a token's role and its user's current one. */
+    public static String lesser(String one, String other) {
+        return atMost(one, other) ? one : other;
+    }
+
+    private static int rank(String role) {
+        return switch (role) {
+            case ADMIN -> 2;
+            case OPERATOR -> 1;
+            case VIEWER -> 0;
+            default -> throw new IllegalArgumentException("no such role: " + role);
+        };
+    }
 }
