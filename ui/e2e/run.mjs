@@ -269,6 +269,23 @@ async function scenario(browser, base) {
     receiver.close();
   }
 
+  // An API token: made on its page, its secret shown once, signing a script in, and refused once revoked.
+  await nav(page, 'API tokens');
+  await page.getByLabel('Name', { exact: true }).fill('e2e script');
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = await page.getByTestId('token-secret').innerText();
+  check(secret.startsWith('stp_'), 'a new API token shows its secret once');
+  const bearer = { headers: { Authorization: `Bearer ${secret}` } };
+  const asToken = await fetch(`${base}/api/me`, bearer);
+  check(asToken.status === 200 && (await asToken.json()).role === 'viewer', 'a script signs in with the token, as a viewer');
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  await shot(page, 'api-tokens');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Revoke e2e script of admin' }).click();
+  await page.getByRole('rowheader', { name: 'e2e script' }).waitFor({ state: 'detached' });
+  check((await fetch(`${base}/api/me`, bearer)).status === 401, 'a revoked token is refused at once');
+
   await nav(page, 'Dashboard');
   await page.getByText(/Backup duration: latest/).first().waitFor();
   await page.getByText('No run in progress.').waitFor();

@@ -14,6 +14,7 @@ import { RepositoriesPage } from './pages/repositories/RepositoriesPage';
 import { AuditPage } from './pages/audit/AuditPage';
 import { UsersPage } from './pages/users/UsersPage';
 import { NotificationsPage } from './pages/notifications/NotificationsPage';
+import { TokensPage } from './pages/tokens/TokensPage';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/runs', label: 'Runs' },
   { to: '/restore-points', label: 'Restore points' },
   { to: '/repositories', label: 'Repositories' },
+  { to: '/tokens', label: 'API tokens' },
   { to: '/notifications', label: 'Alerts', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/users', label: 'Users', admin: true },
@@ -45,6 +47,8 @@ function Page({ path, user }: { path: string; user: Me }) {
       return <RestorePointsPage />;
     case '/repositories':
       return <RepositoriesPage />;
+    case '/tokens':
+      return <TokensPage />;
     case '/notifications':
       return allows(user.role, 'admin') ? <NotificationsPage /> : <Forbidden />;
     case '/audit':
