@@ -5,17 +5,23 @@ import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.security.AppUser;
 import io.stillpoint.security.CsrfCheck;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 
-/** Who is signed in, and signing out. Signing in is {@code POST /j_security_check} (form). */
+/**
+ * Who is signed in, and signing out. Signing in is {@code POST /j_security_check} (form). Over HTTPS
+ * the cookies are {@code Secure}, as Quarkus makes the session cookie, so a browser never sends them
+ * over plain HTTP.
+ */
 @Path("/api")
 @Authenticated
 public class SessionResource {
@@ -31,14 +37,14 @@ public class SessionResource {
     /** The signed-in user and role; hands the console its CSRF token cookie on the way. */
     @GET
     @Path("me")
-    public Response me(@CookieParam(CsrfCheck.TOKEN_COOKIE) String token) {
+    public Response me(@CookieParam(CsrfCheck.TOKEN_COOKIE) String token, @Context HttpServerRequest request) {
         String role = identity.getRoles().stream().findFirst().orElse("");
         Response.ResponseBuilder answer = Response.ok(Map.of("username", identity.getPrincipal().getName(), "role", role));
         if (token == null) {
             byte[] random = new byte[24];
             RANDOM.nextBytes(random);
             answer.cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value(HexFormat.of().formatHex(random)).path("/")
-                    .sameSite(NewCookie.SameSite.STRICT).build());
+                    .sameSite(NewCookie.SameSite.STRICT).secure(request.isSSL()).build());
         }
         return answer.build();
     }
@@ -49,12 +55,12 @@ public class SessionResource {
      */
     @POST
     @Path("session/logout")
-    public Response logout() {
+    public Response logout(@Context HttpServerRequest request) {
         String user = identity.getPrincipal().getName();
         QuarkusTransaction.requiringNew().run(() -> AppUser.update("sessionsSince = null where username = ?1", user));
         return Response.noContent()
-                .cookie(new NewCookie.Builder(CsrfCheck.SESSION_COOKIE).value("").path("/").maxAge(0).build())
-                .cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value("").path("/").maxAge(0).build())
+                .cookie(new NewCookie.Builder(CsrfCheck.SESSION_COOKIE).value("").path("/").maxAge(0).secure(request.isSSL()).build())
+                .cookie(new NewCookie.Builder(CsrfCheck.TOKEN_COOKIE).value("").path("/").maxAge(0).secure(request.isSSL()).build())
                 .build();
     }
 }

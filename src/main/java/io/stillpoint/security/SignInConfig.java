@@ -19,7 +19,15 @@ public interface SignInConfig {
     @WithDefault("20")
     int maxFailuresPerAddress();
 
-    /** How long a failed sign-in counts. */
+    /** How long a failed sign-in counts, and so the longest a user name or an address is locked. */
     @WithDefault("PT15M")
     Duration window();
+
+    /**
+     * After a failed sign-in, the next attempt for the same user name or from the same address is refused
+     * (429) for this long; each further failure within {@link #window()} doubles the wait, up to the window,
+     * until the limit of failures locks the name or address. {@code PT0S} turns the delay off.
+     */
+    @WithDefault("PT1S")
+    Duration firstDelay();
 }

@@ -175,6 +175,39 @@ class SignInTest {
     }
 
     @Test
+    void anAdminSeesAndLiftsTheLockOfAUserNameOrAnAddress() throws Exception {
+        String user = createUser("viewer");
+        for (int i = 0; i < 3; i++) {
+            basic(user, "wrong-password-" + i).get("/api/me").then().statusCode(401);
+        }
+        basic(user, PASSWORD).get("/api/me").then().statusCode(429);
+        String other = "nobody-" + UUID.randomUUID();
+        for (int i = 0; i < 10; i++) {
+            SessionCookies.basicFrom("127.0.0.3", RestAssured.port, "/api/me", other + i, "wrong-password");
+        }
+        assertThat(SessionCookies.basicFrom("127.0.0.3", RestAssured.port, "/api/me", user, PASSWORD)).isEqualTo(429);
+
+        List<Map<String, Object>> locks = given().get("/api/sign-in/locks").then().statusCode(200).extract().jsonPath().getList("$");
+        assertThat(locks).anyMatch(l -> "user".equals(l.get("kind")) && user.equals(l.get("name"))
+                && Integer.valueOf(3).equals(l.get("failures")) && l.get("until") != null);
+        assertThat(locks).anyMatch(l -> "address".equals(l.get("kind")) && "127.0.0.3".equals(l.get("name"))
+                && l.get("until") != null);
+        basic(user, PASSWORD).get("/api/sign-in/locks").then().statusCode(429);
+
+        given().delete("/api/sign-in/locks/users/{u}", user).then().statusCode(204);
+        basic(user, PASSWORD).get("/api/me").then().statusCode(200);
+        assertThat(SessionCookies.basicFrom("127.0.0.3", RestAssured.port, "/api/me", user, PASSWORD)).isEqualTo(429);
+        given().delete("/api/sign-in/locks/addresses/127.0.0.3").then().statusCode(204);
+        assertThat(SessionCookies.basicFrom("127.0.0.3", RestAssured.port, "/api/me", user, PASSWORD)).isEqualTo(200);
+        given().delete("/api/sign-in/locks/users/{u}", user).then().statusCode(404).contentType("application/problem+json");
+
+        List<Map<String, Object>> events = given().get("/api/audit?limit=100").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        assertThat(events).anyMatch(e -> "admin".equals(e.get("username"))
+                && ("/api/sign-in/locks/users/" + user).equals(e.get("target")) && Integer.valueOf(204).equals(e.get("status")));
+    }
+
+    @Test
     void guessesSentInParallelGetNoMoreThanTwiceTheLimit() throws Exception {
         String user = createUser("viewer");
         int guesses = 12;

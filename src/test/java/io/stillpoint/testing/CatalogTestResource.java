@@ -41,6 +41,9 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
                     Map.entry("stillpoint.sign-in.window", "PT4S"),
                     Map.entry("stillpoint.sign-in.max-failures-per-user", "3"),
                     Map.entry("stillpoint.sign-in.max-failures-per-address", "10"),
+                    // no delay between failures, so that tests reach the lock without waiting (the delay's
+                    // arithmetic is SignInHoldBackTest's)
+                    Map.entry("stillpoint.sign-in.first-delay", "PT0S"),
 
                     Map.entry("stillpoint.hyperv.allowed-executables", standIns.resolve("powershell") + ","
                             + standIns.resolve("diskshadow")),
