@@ -351,6 +351,8 @@ async function main() {
   mkdirSync(shots, { recursive: true });
   const home = mkdtempSync(join(tmpdir(), 'stillpoint-e2e-'));
   const port = await freePort();
+  // HTTPS on a free port too (8443 may be taken); the scenario uses plain HTTP on the loopback interface
+  const httpsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(shots, 'server.log'));
   console.log(`starting ${jar} on ${base} with STILLPOINT_HOME=${home}`);
@@ -358,7 +360,7 @@ async function main() {
   // PostgreSQL and the demo host the scenario needs.
   const env = { ...process.env, STILLPOINT_HOME: home, STILLPOINT_ADMIN_PASSWORD: adminPassword };
   delete env.QUARKUS_DATASOURCE_JDBC_URL;
-  const server = spawn('java', [`-Dquarkus.http.port=${port}`, '-jar', jar], {
+  const server = spawn('java', [`-Dquarkus.http.port=${port}`, `-Dquarkus.http.ssl-port=${httpsPort}`, '-jar', jar], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -71,7 +71,7 @@ qemu-system-x86_64 -name bench -machine q35,accel=kvm:tcg -m 128 -display none -
 
 echo "server: $jar on port $port, STILLPOINT_HOME=$work/home"
 env -u QUARKUS_DATASOURCE_JDBC_URL STILLPOINT_HOME="$work/home" STILLPOINT_ADMIN_PASSWORD=$password \
-  java -Dquarkus.http.port=$port -jar "$jar" >"$work/server.log" 2>&1 &
+  java -Dquarkus.http.port=$port -Dquarkus.http.ssl-port=$((port + 20000)) -jar "$jar" >"$work/server.log" 2>&1 &
 server_pid=$!
 until curl -sf "http://127.0.0.1:$port/q/health/ready" >/dev/null; do
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }

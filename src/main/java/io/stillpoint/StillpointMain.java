@@ -3,11 +3,17 @@ package io.stillpoint;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.stillpoint.catalog.EmbeddedCatalog;
+import io.stillpoint.security.ServerCertificate;
+import io.stillpoint.security.ServerCertificateSource;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Starts the server. With no JDBC URL configured it first starts the embedded PostgreSQL and turns on
- * the demo, so that a first start on a fresh machine needs nothing else.
+ * Starts the server. It first makes the self-signed HTTPS certificate if there is none, and with no
+ * JDBC URL configured it starts the embedded PostgreSQL and turns on the demo, so that a first start on
+ * a fresh machine needs nothing else.
  */
 @QuarkusMain
 public final class StillpointMain {
@@ -15,6 +21,7 @@ public final class StillpointMain {
     private StillpointMain() {}
 
     public static void main(String... args) throws Exception {
+        serverCertificate();
         if (externalCatalogConfigured()) {
             Quarkus.run(args);
             return;
@@ -36,6 +43,18 @@ public final class StillpointMain {
             catalog.close();
             System.exit(status);
         }, args);
+    }
+
+    /**
+     * Makes the self-signed certificate on a first start, before Quarkus's HTTP server reads it
+     * (see {@link ServerCertificateSource}), unless a certificate of the admin's is configured.
+     */
+    private static void serverCertificate() throws IOException {
+        List<String> names = new ArrayList<>(System.getenv().keySet());
+        System.getProperties().stringPropertyNames().forEach(names::add);
+        if (!ServerCertificateSource.configured(names)) {
+            ServerCertificate.readOrCreate(home().resolve("tls"));
+        }
     }
 
     private static boolean externalCatalogConfigured() {

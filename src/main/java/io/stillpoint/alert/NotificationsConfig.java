@@ -12,7 +12,7 @@ public interface NotificationsConfig {
      * The console's address as admins reach it, the start of every link in a message, e.g. {@code
      * https://backup.example.org:8443/}.
      */
-    @WithDefault("http://localhost:${quarkus.http.port:8080}/")
+    @WithDefault("https://localhost:${quarkus.http.ssl-port:8443}/")
     String consoleUrl();
 
     /**

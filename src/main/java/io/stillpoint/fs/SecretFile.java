@@ -75,6 +75,13 @@ public final class SecretFile {
         return secret;
     }
 
+    /** Refuses a secret file that is not this user's own or that others may read (a key, say). */
+    public static void checkPrivate(Path file) throws IOException {
+        if (Files.getFileStore(existingAncestor(file)).supportsFileAttributeView("posix")) {
+            checkOwnedAndClosed(file, OTHERS_MAY_READ, "file");
+        }
+    }
+
     /**
      * A folder only this process's user may enter: made with mode 0700, or, if it exists, checked to be
      * that user's and set to 0700 again (a library that unpacks there may have loosened it). What

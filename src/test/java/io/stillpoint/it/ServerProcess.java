@@ -28,10 +28,12 @@ public final class ServerProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int httpsPort;
 
-    private ServerProcess(Process process, int port) {
+    private ServerProcess(Process process, int port, int httpsPort) {
         this.process = process;
         this.port = port;
+        this.httpsPort = httpsPort;
     }
 
     /** Starts the jar on the embedded catalog under {@code home} and waits until it is ready. */
@@ -70,14 +72,14 @@ public final class ServerProcess implements AutoCloseable {
             throws Exception {
         String jar = Path.of(System.getProperty("stillpoint.app.jar", "target/quarkus-app/quarkus-run.jar"))
                 .toAbsolutePath().toString();
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        // HTTPS on a port of its own too: two nodes of a cluster test cannot share 8443
+        int httpsPort = freePort();
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port,
+                "-Dquarkus.http.ssl-port=" + httpsPort,
                 "-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -87,9 +89,25 @@ public final class ServerProcess implements AutoCloseable {
         env.put("STILLPOINT_HOME", home.toString());
         env.put("STILLPOINT_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(settings);
-        ServerProcess server = new ServerProcess(builder.start(), port);
+        ServerProcess server = new ServerProcess(builder.start(), port, httpsPort);
         server.awaitReady(Duration.ofSeconds(120));
         return server;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The plain HTTP port, on the loopback interface. */
+    int port() {
+        return port;
+    }
+
+    /** The HTTPS port, on every interface. */
+    int httpsPort() {
+        return httpsPort;
     }
 
     private void awaitReady(Duration within) throws Exception {

@@ -2,6 +2,7 @@ package io.stillpoint.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.restassured.RestAssured;
+import io.stillpoint.security.ServerCertificate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,8 @@ public class CatalogTestResource implements QuarkusTestResourceLifecycleManager 
         try {
             home = Files.createTempDirectory("stillpoint-test-");
             database = TestDatabase.create(home.resolve("pg"));
+            // as StillpointMain does before Quarkus starts: the tests' server speaks HTTPS too
+            ServerCertificate.readOrCreate(home.resolve("tls"));
             RestAssured.authentication = RestAssured.preemptive().basic("admin", ADMIN_PASSWORD);
             Path standIns = home.resolve(HYPERV_WORLD).resolve("bin");
             return Map.ofEntries(
