@@ -201,7 +201,7 @@ final class QemuSandbox implements Sandbox {
             arguments.put("capture-output", true);
             pid = agent.call("guest-exec", arguments, AGENT_CALL).path("pid").asLong();
         } catch (HostException e) {
-            return Verdict.failed("the guest was up after " + upAfter + " ms" + os + ", but the check command '"
+            return Verdict.failed("the guest agent answered guest-ping after " + upAfter + " ms" + os + ", but the check command '"
                     + shown + "' could not be started: " + e.getMessage());
         }
         while (System.nanoTime() < deadline) {
@@ -223,13 +223,13 @@ final class QemuSandbox implements Sandbox {
                     return Verdict.passed(upAfter, "the guest agent answered guest-ping" + os + ", and the check command '"
                             + shown + "' exited 0" + said);
                 }
-                return Verdict.failed("the guest was up after " + upAfter + " ms" + os + ", but the check command '"
+                return Verdict.failed("the guest agent answered guest-ping after " + upAfter + " ms" + os + ", but the check command '"
                         + shown + "' " + (status.has("signal") ? "was killed by signal " + status.path("signal").asInt()
                                 : "exited " + code) + said);
             }
             sleep(POLL);
         }
-        return Verdict.failed("the guest was up after " + upAfter + " ms" + os + ", but the check command '" + shown
+        return Verdict.failed("the guest agent answered guest-ping after " + upAfter + " ms" + os + ", but the check command '" + shown
                 + "' did not exit within the timeout of " + request.timeout().toSeconds() + " s");
     }
 
