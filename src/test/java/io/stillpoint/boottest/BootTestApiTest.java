@@ -178,7 +178,7 @@ class BootTestApiTest {
                 .header("Location", containsString("/api/restore-points/" + pointId + "/boot-test"))
                 .body("status", equalTo("RUNNING"));
         JsonPath[] last = new JsonPath[1];
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(100)).until(() -> {
             last[0] = json().get("/api/restore-points/{id}/boot-test", pointId).then().statusCode(200).extract().jsonPath();
             return !"RUNNING".equals(last[0].getString("status"));
         });
