@@ -27,5 +27,7 @@ CREATE TABLE boot_test (
 );
 CREATE INDEX boot_test_point ON boot_test (restore_point_id, started_at DESC);
 CREATE INDEX boot_test_running ON boot_test (node) WHERE status = 'RUNNING';
+-- one running test per point, also when two requests race
+CREATE UNIQUE INDEX boot_test_one_running ON boot_test (restore_point_id) WHERE status = 'RUNNING';
 
 ALTER TABLE backup_job ADD COLUMN boot_test_after boolean NOT NULL DEFAULT false;

@@ -20,6 +20,7 @@ import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.repository.RepositoryLayout;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.exception.ConstraintViolationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,12 +98,52 @@ public class BootTestService {
         List<String> command = checkCommand(given.checkCommand());
         Pattern pattern = pattern(given.serialPattern());
         int timeout = timeout(given.timeoutSeconds());
-        BootTest test = QuarkusTransaction.requiringNew().call(() -> {
+        Located located = QuarkusTransaction.requiringNew().call(() -> {
             RestorePoint point = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
-            String kind = kindOf(point);
-            if (SIMULATED.equals(kind) && given.checkCommand() != null) {
-                throw new InvalidRequestException("checkCommand", "a simulated guest has no agent to run a command in");
+            return new Located(kindOf(point), filesOf(point));
+        });
+        String kind = located.kind();
+        if (SIMULATED.equals(kind) && given.checkCommand() != null) {
+            throw new InvalidRequestException("checkCommand", "a simulated guest has no agent to run a command in");
+        }
+        if (QEMU.equals(kind)) {
+            refuseUnbootable(located.files());
+        }
+        BootTest test;
+        try {
+            test = record(pointId, kind, command, pattern, timeout, requestedBy);
+        } catch (RuntimeException e) {
+            if (raced(e)) {
+                throw new ConflictException("restore point " + pointId + " is being boot-tested already");
             }
+            throw e;
+        }
+        AtomicBoolean cancel = new AtomicBoolean();
+        cancels.put(test.id, cancel);
+        executor.execute(() -> execute(test.id, cancel));
+        return test;
+    }
+
+    /** Whether a request lost the race for a point to another one (the one-running-test index). */
+    private static boolean raced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConstraintViolationException violation
+                    && ("boot_test_one_running".equals(violation.getConstraintName())
+                            || String.valueOf(violation.getMessage()).contains("boot_test_one_running"))) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (raced(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private BootTest record(UUID pointId, String kind, List<String> command, Pattern pattern, int timeout,
+            String requestedBy) {
+        return QuarkusTransaction.requiringNew().call(() -> {
             if (BootTest.runningOf(pointId).isPresent()) {
                 throw new ConflictException("restore point " + pointId + " is being boot-tested already");
             }
@@ -120,10 +161,28 @@ public class BootTestService {
             t.persist();
             return t;
         });
-        AtomicBoolean cancel = new AtomicBoolean();
-        cancels.put(test.id, cancel);
-        executor.execute(() -> execute(test.id, cancel));
-        return test;
+    }
+
+    private record Located(String kind, Path files) {}
+
+    private static Path filesOf(RestorePoint point) {
+        BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
+        return new RepositoryLayout(repository.root()).resolve(point.relativePath).resolve(RepositoryLayout.FILES);
+    }
+
+    /** A point whose disks the sandbox cannot start is refused before anything starts. */
+    private static void refuseUnbootable(Path files) {
+        SandboxDisks machine;
+        try {
+            machine = SandboxDisks.of(files);
+        } catch (IOException e) {
+            throw new InvalidRequestException("id", "the restore point cannot be boot-tested: its description cannot be"
+                    + " read: " + e.getMessage());
+        }
+        if (machine.uefi()) {
+            throw new InvalidRequestException("id", "the restore point is of a UEFI guest; the sandbox boots BIOS guests"
+                    + " only, as no UEFI firmware (OVMF) is configured for it");
+        }
     }
 
     /** Starts a boot test after a job's run; a point that cannot be tested is logged, not thrown. */
@@ -238,8 +297,7 @@ public class BootTestService {
         BootTest test = BootTest.byId(testId).orElseThrow();
         RestorePoint point = RestorePoint.byId(test.restorePointId)
                 .orElseThrow(() -> new InvalidRequestException("id", "the restore point was deleted"));
-        BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
-        Path files = new RepositoryLayout(repository.root()).resolve(point.relativePath).resolve(RepositoryLayout.FILES);
+        Path files = filesOf(point);
         Vm vm = Vm.byId(point.vmId).orElse(null);
         List<String> command = test.checkCommand != null ? test.checkCommand
                 : SIMULATED.equals(test.kind) ? List.of() : config.checkCommand().orElse(List.of());

@@ -150,6 +150,11 @@ record SandboxDisks(List<Disk> disks, long memoryBytes, boolean uefi) {
         if (Files.isSymbolicLink(candidate)) {
             throw refused("its disk '" + relative + "' is a link");
         }
+        // A folder on the way may be a link too: only what really lies inside the point is read.
+        if (Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)
+                && !candidate.toRealPath().startsWith(files.toRealPath())) {
+            throw refused("its disk '" + relative + "' leads outside the point through a link");
+        }
         return candidate;
     }
 

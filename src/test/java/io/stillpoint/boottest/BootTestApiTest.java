@@ -73,6 +73,13 @@ class BootTestApiTest {
                 .body("bootTest.status", equalTo("PASSED"))
                 .body("bootTest.screenshotUrl", equalTo(test.getString("screenshotUrl")));
         assertThat(digests(pointDir(pointId))).as("the point's files, byte for byte").isEqualTo(before);
+        Path results = home.resolve("boot-tests/results").resolve(pointId);
+        assertThat(results).isDirectory();
+
+        json().delete("/api/restore-points/{id}", pointId).then().statusCode(204);
+
+        assertThat(results).as("the point's screenshots and logs go with it").doesNotExist();
+        json().get(test.getString("screenshotUrl")).then().statusCode(404);
     }
 
     @Test

@@ -166,6 +166,18 @@ class BootTestQemuTest {
         assertNoSandboxLeft();
     }
 
+    @Test
+    void aUefiPointIsRefusedAndStartsNothing() throws IOException {
+        String pointId = point(hangingDisk(), "raw");
+        Path launch = pointDir(pointId).resolve("files/launch.json");
+        Files.writeString(launch, Files.readString(launch).replace("\"-m\",", "\"-drive\",\"if=pflash,format=raw,readonly=on,"
+                + "file=/usr/share/OVMF/OVMF_CODE.fd\",\"-m\","));
+
+        json().body(Map.of()).post("/api/restore-points/{id}/boot-test", pointId).then().statusCode(400)
+                .contentType("application/problem+json").body("detail", org.hamcrest.Matchers.containsString("UEFI"));
+        json().get("/api/restore-points/{id}/boot-test", pointId).then().statusCode(404);
+    }
+
     /**
      * A crash leaves a running test, its QEMU and its work folder: recovery marks it interrupted, kills the
      * QEMU whose command line names the test's socket, removes the folder, and leaves another process alone.
@@ -183,7 +195,7 @@ class BootTestQemuTest {
         UUID theirs = UUID.randomUUID();
         try {
             runningRow(ours, pointId, sandbox.pid());
-            runningRow(theirs, pointId, other.pid());
+            runningRow(theirs, point(hangingDisk(), "raw"), other.pid());
 
             assertThat(recovery.recover()).contains(ours, theirs);
 
