@@ -211,6 +211,18 @@ async function scenario(browser, base) {
   check(download.suggestedFilename().endsWith('.xml') && (await download.failure()) === null,
     `the file browser downloads a single file (${download.suggestedFilename()})`);
 
+  // A boot test from the restore point page: the simulated guest boots from the point's disks, and the
+  // page shows its verdict and its screen.
+  await page.getByRole('button', { name: 'Start a boot test' }).click();
+  await page.getByTestId('boot-test-status').filter({ hasText: 'PASSED' }).waitFor({ timeout: 60000 });
+  const screen = page.getByRole('img', { name: "The guest's screen at the end of the boot test" });
+  await screen.waitFor();
+  await page.waitForFunction(() => document.querySelector('img.boot-screenshot')?.complete);
+  check(await screen.evaluate((img) => img.naturalWidth > 0),
+    'a boot test started from the restore point page passes and shows its status and the guest\'s screen');
+  check(await page.getByRole('link', { name: 'Open the serial log' }).count() === 1, 'the boot test links its serial log');
+  await shot(page, 'boot-test');
+
   await nav(page, 'VMs');
   await page.getByRole('rowheader', { name: 'web01-e2e' }).waitFor();
   check(true, 'the restored VM is in the VM list');
@@ -311,8 +323,8 @@ async function scenario(browser, base) {
     'a viewer sees no edit, run, prune or delete buttons on jobs');
   await vpage.goto(`${base}/#/restore-points?vm=${vm.id}&point=${point.id}`);
   await vpage.getByRole('heading', { level: 2, name: /Restore point of/ }).waitFor();
-  check(await vpage.getByRole('button', { name: /^(Restore…|Verify|Protect|Unprotect)$/ }).count() === 0,
-    'a viewer sees no restore, verify or protect buttons');
+  check(await vpage.getByRole('button', { name: /^(Restore…|Verify|Protect|Unprotect|Start a boot test)$/ }).count() === 0,
+    'a viewer sees no restore, verify, protect or boot test buttons');
   await shot(vpage, 'viewer-restore-points');
 
   const refused = [

@@ -14,6 +14,8 @@ export interface JobRequest {
   retention: Record<string, number>;
   enabled: boolean;
   verifyAfter: boolean;
+  /** Boot-test each new point after the run (in the background). */
+  bootTestAfter?: boolean;
   maxParallel: number;
   minimumConsistency: string | null;
   /** At least every Nth point of a VM compares all data whatever was tracked (1..1000); null: never forced. */

@@ -1,4 +1,4 @@
-import { get, post, put } from './client';
+import { del, get, post, put } from './client';
 import type { Restore } from './restores';
 import type { ChangeTracking } from './runs';
 
@@ -25,6 +25,44 @@ export interface RestorePoint {
   bytesWritten: number | null;
   /** What this point shares with other points through the file system. */
   bytesShared: number | null;
+  /** The point's newest boot test; null if it has had none. */
+  bootTest: BootTest | null;
+}
+
+export type BootTestStatus = 'RUNNING' | 'PASSED' | 'FAILED' | 'CANCELLED';
+
+export interface BootTest {
+  id: string;
+  restorePointId: string;
+  status: BootTestStatus;
+  /** 'qemu' (a sandbox QEMU) or 'simulated'. */
+  kind: string;
+  startedAt: string;
+  /** When it finished, or started while it runs. */
+  at: string;
+  /** From the sandbox's start to the proof that the guest was up; null unless passed. */
+  bootMillis: number | null;
+  evidence: string | null;
+  screenshotUrl: string | null;
+  serialLogUrl: string | null;
+  checkCommand: string[] | null;
+  serialPattern: string | null;
+  timeoutSeconds: number;
+  requestedBy: string | null;
+}
+
+export interface BootTestOptions {
+  checkCommand?: string[];
+  serialPattern?: string;
+  timeoutSeconds?: number;
+}
+
+export interface UnprovenVm {
+  vmId: string;
+  vmName: string;
+  restorePointId: string;
+  pointCreatedAt: string;
+  bootTestStatus: BootTestStatus | null;
 }
 
 export interface RestoreFile {
@@ -66,3 +104,7 @@ export const verify = (id: string) => post<RestorePoint>(`/api/restore-points/${
 export const setProtected = (id: string, value: boolean) =>
   put<RestorePoint>(`/api/restore-points/${id}/protected`, { protected: value });
 export const startRestore = (id: string, body: RestoreRequest) => post<Restore>(`/api/restore-points/${id}/restore`, body);
+export const startBootTest = (id: string, options: BootTestOptions = {}) =>
+  post<BootTest>(`/api/restore-points/${id}/boot-test`, options);
+export const cancelBootTest = (id: string) => del(`/api/restore-points/${id}/boot-test`);
+export const listUnproven = () => get<UnprovenVm[]>('/api/boot-tests/unproven');

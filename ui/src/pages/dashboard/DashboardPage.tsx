@@ -1,3 +1,4 @@
+import { listUnproven } from '../../api/restorePoints';
 import { listRuns, type Run } from '../../api/runs';
 import { listVms, type Vm } from '../../api/vms';
 import { LineChart, type Point } from '../../components/LineChart';
@@ -45,6 +46,7 @@ function VmCharts({ vm, runs }: { vm: Vm; runs: Run[] }) {
 export function DashboardPage() {
   const vms = useLoad(listVms, [], 10000);
   const runs = useLoad(() => listRuns(), [], 3000);
+  const unproven = useLoad(listUnproven, [], 10000);
   const now = Date.now();
   const allVms = vms.data ?? [];
   const allRuns = runs.data ?? [];
@@ -67,6 +69,21 @@ export function DashboardPage() {
             <ul className="stale-list">
               {stale.map((vm) => (
                 <li key={vm.id} className="stale">{vm.name}: last restore point {age(vm.lastRestorePointAt, now)}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="card" aria-labelledby="unproven-title">
+          <h2 id="unproven-title">Not proven to boot</h2>
+          <p className="big">{unproven.data?.length ?? 0}</p>
+          <p className="muted">VMs whose newest restore point has not passed a boot test</p>
+          {(unproven.data?.length ?? 0) > 0 && (
+            <ul className="stale-list">
+              {unproven.data!.map((u) => (
+                <li key={u.vmId} className={u.bootTestStatus === 'FAILED' ? 'stale' : undefined}>
+                  <Link to={`/restore-points?vm=${u.vmId}&point=${u.restorePointId}`}>{u.vmName}</Link>
+                  : {u.bootTestStatus ? `boot test ${u.bootTestStatus.toLowerCase()}` : 'never boot-tested'}
+                </li>
               ))}
             </ul>
           )}

@@ -17,15 +17,15 @@ export function emptyJob(repositoryId: string | null): JobRequest {
   return {
     name: '', schedule: '0 0 2 * * ?', timeZone: 'UTC', vmIds: [], vmNamePattern: null, mode: 'auto', writer: null,
     repositoryId, retention: { keepLast: 7 }, enabled: true, verifyAfter: false, maxParallel: 2, minimumConsistency: null,
-    compareEvery: null,
+    compareEvery: null, bootTestAfter: false,
   };
 }
 
 export function requestOf(job: Job): JobRequest {
   const { name, schedule, timeZone, vmIds, vmNamePattern, mode, writer, repositoryId, retention, enabled, verifyAfter,
-    maxParallel, minimumConsistency, compareEvery } = job;
+    maxParallel, minimumConsistency, compareEvery, bootTestAfter } = job;
   return { name, schedule, timeZone, vmIds, vmNamePattern, mode, writer, repositoryId, retention: retention ?? {}, enabled,
-    verifyAfter, maxParallel, minimumConsistency, compareEvery: compareEvery ?? null };
+    verifyAfter, maxParallel, minimumConsistency, compareEvery: compareEvery ?? null, bootTestAfter: bootTestAfter ?? false };
 }
 
 interface Props {
@@ -179,6 +179,10 @@ export function JobForm({ job, vms, repositories, onSaved, onCancel }: Props) {
       </label>
       <label className="check">
         <input type="checkbox" checked={form.verifyAfter} onChange={(e) => set('verifyAfter', e.target.checked)} /> Verify after each run
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={form.bootTestAfter ?? false}
+          onChange={(e) => set('bootTestAfter', e.target.checked)} /> Boot-test each new restore point
       </label>
       {unmatched && <ErrorNote error={failure} />}
       <div className="actions">

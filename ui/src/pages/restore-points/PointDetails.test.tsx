@@ -9,7 +9,7 @@ const point: RestorePoint = {
   id: 'p2', vmId: 'v1', vmName: 'db01', runId: 'r2', createdAt: '2026-12-04T10:00:00Z', mode: 'pause',
   consistency: 'crash', writer: 'qemu', repositoryId: 'repo', relativePath: 'v1/p2', sizeBytes: 1024 * MIB,
   fileCount: 4, manifestSha256: 'abc', isProtected: false, verifiedAt: null, verifyStatus: null, verifyProblems: null,
-  changeTracking: 'bitmap', bytesWritten: 12 * MIB, bytesShared: 1012 * MIB,
+  changeTracking: 'bitmap', bytesWritten: 12 * MIB, bytesShared: 1012 * MIB, bootTest: null,
 };
 const fullCopy: RestorePoint = {
   ...point, id: 'p1', createdAt: '2026-11-01T10:00:00Z', changeTracking: null, bytesWritten: null, bytesShared: null,

@@ -8,6 +8,7 @@ import { useLoad } from '../../components/useLoad';
 import { bytes, dateTime } from '../../format';
 import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
+import { BootTestSection } from './BootTestSection';
 import { FileBrowser } from './FileBrowser';
 import { PointTimeline } from './PointTimeline';
 import { RestoreWizard } from './RestoreWizard';
@@ -28,6 +29,7 @@ export function PointDetails({ point, onChanged }: { point: RestorePoint; onChan
         <dd>{writtenText(point.bytesWritten, point.sizeBytes)}
           {point.bytesShared != null && `; ${bytes(point.bytesShared)} shared with other points`}</dd>
         <dt>Change tracking</dt><dd>{trackingText(point.changeTracking)}</dd>
+        <dt>Boot test</dt><dd>{point.bootTest?.status ?? 'never'}</dd>
         <dt>Verified</dt>
         <dd>{point.verifyStatus ?? 'never'}{point.verifiedAt ? ` at ${dateTime(point.verifiedAt)}` : ''}
           {point.verifyProblems && <span className="error"> {point.verifyProblems}</span>}</dd>
@@ -82,6 +84,7 @@ export function RestorePointsPage() {
           {restoring === point.id && (
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
           )}
+          <BootTestSection point={point} onChanged={points.reload} />
           <FileBrowser pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
         </section>
       )}

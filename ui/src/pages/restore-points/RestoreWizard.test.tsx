@@ -14,7 +14,7 @@ const point: RestorePoint = {
   id: 'p1', vmId: 'v1', vmName: 'db01', runId: 'r1', createdAt: '2026-11-26T10:00:00Z', mode: 'pause',
   consistency: 'crash', writer: 'simulated', repositoryId: 'repo', relativePath: 'v1/p1', sizeBytes: 1024 * 1024 * 1024,
   fileCount: 4, manifestSha256: 'abc', isProtected: false, verifiedAt: null, verifyStatus: null, verifyProblems: null,
-  changeTracking: null, bytesWritten: null, bytesShared: null,
+  changeTracking: null, bytesWritten: null, bytesShared: null, bootTest: null,
 };
 const vm: Vm = {
   id: 'v1', name: 'db01', hostId: 'h1', ref: 'ref', state: 'RUNNING', stateError: null, canQuiesce: false,

@@ -18,6 +18,8 @@ public enum AlertType {
             "a VM's newest restore point is older than its job's schedule allows, or than its own bound"),
     VERIFY_FAILED("verify-failed", Severity.CRITICAL, "verifies failed",
             "a restore point's files do not match its manifest"),
+    BOOT_TEST_FAILED("boot-test-failed", Severity.CRITICAL, "boot tests failed",
+            "a restore point's disks did not boot in the sandbox, or the guest's check command failed"),
     REPOSITORY_NEARLY_FULL("repository-nearly-full", Severity.WARNING, "repositories nearly full",
             "a repository's file system is fuller than the threshold"),
     REPOSITORY_CHECK_FAILED("repository-check-failed", Severity.CRITICAL, "repositories failing their check",

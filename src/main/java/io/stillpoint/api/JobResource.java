@@ -125,7 +125,7 @@ public class JobResource {
         }
         return new JobService.JobSpec(body.name(), body.schedule(), body.timeZone(), body.vmIds(), body.vmNamePattern(),
                 body.mode(), body.writer(), body.repositoryId(), body.retention(), body.enabled(), body.verifyAfter(),
-                body.maxParallel(), body.minimumConsistency(), body.compareEvery());
+                body.maxParallel(), body.minimumConsistency(), body.compareEvery(), body.bootTestAfter());
     }
 
     private static JobResponse view(BackupJob job) {

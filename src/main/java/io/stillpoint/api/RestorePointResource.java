@@ -3,11 +3,15 @@ package io.stillpoint.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.stillpoint.api.dto.BootTestRequest;
+import io.stillpoint.api.dto.BootTestResponse;
 import io.stillpoint.api.dto.FileResponse;
 import io.stillpoint.api.dto.RestorePointResponse;
 import io.stillpoint.api.dto.RestoreRequestBody;
 import io.stillpoint.api.dto.RestoreResponse;
 import io.stillpoint.backup.RestorePointDeleter;
+import io.stillpoint.boottest.BootTest;
+import io.stillpoint.boottest.BootTestService;
 import io.stillpoint.catalog.BackupRepository;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
@@ -56,10 +60,12 @@ public class RestorePointResource {
     private final VerifyService verifier;
     private final RestorePointDeleter deleter;
     private final SecurityIdentity identity;
+    private final BootTestService bootTests;
 
     RestorePointResource(RestoreService restores, VerifyService verifier, RestorePointDeleter deleter,
-            SecurityIdentity identity) {
+            SecurityIdentity identity, BootTestService bootTests) {
         this.identity = identity;
+        this.bootTests = bootTests;
         this.restores = restores;
         this.verifier = verifier;
         this.deleter = deleter;
@@ -74,7 +80,7 @@ public class RestorePointResource {
             Map<UUID, String> names = new HashMap<>();
             return points.stream()
                     .map(p -> RestorePointResponse.of(p, names.computeIfAbsent(p.vmId,
-                            id -> Vm.byId(id).map(v -> v.name).orElse(null))))
+                            id -> Vm.byId(id).map(v -> v.name).orElse(null)), BootTest.newestOf(p.id).orElse(null)))
                     .toList();
         });
     }
@@ -85,7 +91,8 @@ public class RestorePointResource {
         UUID pointId = Ids.path("restore point", id);
         return QuarkusTransaction.requiringNew().call(() -> {
             RestorePoint p = RestorePoint.byId(pointId).orElseThrow(() -> new NotFoundException("restore point", pointId));
-            return RestorePointResponse.of(p, Vm.byId(p.vmId).map(v -> v.name).orElse(null));
+            return RestorePointResponse.of(p, Vm.byId(p.vmId).map(v -> v.name).orElse(null),
+                    BootTest.newestOf(p.id).orElse(null));
         });
     }
 
@@ -175,6 +182,42 @@ public class RestorePointResource {
         return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + exact;
     }
 
+    /*
+     * Boot tests: the point's disks started in a sandbox to prove they boot. Start answers 202 with the test;
+     * poll GET .../boot-test (or the point itself, whose bootTest is the newest test) until its status is no
+     * longer RUNNING.
+     */
+
+    /** Body (optional): {@code {"checkCommand": ["/bin/true"], "serialPattern": "login:", "timeoutSeconds": 120}}. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @POST
+    @Path("{id}/boot-test")
+    public Response start(@PathParam("id") String id, BootTestRequest body) {
+        UUID pointId = Ids.path("restore point", id);
+        BootTestService.Options options = body == null ? null
+                : new BootTestService.Options(body.checkCommand(), body.serialPattern(), body.timeoutSeconds());
+        BootTest test = bootTests.start(pointId, options, identity.getPrincipal().getName());
+        return Response.accepted(BootTestResponse.of(test))
+                .location(URI.create("/api/restore-points/" + pointId + "/boot-test")).build();
+    }
+
+    /** The point's newest boot test; 404 when it has none. */
+    @GET
+    @Path("{id}/boot-test")
+    public BootTestResponse newest(@PathParam("id") String id) {
+        UUID pointId = Ids.path("restore point", id);
+        return BootTestResponse.of(bootTests.newest(pointId).orElseThrow(
+                () -> new NotFoundException("restore point " + pointId + " has no boot test")));
+    }
+
+    /** Cancels the point's running test: its sandbox is stopped and its overlays removed before this answers. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @DELETE
+    @Path("{id}/boot-test")
+    public BootTestResponse cancel(@PathParam("id") String id) {
+        return BootTestResponse.of(bootTests.cancel(Ids.path("restore point", id), identity.getPrincipal().getName()));
+    }
+
     /** Protected restore points are never pruned by retention nor deleted. Body: {@code {"protected": true}}. */
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
@@ -196,7 +239,12 @@ public class RestorePointResource {
     @DELETE
     @Path("{id}")
     public Response delete(@PathParam("id") String id) {
-        deleter.delete(Ids.path("restore point", id));
+        UUID pointId = Ids.path("restore point", id);
+        if (QuarkusTransaction.requiringNew().call(() -> BootTest.runningOf(pointId).isPresent())) {
+            throw new ConflictException("restore point " + pointId + " is being boot-tested; cancel the test first");
+        }
+        deleter.delete(pointId);
+        bootTests.forget(pointId);
         return Response.noContent().build();
     }
 

@@ -65,6 +65,10 @@ public class BackupJob extends PanacheEntityBase {
     @Column(name = "verify_after")
     public boolean verifyAfter;
 
+    /** Whether each new point of a run of this job gets a boot test after the run. */
+    @Column(name = "boot_test_after")
+    public boolean bootTestAfter;
+
     @Column(name = "max_parallel")
     public int maxParallel;
 

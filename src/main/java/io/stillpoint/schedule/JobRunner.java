@@ -8,6 +8,7 @@ import io.stillpoint.backup.BackupService;
 import io.stillpoint.backup.Consistency;
 import io.stillpoint.backup.RetentionPolicy;
 import io.stillpoint.backup.RetentionService;
+import io.stillpoint.boottest.BootTestService;
 import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.BackupRun;
 import io.stillpoint.catalog.RunStatus;
@@ -32,8 +33,8 @@ import java.util.concurrent.Future;
 import org.jboss.logging.Logger;
 
 /**
- * Executes a backup job: one run per VM, several at once up to the job's limit, then verify (if asked)
- * and retention for each VM whose run succeeded and whose verify, if asked, passed. A VM that is busy is
+ * Executes a backup job: one run per VM, several at once up to the job's limit, then verify (if asked),
+ * a boot test in the background (if asked) and retention for each VM whose run succeeded and whose verify, if asked, passed. A VM that is busy is
  * recorded as SKIPPED with the reason; a fire is never dropped silently.
  */
 @ApplicationScoped
@@ -45,9 +46,12 @@ public class JobRunner {
     private final BackupPipeline pipeline;
     private final VerifyService verifier;
     private final RetentionService retention;
+    private final BootTestService bootTests;
     private final ExecutorService manual = Executors.newCachedThreadPool(r -> new Thread(r, "job-run-now"));
 
-    JobRunner(BackupService backups, BackupPipeline pipeline, VerifyService verifier, RetentionService retention) {
+    JobRunner(BackupService backups, BackupPipeline pipeline, VerifyService verifier, RetentionService retention,
+            BootTestService bootTests) {
+        this.bootTests = bootTests;
         this.backups = backups;
         this.pipeline = pipeline;
         this.verifier = verifier;
@@ -149,6 +153,9 @@ public class JobRunner {
             LOG.warnf("job '%s': restore point %s of VM %s failed its verify, so retention is not applied after this run",
                     job.name, run.restorePointId, run.vmId);
             return;
+        }
+        if (job.bootTestAfter) {
+            bootTests.startAfterRun(run.restorePointId, job.name);
         }
         RetentionPolicy policy = RetentionPolicy.of(job.retention);
         if (!policy.keepsNothing()) {

@@ -53,7 +53,8 @@ public class JobService {
             Boolean verifyAfter,
             Integer maxParallel,
             String minimumConsistency,
-            Integer compareEvery) {}
+            Integer compareEvery,
+            Boolean bootTestAfter) {}
 
     private final JobScheduler scheduler;
     private final WriterRegistry writers;
@@ -281,6 +282,7 @@ public class JobService {
         job.retention = policy.asMap();
         job.enabled = spec.enabled() == null || spec.enabled();
         job.verifyAfter = spec.verifyAfter() != null && spec.verifyAfter();
+        job.bootTestAfter = spec.bootTestAfter() != null && spec.bootTestAfter();
         job.maxParallel = maxParallel;
         job.minimumConsistency = spec.minimumConsistency();
         job.compareEvery = spec.compareEvery();

@@ -34,4 +34,5 @@ public record JobRequest(
         Boolean verifyAfter,
         Integer maxParallel,
         String minimumConsistency,
-        Integer compareEvery) {}
+        Integer compareEvery,
+        Boolean bootTestAfter) {}

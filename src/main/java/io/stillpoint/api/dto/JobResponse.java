@@ -34,7 +34,8 @@ public record JobResponse(
         Instant createdAt,
         Instant updatedAt,
         List<Instant> nextFireTimes,
-        List<LastRun> lastRuns) {
+        List<LastRun> lastRuns,
+        boolean bootTestAfter) {
 
     public record LastRun(UUID vmId, String vmName, UUID runId, String status, Instant createdAt, String error) {}
 
@@ -42,6 +43,6 @@ public record JobResponse(
         return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern,
                 j.legacyVmNameRegex == null ? null : JobService.excerpt(j.legacyVmNameRegex), j.mode, j.writer,
                 j.repositoryId, j.retention, j.enabled, j.verifyAfter, j.maxParallel, j.minimumConsistency, j.compareEvery, j.createdAt,
-                j.updatedAt, nextFireTimes, lastRuns);
+                j.updatedAt, nextFireTimes, lastRuns, j.bootTestAfter);
     }
 }

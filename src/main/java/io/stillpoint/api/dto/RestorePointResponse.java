@@ -1,5 +1,6 @@
 package io.stillpoint.api.dto;
 
+import io.stillpoint.boottest.BootTest;
 import io.stillpoint.catalog.RestorePoint;
 import java.time.Instant;
 import java.util.UUID;
@@ -10,6 +11,7 @@ import java.util.UUID;
  * @param bytesWritten new data the point added to the repository; the rest of its size it shares with other
  *     points through the file system (null for points made before incremental copies: they were full copies)
  * @param changeTracking how its run knew what changed: {@code bitmap}, {@code differencing}, {@code compare}, {@code none}
+ * @param bootTest the point's newest boot test, null if it has had none
  */
 public record RestorePointResponse(
         UUID id,
@@ -31,11 +33,18 @@ public record RestorePointResponse(
         String verifyProblems,
         String changeTracking,
         Long bytesWritten,
-        Long bytesShared) {
+        Long bytesShared,
+        BootTestResponse bootTest) {
 
     public static RestorePointResponse of(RestorePoint p, String vmName) {
+        return of(p, vmName, null);
+    }
+
+    /** @param bootTest the point's newest boot test, or null */
+    public static RestorePointResponse of(RestorePoint p, String vmName, BootTest bootTest) {
         return new RestorePointResponse(p.id, p.vmId, vmName, p.runId, p.createdAt, p.mode, p.consistency, p.writer,
                 p.repositoryId, p.relativePath, p.sizeBytes, p.fileCount, p.manifestSha256, p.isProtected, p.verifiedAt,
-                p.verifyStatus, p.verifyProblems, p.changeTracking, p.bytesWritten, p.bytesShared);
+                p.verifyStatus, p.verifyProblems, p.changeTracking, p.bytesWritten, p.bytesShared,
+                BootTestResponse.of(bootTest));
     }
 }

@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -36,6 +37,11 @@ public final class QgaClient {
 
     /** Runs one agent command and returns its {@code return} member, all within {@code deadline}. */
     public JsonNode call(String command, Duration deadline) {
+        return call(command, null, deadline);
+    }
+
+    /** Runs one agent command with arguments (such as {@code guest-exec}'s) and returns its {@code return} member. */
+    public JsonNode call(String command, Map<String, ?> arguments, Duration deadline) {
         long until = System.nanoTime() + deadline.toNanos();
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                 Selector selector = Selector.open()) {
@@ -50,7 +56,11 @@ public final class QgaClient {
             while (reader.next().path("return").asLong() != syncId) {
                 // stale replies of earlier, abandoned calls come first; the sync id marks the end of them
             }
-            write(channel, JSON.createObjectNode().put("execute", command));
+            ObjectNode message = JSON.createObjectNode().put("execute", command);
+            if (arguments != null && !arguments.isEmpty()) {
+                message.set("arguments", JSON.valueToTree(arguments));
+            }
+            write(channel, message);
             JsonNode answer = reader.next();
             JsonNode error = answer.get("error");
             if (error != null) {
