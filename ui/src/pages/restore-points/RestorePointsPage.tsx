@@ -9,6 +9,7 @@ import { bytes, dateTime } from '../../format';
 import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
 import { FileBrowser } from './FileBrowser';
+import { GuestFileBrowser } from './GuestFileBrowser';
 import { PointTimeline } from './PointTimeline';
 import { RestoreWizard } from './RestoreWizard';
 
@@ -83,6 +84,7 @@ export function RestorePointsPage() {
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
           )}
           <FileBrowser pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
+          <GuestFileBrowser key={point.id} pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
         </section>
       )}
     </>
