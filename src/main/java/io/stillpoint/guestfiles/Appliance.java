@@ -159,6 +159,10 @@ final class Appliance implements AutoCloseable {
         return users.get() == 0 && System.nanoTime() - lastUsedNanos > idle.toNanos();
     }
 
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
     boolean inUse() {
         return users.get() > 0;
     }

@@ -242,13 +242,14 @@ public class AppliancePool {
 
     /** Stops the longest-idle appliance when the node runs as many as it may; refuses when none is idle. */
     private void makeRoom() {
+        slots.values().removeIf(slot -> slot.launch.isCompletedExceptionally());
         if (slots.size() < config.maxAppliances()) {
             return;
         }
         Optional<Map.Entry<UUID, Slot>> idlest = slots.entrySet().stream()
-                .filter(e -> e.getValue().launch.isDone())
-                .filter(e -> e.getValue().launch.isCompletedExceptionally() || !e.getValue().launch.join().inUse())
-                .min(Comparator.comparingLong(e -> e.getValue().startedNanos));
+                .filter(e -> e.getValue().launch.isDone() && !e.getValue().launch.isCompletedExceptionally())
+                .filter(e -> !e.getValue().launch.join().inUse())
+                .min(Comparator.comparingLong(e -> e.getValue().launch.join().lastUsedNanos()));
         if (idlest.isEmpty()) {
             throw new AppliancesBusyException(config.maxAppliances());
         }

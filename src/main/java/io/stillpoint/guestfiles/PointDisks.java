@@ -77,8 +77,6 @@ final class PointDisks {
             return "raw";
         } else if (lower.endsWith(".vhdx")) {
             return "vhdx";
-        } else if (lower.endsWith(".vhd")) {
-            return "vpc";
         }
         return null;
     }
@@ -133,7 +131,7 @@ final class PointDisks {
                 }
             }
             default -> {
-                // raw and VHD hold no reference to other files
+                // a raw disk refers to no other file
             }
         }
     }
