@@ -210,6 +210,9 @@ async function scenario(browser, base) {
   ]);
   check(download.suggestedFilename().endsWith('.xml') && (await download.failure()) === null,
     `the file browser downloads a single file (${download.suggestedFilename()})`);
+  await page.getByRole('button', { name: 'Browse guest files' }).click();
+  await page.getByRole('alert').filter({ hasText: /simulated host/ }).waitFor();
+  check(true, 'browsing guest files of a simulated point says why it cannot be done');
 
   await nav(page, 'VMs');
   await page.getByRole('rowheader', { name: 'web01-e2e' }).waitFor();

@@ -37,6 +37,7 @@ final class Fifo {
         int close(int fd);
     }
 
+    private static final int BUFFER = 1 << 20;
     private static final int O_WRONLY = 01;
     private static final int O_NONBLOCK = 04000;
     private static final Calls LIBC = Native.load("c", Calls.class);
@@ -72,7 +73,7 @@ final class Fifo {
             long copied;
             try (InputStream in = Files.newInputStream(pipe)) {
                 readerOpen.set(true);
-                copied = in.transferTo(out);
+                copied = copy(in, out);
             } catch (IOException e) {
                 readerOpen.set(true);
                 if (!done.get()) {
@@ -86,6 +87,27 @@ final class Fifo {
         } finally {
             Files.deleteIfExists(pipe);
         }
+    }
+
+    /** In large writes: each write to an HTTP response hands a buffer to the I/O thread and waits for it. */
+    private static long copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[BUFFER];
+        long copied = 0;
+        int filled = 0;
+        int n;
+        while ((n = in.read(buffer, filled, buffer.length - filled)) >= 0) {
+            filled += n;
+            if (filled == buffer.length) {
+                out.write(buffer, 0, filled);
+                copied += filled;
+                filled = 0;
+            }
+        }
+        if (filled > 0) {
+            out.write(buffer, 0, filled);
+            copied += filled;
+        }
+        return copied;
     }
 
     private static void releaseReader(byte[] name, AtomicBoolean readerOpen) {
