@@ -34,7 +34,8 @@ public interface GuestFilesConfig {
 
     /**
      * libguestfs's backend settings. {@code force_tcg} runs the appliance without KVM, which these machines
-     * need (QEMU with KVM and {@code -cpu host} aborts on them); leave it empty where KVM works, it is faster.
+     * need (QEMU with KVM and {@code -cpu host} aborts on them); set it to {@code none} (a setting libguestfs
+     * does not know, so none applies) where KVM works for the appliance: it is much faster.
      */
     @WithDefault("force_tcg")
     List<String> backendSettings();
