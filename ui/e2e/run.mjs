@@ -210,6 +210,9 @@ async function scenario(browser, base) {
   ]);
   check(download.suggestedFilename().endsWith('.xml') && (await download.failure()) === null,
     `the file browser downloads a single file (${download.suggestedFilename()})`);
+  await page.getByRole('button', { name: 'Browse guest files' }).click();
+  await page.getByRole('alert').filter({ hasText: /simulated host/ }).waitFor();
+  check(true, 'browsing guest files of a simulated point says why it cannot be done');
 
   // A boot test from the restore point page: the simulated guest boots from the point's disks, and the
   // page shows its verdict and its screen.

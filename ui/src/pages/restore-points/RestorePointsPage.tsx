@@ -10,6 +10,7 @@ import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
 import { BootTestSection } from './BootTestSection';
 import { FileBrowser } from './FileBrowser';
+import { GuestFileBrowser } from './GuestFileBrowser';
 import { PointTimeline } from './PointTimeline';
 import { RestoreWizard } from './RestoreWizard';
 
@@ -86,6 +87,7 @@ export function RestorePointsPage() {
           )}
           <BootTestSection point={point} onChanged={points.reload} />
           <FileBrowser pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
+          <GuestFileBrowser key={point.id} pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
         </section>
       )}
     </>

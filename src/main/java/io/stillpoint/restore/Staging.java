@@ -38,9 +38,9 @@ import java.util.UUID;
  * with that marker; a folder set aside is deleted only if it is the very directory this restore moved there
  * (the same file, not a link); a target that existed before the restore is never deleted.
  */
-final class Staging implements AutoCloseable {
+public final class Staging implements AutoCloseable {
 
-    static final String PURPOSE = "restore-staging";
+    public static final String PURPOSE = "restore-staging";
 
     /** Marks a folder an in-place restore replaced and kept; hosts do not take it for a guest. */
     static final String KEPT_INFIX = ".before-restore-";
@@ -61,7 +61,7 @@ final class Staging implements AutoCloseable {
      * Beside {@code target}, whose folder is reached from {@code root} (a restore root, real path) without
      * following links, missing folders created.
      */
-    static Staging within(Path root, Path target, UUID restoreId) throws IOException {
+    public static Staging within(Path root, Path target, UUID restoreId) throws IOException {
         Path relative = root.relativize(target.toAbsolutePath().normalize().getParent());
         return open(root, relative, target, restoreId);
     }
@@ -87,11 +87,11 @@ final class Staging implements AutoCloseable {
         }
     }
 
-    Path target() {
+    public Path target() {
         return parent.resolve(name);
     }
 
-    Path staging() {
+    public Path staging() {
         return parent.resolve(stagingName());
     }
 
@@ -112,7 +112,7 @@ final class Staging implements AutoCloseable {
     }
 
     /** Creates the staging folder, new and marked as this restore's; returns its path for the copy. */
-    Path createStagingFolder() throws IOException {
+    public Path createStagingFolder() throws IOException {
         stagingKey = parent.createDirectory(stagingName());
         OwnedFolder.create(staging(), PURPOSE, restoreId);
         parent.confirm(stagingName(), stagingKey);
@@ -123,7 +123,7 @@ final class Staging implements AutoCloseable {
      * Puts the staging folder in place of a target that must not exist, or for a restore to a path may be
      * an empty folder (which the rename replaces); the marker stays until {@link #unmarkTarget}.
      */
-    void placeAsTarget(boolean emptyFolderMayBeReplaced) throws IOException {
+    public void placeAsTarget(boolean emptyFolderMayBeReplaced) throws IOException {
         parent.confirm(stagingName(), stagingKey);
         Optional<BasicFileAttributes> existing = parent.entry(name);
         if (existing.isPresent()) {
@@ -167,7 +167,7 @@ final class Staging implements AutoCloseable {
     }
 
     /** Removes the staging marker from the target once the restored files are in place, if it is still there. */
-    void unmarkTarget() throws IOException {
+    public void unmarkTarget() throws IOException {
         if (isMarkedAsOurs(target())) {
             NoFollowDelete.entry(target(), OwnedFolder.MARKER);
         }
@@ -202,7 +202,7 @@ final class Staging implements AutoCloseable {
      *
      * @throws NotOwnedException when what is there is not (it is left as it is)
      */
-    void discard() throws IOException {
+    public void discard() throws IOException {
         Optional<BasicFileAttributes> found = parent.entry(stagingName());
         if (found.isPresent() && found.get().isDirectory() && OwnedFolder.read(staging()).isEmpty()
                 && isEmpty(staging())) {

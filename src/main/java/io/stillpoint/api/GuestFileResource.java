@@ -1,0 +1,200 @@
+package io.stillpoint.api;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.stillpoint.api.dto.GuestRestoreRequestBody;
+import io.stillpoint.guestfiles.ApplianceStartingException;
+import io.stillpoint.guestfiles.GuestRestore;
+import io.stillpoint.guestfiles.GuestRestores;
+import jakarta.ws.rs.POST;
+import java.net.URI;
+import io.stillpoint.guestfiles.AppliancesBusyException;
+import io.stillpoint.guestfiles.GuestFileSystem;
+import io.stillpoint.guestfiles.GuestFiles;
+import io.stillpoint.guestfiles.GuestFsException;
+import io.stillpoint.guestfiles.GuestListing;
+import io.stillpoint.guestfiles.GuestPath;
+import io.stillpoint.inventory.InvalidRequestException;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * A restore point's disks as the guest saw them, read inside a libguestfs appliance: the file systems, a
+ * folder's entries, one file (with {@code Range}), a folder as a tar. The first call on a point starts its
+ * appliance and answers {@code 202} with a {@code Retry-After} while it starts (tens of seconds without KVM);
+ * the calls after it share that appliance. A point whose last verify failed is read only with
+ * {@code force=true}.
+ */
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
+@Path("/api/restore-points/{id}/guest")
+public class GuestFileResource {
+
+    private static final Logger LOG = Logger.getLogger(GuestFileResource.class);
+    private static final int MAX_PAGE = 10_000;
+
+    private final GuestFiles guestFiles;
+    private final GuestRestores restores;
+    private final SecurityIdentity identity;
+
+    GuestFileResource(GuestFiles guestFiles, GuestRestores restores, SecurityIdentity identity) {
+        this.guestFiles = guestFiles;
+        this.restores = restores;
+        this.identity = identity;
+    }
+
+    /**
+     * {@code {"status": "stopped" | "starting" | "ready"}}: whether the point's appliance runs; starts nothing.
+     */
+    @GET
+    @Path("status")
+    public Map<String, String> status(@PathParam("id") String id) {
+        return Map.of("status", guestFiles.applianceStatus(Ids.path("restore point", id)));
+    }
+
+    @GET
+    @Path("filesystems")
+    public List<GuestFileSystem> fileSystems(@PathParam("id") String id,
+            @QueryParam("force") @DefaultValue("false") boolean force) {
+        return guestFiles.fileSystems(Ids.path("restore point", id), force);
+    }
+
+    /** One folder's entries in name order, {@code limit} at most from {@code offset}. */
+    @GET
+    @Path("files")
+    public GuestListing files(@PathParam("id") String id, @QueryParam("fs") String fs,
+            @QueryParam("path") @DefaultValue("/") String path, @QueryParam("limit") @DefaultValue("1000") int limit,
+            @QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("force") @DefaultValue("false") boolean force) {
+        UUID pointId = Ids.path("restore point", id);
+        requireFs(fs);
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("limit", "must be between 1 and " + MAX_PAGE);
+        }
+        if (offset < 0) {
+            throw new InvalidRequestException("offset", "must not be negative");
+        }
+        return guestFiles.list(pointId, fs, GuestPath.parse("path", path), offset, limit, force);
+    }
+
+    /** One file of the guest, whole or one {@code Range} of bytes. */
+    @GET
+    @Path("file")
+    public Response file(@PathParam("id") String id, @QueryParam("fs") String fs, @QueryParam("path") String path,
+            @QueryParam("force") @DefaultValue("false") boolean force, @HeaderParam("Range") String range) {
+        UUID pointId = Ids.path("restore point", id);
+        requireFs(fs);
+        GuestPath guestPath = GuestPath.parse("path", path);
+        GuestFiles.OpenFile open = guestFiles.openFile(pointId, fs, guestPath, force);
+        try {
+            long size = open.size();
+            RestorePointResource.ByteRange bytes = size == 0 ? null : RestorePointResource.ByteRange.parse(range, size);
+            long first = bytes == null ? 0 : bytes.first();
+            long length = bytes == null ? size : bytes.length();
+            StreamingOutput body = out -> {
+                try (open) {
+                    guestFiles.stream(open, first, length, out);
+                }
+            };
+            Response.ResponseBuilder response = bytes == null ? Response.ok(body)
+                    : Response.status(206).entity(body)
+                            .header("Content-Range", "bytes " + bytes.first() + "-" + bytes.last() + "/" + size);
+            return response.type("application/octet-stream")
+                    .header(HttpHeaders.CONTENT_LENGTH, length)
+                    .header("Accept-Ranges", "bytes")
+                    .header("Content-Disposition", RestorePointResource.attachment(open.name()))
+                    .build();
+        } catch (RuntimeException e) {
+            open.close();
+            throw e;
+        }
+    }
+
+    /** A folder of the guest as a tar (numeric owners, modes, times, xattrs and ACLs), streamed as it is read. */
+    @GET
+    @Path("archive")
+    public Response archive(@PathParam("id") String id, @QueryParam("fs") String fs, @QueryParam("path") String path,
+            @QueryParam("force") @DefaultValue("false") boolean force) {
+        UUID pointId = Ids.path("restore point", id);
+        requireFs(fs);
+        GuestFiles.OpenFolder open = guestFiles.openFolder(pointId, fs, GuestPath.parse("path", path), force);
+        StreamingOutput body = out -> {
+            try (open) {
+                guestFiles.stream(open, out);
+            }
+        };
+        return Response.ok(body).type("application/x-tar")
+                .header("Content-Disposition", RestorePointResource.attachment(open.name() + ".tar"))
+                .build();
+    }
+
+    /**
+     * Restores chosen files and folders to a new folder under the restore roots, keeping owner, mode, times
+     * and xattrs; answers 202 with the restore to poll ({@code /api/guest-restores/{id}}), which waits for the
+     * appliance if it is starting.
+     */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @POST
+    @Path("restore")
+    public Response restore(@PathParam("id") String id, GuestRestoreRequestBody body) {
+        UUID pointId = Ids.path("restore point", id);
+        if (body == null) {
+            throw new InvalidRequestException("paths", "is required: the guest's files and folders to restore");
+        }
+        if (body.target() != null && !body.target().equals("path")) {
+            throw new InvalidRequestException("target", "'" + body.target() + "' is not a target of a guest file"
+                    + " restore; the one target is 'path', a new folder under the restore roots");
+        }
+        if (body.path() == null || body.path().isBlank()) {
+            throw new InvalidRequestException("path", "is required: the new folder under the restore roots");
+        }
+        GuestRestore started = restores.start(pointId, body.fs(), body.paths(), body.path(), body.force(),
+                identity.getPrincipal().getName());
+        return Response.accepted(started).location(URI.create("/api/guest-restores/" + started.id())).build();
+    }
+
+    private static void requireFs(String fs) {
+        if (fs == null || fs.isBlank()) {
+            throw new InvalidRequestException("fs", "is required: a device from .../guest/filesystems, e.g. /dev/sda1");
+        }
+    }
+
+    /** Not an error: the appliance is on its way; the body says so and {@code Retry-After} says when to ask again. */
+    @ServerExceptionMapper
+    public Response starting(ApplianceStartingException e) {
+        return Response.accepted(Map.of("status", "starting", "detail", e.getMessage(),
+                        "retryAfterSeconds", e.retryAfterSeconds()))
+                .header("Retry-After", e.retryAfterSeconds())
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response busy(AppliancesBusyException e, UriInfo uri) {
+        return problem(503, e.getMessage(), uri).header("Retry-After", 10).build();
+    }
+
+    /** The appliance failed (or libguestfs is missing): the server's side, said in libguestfs's words. */
+    @ServerExceptionMapper
+    public Response failed(GuestFsException e, UriInfo uri) {
+        LOG.errorf("guest files at %s: %s", uri.getPath(), e.getMessage());
+        return problem(503, e.getMessage(), uri).build();
+    }
+
+    private static Response.ResponseBuilder problem(int status, String detail, UriInfo uri) {
+        Response.Status known = Response.Status.fromStatusCode(status);
+        return Response.status(status).type(ProblemMapper.PROBLEM_JSON)
+                .entity(new Problem("about:blank", known.getReasonPhrase(), status, detail, uri.getPath(), null));
+    }
+}
