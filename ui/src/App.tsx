@@ -14,6 +14,7 @@ import { RepositoriesPage } from './pages/repositories/RepositoriesPage';
 import { AuditPage } from './pages/audit/AuditPage';
 import { UsersPage } from './pages/users/UsersPage';
 import { NotificationsPage } from './pages/notifications/NotificationsPage';
+import { InstantRecoveriesPage } from './pages/instant-recoveries/InstantRecoveriesPage';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -21,6 +22,7 @@ const NAV = [
   { to: '/jobs', label: 'Jobs' },
   { to: '/runs', label: 'Runs' },
   { to: '/restore-points', label: 'Restore points' },
+  { to: '/instant-recoveries', label: 'Instant recoveries' },
   { to: '/repositories', label: 'Repositories' },
   { to: '/notifications', label: 'Alerts', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
@@ -43,6 +45,8 @@ function Page({ path, user }: { path: string; user: Me }) {
       return <RunsPage />;
     case '/restore-points':
       return <RestorePointsPage />;
+    case '/instant-recoveries':
+      return <InstantRecoveriesPage />;
     case '/repositories':
       return <RepositoriesPage />;
     case '/notifications':

@@ -8,6 +8,7 @@ import { useLoad } from '../../components/useLoad';
 import { bytes, dateTime } from '../../format';
 import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
+import { InstantRecoveryForm } from '../instant-recoveries/InstantRecoveriesPage';
 import { FileBrowser } from './FileBrowser';
 import { PointTimeline } from './PointTimeline';
 import { RestoreWizard } from './RestoreWizard';
@@ -54,6 +55,7 @@ export function RestorePointsPage() {
   const vmId = query.get('vm') ?? vms.data?.[0]?.id ?? '';
   const points = useLoad(() => (vmId ? listRestorePoints(vmId) : Promise.resolve([])), [vmId], 5000);
   const [restoring, setRestoring] = useState<string>();
+  const [instant, setInstant] = useState<string>();
   const pointId = query.get('point') ?? points.data?.[0]?.id;
   const point = points.data?.find((p) => p.id === pointId);
   const vm = vms.data?.find((v) => v.id === vmId);
@@ -78,6 +80,10 @@ export function RestorePointsPage() {
             {restoring !== point.id && (
               <button type="button" className="primary" onClick={() => setRestoring(point.id)}>Restore…</button>
             )}
+            {instant !== point.id && (
+              <button type="button" onClick={() => setInstant(point.id)}>Instant recovery…</button>
+            )}
+            {instant === point.id && <InstantRecoveryForm pointId={point.id} onClose={() => setInstant(undefined)} />}
           </RequireRole>
           {restoring === point.id && (
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
