@@ -393,13 +393,12 @@ final class QemuInstantGuests {
             for (JsonNode job : ourJobs(qmp, recoveryId)) {
                 qmp.execute("job-dismiss", Map.of("id", job.path("id").asText()), command);
             }
-            Map<String, JsonNode> nodes = namedNodes(qmp, command);
             for (int i = 0; i < registration.disks().size(); i++) {
-                if (nodes.containsKey(movedNode(recoveryId, i))) {
-                    qmp.execute("blockdev-del", Map.of("node-name", movedNode(recoveryId, i)), command);
-                }
-                if (nodes.containsKey(movedNode(recoveryId, i) + "-file")) {
-                    qmp.execute("blockdev-del", Map.of("node-name", movedNode(recoveryId, i) + "-file"), command);
+                // The protocol node, added inline with its format node, goes with it.
+                for (String node : List.of(movedNode(recoveryId, i), movedNode(recoveryId, i) + "-file")) {
+                    if (namedNodes(qmp, command).containsKey(node)) {
+                        qmp.execute("blockdev-del", Map.of("node-name", node), command);
+                    }
                 }
             }
         }
