@@ -136,8 +136,10 @@ class InstantRecoveryFlowTest {
         String refused = json().delete("/api/restore-points/{id}", pointId).then().statusCode(409)
                 .contentType("application/problem+json").extract().path("detail");
         assertThat(refused).contains(id);
-        assertThat(json().body(Map.of("mode", "pause", "repositoryId", repositoryId)).post("/api/vms/{id}/backup", newVmId).then().extract().statusCode())
+        assertThat(json().body(Map.of("mode", "pause", "repositoryId", repositoryId))
+                .post("/api/vms/{id}/backup", newVmId).then().extract().statusCode())
                 .as("no backup of a VM whose disks are overlays on a restore point").isEqualTo(409);
+        assertRetentionKeepsThePointFor(id);
 
         int before = console.sequence().size();
         json().body(Map.of()).post("/api/instant-recoveries/{id}/finalize", id).then().statusCode(202)
@@ -223,6 +225,21 @@ class InstantRecoveryFlowTest {
         assertThat(json().get("/api/instant-recoveries").then().statusCode(200).extract().jsonPath().getList("id"))
                 .hasSize(before);
         assertThat(qemu().guests()).noneMatch(g -> g.name().equals("x"));
+    }
+
+    /** A job keeping only its newest point runs, and prunes all but that one and the point the VM runs from. */
+    private void assertRetentionKeepsThePointFor(String recoveryId) {
+        String job = json().body(Map.of("name", "ir-keep-" + tag, "schedule", "0 0 2 * * ?", "vmIds", List.of(vmId),
+                        "mode", "pause", "repositoryId", repositoryId, "retention", Map.of("keepLast", 1)))
+                .post("/api/jobs").then().statusCode(201).extract().path("id");
+        String run = json().post("/api/jobs/{id}/run", job).then().statusCode(202).extract().path("[0].id");
+        assertThat(awaitFinished("runs", run).getString("status")).isEqualTo("SUCCEEDED");
+        JsonPath prune = json().post("/api/jobs/{id}/prune?dryRun=true", job).then().statusCode(200).extract().jsonPath();
+        List<String> keptBy = prune.getList("[0].points.findAll { it.restorePointId == '" + pointId
+                + "' }.keptBy.flatten()");
+        assertThat(keptBy).anyMatch(reason -> reason.contains("instant recovery " + recoveryId));
+        json().get("/api/restore-points/{id}", pointId).then().statusCode(200);
+        json().delete("/api/jobs/{id}", job).then().statusCode(204);
     }
 
     private static void assertField(JsonPath problem, String field) {
