@@ -45,10 +45,10 @@ public class RestorePointDeleter {
             if (reading > 0) {
                 throw new ConflictException("restore point " + pointId + " is being restored");
             }
-            for (InstantRecovery recovery : InstantRecovery.using(pointId)) {
+            InstantRecovery.using(pointId).stream().findFirst().ifPresent(recovery -> {
                 throw new ConflictException("restore point " + pointId + " is in use by instant recovery " + recovery.id
                         + " (VM '" + recovery.name + "', " + recovery.state + "); finalize or discard it first");
-            }
+            });
             BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
             PendingDeletion deletion = PendingDeletion.of(point, repository);
             deletion.persist();

@@ -18,15 +18,11 @@ import java.util.UUID;
 public class InstantRecovery extends PanacheEntityBase {
 
     public enum State {
-        STARTING, RUNNING, FINALIZING, FINALIZED, FAILED, DISCARDED;
-
-        /** While the VM may read the restore point's files. */
-        public boolean usesPoint() {
-            return this == STARTING || this == RUNNING || this == FINALIZING;
-        }
+        STARTING, RUNNING, FINALIZING, FINALIZED, FAILED, DISCARDED
     }
 
-    private static final List<State> USING = List.of(State.STARTING, State.RUNNING, State.FINALIZING);
+    /** The states in which the VM may read the restore point's files. */
+    public static final List<State> USING = List.of(State.STARTING, State.RUNNING, State.FINALIZING);
 
     @Id
     public UUID id;

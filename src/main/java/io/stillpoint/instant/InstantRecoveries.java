@@ -104,11 +104,11 @@ public class InstantRecoveries {
                 throw new InvalidRequestException(field, "restore point " + pointId + " is of a " + sourceHost.type
                         + " guest; host '" + host.name + "' (" + host.type + ") runs only its own kind's points");
             }
-            for (InstantRecovery other : InstantRecovery.<InstantRecovery>list("hostId = ?1 and name = ?2 and state in ?3",
-                    host.id, name, java.util.List.of(State.STARTING, State.RUNNING, State.FINALIZING))) {
-                throw new InvalidRequestException("name", "instant recovery " + other.id + " runs a VM named '" + name
-                        + "' on host '" + host.name + "' already");
-            }
+            InstantRecovery.<InstantRecovery>find("hostId = ?1 and name = ?2 and state in ?3", host.id, name,
+                    InstantRecovery.USING).firstResultOptional().ifPresent(other -> {
+                        throw new InvalidRequestException("name", "instant recovery " + other.id + " runs a VM named '"
+                                + name + "' on host '" + host.name + "' already");
+                    });
             BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
             Path files = new RepositoryLayout(repository.root()).resolve(point.relativePath).resolve(RepositoryLayout.FILES);
             InstantRecovery recovery = new InstantRecovery();

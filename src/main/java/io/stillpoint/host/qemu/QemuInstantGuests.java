@@ -501,9 +501,9 @@ final class QemuInstantGuests {
         return !registration.disks().isEmpty() && registration.disks().get(0).node().equals(movedNode(recoveryId, 0));
     }
 
-    private static List<JsonNode> ourJobs(QmpClient qmp, UUID recoveryId) {
+    private List<JsonNode> ourJobs(QmpClient qmp, UUID recoveryId) {
         List<JsonNode> jobs = new ArrayList<>();
-        for (JsonNode job : qmp.execute("query-jobs", null, Duration.ofSeconds(10))) {
+        for (JsonNode job : qmp.execute("query-jobs", null, host.deadlines().command())) {
             if (job.path("id").asText().startsWith(JOB_PREFIX + tag(recoveryId))) {
                 jobs.add(job);
             }
