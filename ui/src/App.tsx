@@ -15,6 +15,7 @@ import { AuditPage } from './pages/audit/AuditPage';
 import { UsersPage } from './pages/users/UsersPage';
 import { NotificationsPage } from './pages/notifications/NotificationsPage';
 import { TokensPage } from './pages/tokens/TokensPage';
+import { InstantRecoveriesPage } from './pages/instant-recoveries/InstantRecoveriesPage';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/jobs', label: 'Jobs' },
   { to: '/runs', label: 'Runs' },
   { to: '/restore-points', label: 'Restore points' },
+  { to: '/instant-recoveries', label: 'Instant recoveries' },
   { to: '/repositories', label: 'Repositories' },
   { to: '/tokens', label: 'API tokens' },
   { to: '/notifications', label: 'Alerts', admin: true },
@@ -45,6 +47,8 @@ function Page({ path, user }: { path: string; user: Me }) {
       return <RunsPage />;
     case '/restore-points':
       return <RestorePointsPage />;
+    case '/instant-recoveries':
+      return <InstantRecoveriesPage />;
     case '/repositories':
       return <RepositoriesPage />;
     case '/tokens':

@@ -9,6 +9,7 @@ import { bytes, dateTime } from '../../format';
 import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
 import { BootTestSection } from './BootTestSection';
+import { InstantRecoveryForm } from '../instant-recoveries/InstantRecoveriesPage';
 import { FileBrowser } from './FileBrowser';
 import { GuestFileBrowser } from './GuestFileBrowser';
 import { PointTimeline } from './PointTimeline';
@@ -57,6 +58,7 @@ export function RestorePointsPage() {
   const vmId = query.get('vm') ?? vms.data?.[0]?.id ?? '';
   const points = useLoad(() => (vmId ? listRestorePoints(vmId) : Promise.resolve([])), [vmId], 5000);
   const [restoring, setRestoring] = useState<string>();
+  const [instant, setInstant] = useState<string>();
   const pointId = query.get('point') ?? points.data?.[0]?.id;
   const point = points.data?.find((p) => p.id === pointId);
   const vm = vms.data?.find((v) => v.id === vmId);
@@ -81,6 +83,10 @@ export function RestorePointsPage() {
             {restoring !== point.id && (
               <button type="button" className="primary" onClick={() => setRestoring(point.id)}>Restore…</button>
             )}
+            {instant !== point.id && (
+              <button type="button" onClick={() => setInstant(point.id)}>Instant recovery…</button>
+            )}
+            {instant === point.id && <InstantRecoveryForm pointId={point.id} onClose={() => setInstant(undefined)} />}
           </RequireRole>
           {restoring === point.id && (
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />

@@ -2,6 +2,7 @@ package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.InstantRecovery;
 import io.stillpoint.catalog.PendingDeletion;
 import io.stillpoint.catalog.Restore;
 import io.stillpoint.catalog.RestorePoint;
@@ -30,7 +31,8 @@ public class RestorePointDeleter {
     }
 
     /**
-     * @throws ConflictException for a protected restore point or one a restore is reading
+     * @throws ConflictException for a protected restore point, one a restore is reading, or one a VM runs
+     *     from (instant recovery)
      */
     public void delete(UUID pointId) {
         PendingDeletion pending = QuarkusTransaction.requiringNew().call(() -> {
@@ -43,6 +45,10 @@ public class RestorePointDeleter {
             if (reading > 0) {
                 throw new ConflictException("restore point " + pointId + " is being restored");
             }
+            InstantRecovery.using(pointId).stream().findFirst().ifPresent(recovery -> {
+                throw new ConflictException("restore point " + pointId + " is in use by instant recovery " + recovery.id
+                        + " (VM '" + recovery.name + "', " + recovery.state + "); finalize or discard it first");
+            });
             BackupRepository repository = BackupRepository.byId(point.repositoryId).orElseThrow();
             PendingDeletion deletion = PendingDeletion.of(point, repository);
             deletion.persist();

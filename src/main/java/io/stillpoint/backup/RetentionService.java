@@ -1,6 +1,7 @@
 package io.stillpoint.backup;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.stillpoint.catalog.InstantRecovery;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.inventory.ConflictException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +29,8 @@ public class RetentionService {
                 .map(p -> new Retention.Candidate(p.id, p.createdAt, p.isProtected,
                         Retention.Verification.of(p.verifyStatus)))
                 .toList());
-        List<Retention.Decision> decisions = Retention.decide(points, policy, zone);
+        List<Retention.Decision> decisions = Retention.decide(points, policy, zone).stream()
+                .map(RetentionService::keptWhileAVmRunsFromIt).toList();
         if (!dryRun) {
             for (Retention.Decision decision : decisions) {
                 if (!decision.keep()) {
@@ -42,5 +44,16 @@ public class RetentionService {
             }
         }
         return decisions;
+    }
+
+    /** A restore point a VM runs from (instant recovery) is kept until the VM is finalized or discarded. */
+    private static Retention.Decision keptWhileAVmRunsFromIt(Retention.Decision decision) {
+        List<InstantRecovery> using = QuarkusTransaction.requiringNew().call(() -> InstantRecovery.using(decision.id()));
+        if (using.isEmpty()) {
+            return decision;
+        }
+        List<String> reasons = new java.util.ArrayList<>(decision.reasons());
+        using.forEach(r -> reasons.add("in use by instant recovery " + r.id + " (VM '" + r.name + "')"));
+        return new Retention.Decision(decision.id(), decision.createdAt(), List.copyOf(reasons));
     }
 }

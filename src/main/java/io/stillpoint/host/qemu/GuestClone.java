@@ -63,14 +63,17 @@ final class GuestClone {
     private final Path directory;
     private final Path runDirectory;
     private final TrustedExecutables binaries;
+    private final String diskExtension;
     private final Map<String, String> moved = new LinkedHashMap<>();
     private int otherSockets;
 
-    private GuestClone(String name, Path directory, Path runDirectory, TrustedExecutables binaries) {
+    private GuestClone(String name, Path directory, Path runDirectory, TrustedExecutables binaries,
+            String diskExtension) {
         this.name = name;
         this.directory = directory;
         this.runDirectory = runDirectory;
         this.binaries = binaries;
+        this.diskExtension = diskExtension;
     }
 
     /**
@@ -83,7 +86,17 @@ final class GuestClone {
      */
     static GuestRegistration of(Path directory, String name, Path runDirectory, TrustedExecutables binaries)
             throws IOException {
-        return new GuestClone(name, directory, runDirectory, binaries).clone(LaunchFiles.read(directory));
+        return new GuestClone(name, directory, runDirectory, binaries, null).clone(LaunchFiles.read(directory));
+    }
+
+    /**
+     * As {@link #of}, for a guest whose launch is read from elsewhere and whose disks, already in {@code
+     * directory} where {@code launch} names them, get {@code diskExtension} (e.g. {@code .instant.qcow2})
+     * instead of their own.
+     */
+    static GuestRegistration of(LaunchFiles.Launch launch, Path directory, String name, Path runDirectory,
+            TrustedExecutables binaries, String diskExtension) throws IOException {
+        return new GuestClone(name, directory, runDirectory, binaries, diskExtension).clone(launch);
     }
 
     private GuestRegistration clone(LaunchFiles.Launch original) throws IOException {
@@ -100,8 +113,8 @@ final class GuestClone {
                         + " that its launch.json names");
             }
             Matcher extension = DISK_EXTENSION.matcher(from.getFileName().toString());
-            Path to = from.resolveSibling(GuestNames.fileName(name) + "-disk" + i
-                    + (extension.find() ? extension.group() : ""));
+            String ext = diskExtension != null ? diskExtension : extension.find() ? extension.group() : "";
+            Path to = from.resolveSibling(GuestNames.fileName(name) + "-disk" + i + ext);
             disks.put(disk.file(), to.toString());
             newDisks.add(new GuestRegistration.Disk(disk.node(), to.toString(), disk.format(), disk.device()));
         }

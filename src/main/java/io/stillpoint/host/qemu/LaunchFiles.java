@@ -87,13 +87,21 @@ final class LaunchFiles {
      * command line as Stillpoint's.
      */
     static Launch read(Path dir) throws IOException {
+        return read(dir, dir);
+    }
+
+    /**
+     * What {@code launch.json} in {@code dir} says, with its paths made absolute under {@code prefix}: for a
+     * guest that is to run from another folder than the one its files are in.
+     */
+    static Launch read(Path dir, Path under) throws IOException {
         Path file = dir.resolve(LAUNCH_JSON);
         if (!Files.isRegularFile(file)) {
             throw new HostException("the restored folder " + dir + " has no " + LAUNCH_JSON
                     + "; it is not a QEMU guest's backup");
         }
         JsonNode launch = JSON.readTree(file.toFile());
-        String prefix = dir.toString();
+        String prefix = under.toString();
         List<String> argv = new ArrayList<>();
         launch.path("commandLine").forEach(a -> argv.add(a.asText().replace(DIR, prefix)));
         List<GuestRegistration.Disk> disks = new ArrayList<>();

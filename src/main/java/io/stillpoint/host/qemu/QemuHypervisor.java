@@ -15,6 +15,7 @@ import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostCapabilities;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InstantGuests;
 import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -28,7 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -47,7 +50,7 @@ import java.util.regex.Pattern;
  *
  * <p>Each guest needs a QMP socket of its own for Stillpoint: QEMU serves one client per socket.
  */
-public final class QemuHypervisor implements Hypervisor {
+public final class QemuHypervisor implements Hypervisor, InstantGuests {
 
     public static final String KIND = "qemu";
     public static final String QMP_SOCKET = "qmpSocket";
@@ -73,6 +76,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final QemuDeadlines deadlines;
     private final TrustedExecutables binaries;
     private final Map<String, QemuGuest> guests = new ConcurrentHashMap<>();
+    private final QemuInstantGuests instant = new QemuInstantGuests(this);
 
     /** Opens the host with the default allow-list of QEMU executables ({@link QemuConfig#DEFAULT_BINARIES}). */
     public QemuHypervisor(String name, Path root, QemuDeadlines deadlines) throws IOException {
@@ -390,6 +394,67 @@ public final class QemuHypervisor implements Hypervisor {
             throw new HostException("registering the restored guest '" + guestName + "' on host '" + name
                     + "' failed: " + e.getMessage(), false, e);
         }
+    }
+
+    /** A guest made by {@link QemuInstantGuests}: registered as a new one, with a run folder of its own. */
+    synchronized GuestInfo keepNew(GuestRegistration registration) throws IOException {
+        requireNewName(registration.name());
+        Files.createDirectories(runDirectory(registration.name()));
+        return keep(registration, -1);
+    }
+
+    /** Takes a guest's new registration (its disks moved), and how it starts, as the host's record of it. */
+    void replace(GuestRegistration registration) throws IOException {
+        LaunchFiles.write(registration);
+        Durable.write(registrationFile(registration.name()), JSON.writeValueAsBytes(registration));
+        find(registration.name()).update(registration);
+    }
+
+    /** Forgets a guest whose QEMU has quit: no longer listed, its registration file gone. */
+    synchronized void forget(String guestName) throws IOException {
+        QemuGuest guest = guests.remove(guestName);
+        if (guest != null) {
+            guest.closeQmp();
+        }
+        Files.deleteIfExists(registrationFile(guestName));
+    }
+
+    QemuGuest guestNamed(String ref) {
+        return find(ref);
+    }
+
+    TrustedExecutables binaries() {
+        return binaries;
+    }
+
+    Path runFolder(String guestName) {
+        return runDirectory(guestName);
+    }
+
+    @Override
+    public GuestInfo startFromPoint(Path pointFiles, String guestName, UUID recoveryId) {
+        return instant.startFromPoint(pointFiles, guestName, recoveryId);
+    }
+
+    @Override
+    public Path defaultMoveTarget(String ref) {
+        return find(ref).registration().directoryPath();
+    }
+
+    @Override
+    public void moveDisks(String ref, UUID recoveryId, Path target, long bytesPerSecond,
+            Consumer<MoveProgress> progress) {
+        instant.moveDisks(ref, recoveryId, target, bytesPerSecond, progress);
+    }
+
+    @Override
+    public MoveOutcome resumeMove(String ref, UUID recoveryId, Path target) {
+        return instant.resumeMove(ref, recoveryId, target);
+    }
+
+    @Override
+    public void discard(String ref, UUID recoveryId) {
+        instant.discard(ref, recoveryId);
     }
 
     /** Writes the guest's launch files and registration, then adds it to this host. */

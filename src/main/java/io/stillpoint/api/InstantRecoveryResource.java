@@ -1,0 +1,95 @@
+package io.stillpoint.api;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.stillpoint.api.dto.FinalizeRequest;
+import io.stillpoint.api.dto.InstantRecoveryResponse;
+import io.stillpoint.backup.RunProgress;
+import io.stillpoint.catalog.InstantRecovery;
+import io.stillpoint.instant.InstantRecoveries;
+import io.stillpoint.inventory.NotFoundException;
+import io.stillpoint.security.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+/** Running a VM straight from its restore point, moving it to its host's storage, or throwing it away. */
+@RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
+@Path("/api/instant-recoveries")
+public class InstantRecoveryResource {
+
+    private final InstantRecoveries recoveries;
+    private final RunProgress progress;
+
+    InstantRecoveryResource(InstantRecoveries recoveries, RunProgress progress) {
+        this.recoveries = recoveries;
+        this.progress = progress;
+    }
+
+    @GET
+    public List<InstantRecoveryResponse> list() {
+        return QuarkusTransaction.requiringNew().call(() -> InstantRecovery.<InstantRecovery>newestFirst().stream()
+                .map(r -> InstantRecoveryResponse.of(r, progress.of(r.id).orElse(null)))
+                .toList());
+    }
+
+    @GET
+    @Path("{id}")
+    public InstantRecoveryResponse get(@PathParam("id") String id) {
+        return view(Ids.path("instant recovery", id));
+    }
+
+    /** The recovery's state as server-sent events, every half second until it is neither starting nor finalizing. */
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<InstantRecoveryResponse> events(@PathParam("id") String id) {
+        UUID recoveryId = Ids.path("instant recovery", id);
+        view(recoveryId);
+        return ProgressStream.of(() -> view(recoveryId),
+                r -> !r.state().equals("STARTING") && !r.state().equals("FINALIZING"));
+    }
+
+    /** Moves the VM's disks to its host's storage while it runs: 202, then FINALIZING until FINALIZED. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @POST
+    @Path("{id}/finalize")
+    public Response finalizeRecovery(@PathParam("id") String id, FinalizeRequest body) {
+        UUID recoveryId = Ids.path("instant recovery", id);
+        InstantRecovery started = recoveries.finalizeRecovery(recoveryId, body == null ? null : body.path(),
+                body == null ? null : body.bandwidthLimit());
+        return Response.accepted(view(started.id)).location(URI.create("/api/instant-recoveries/" + started.id)).build();
+    }
+
+    /** Stops a VM that was not finalized and deletes its overlays. */
+    @RolesAllowed({Role.OPERATOR, Role.ADMIN})
+    @DELETE
+    @Path("{id}")
+    public InstantRecoveryResponse discard(@PathParam("id") String id) {
+        InstantRecovery discarded = recoveries.discard(Ids.path("instant recovery", id));
+        return view(discarded.id);
+    }
+
+    static InstantRecoveryResponse view(UUID id, RunProgress progress) {
+        InstantRecovery r = QuarkusTransaction.requiringNew().call(
+                () -> InstantRecovery.byId(id).orElseThrow(() -> new NotFoundException("instant recovery", id)));
+        return InstantRecoveryResponse.of(r, progress.of(id).orElse(null));
+    }
+
+    private InstantRecoveryResponse view(UUID id) {
+        return view(id, progress);
+    }
+}

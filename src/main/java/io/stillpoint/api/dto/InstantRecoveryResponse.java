@@ -1,0 +1,35 @@
+package io.stillpoint.api.dto;
+
+import io.stillpoint.catalog.InstantRecovery;
+import io.stillpoint.copy.CopyProgress;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An instant recovery: {@code state} is STARTING, RUNNING (from the restore point), FINALIZING (its disks
+ * being moved; {@code progress} says how far), FINALIZED (an ordinary VM of its host), FAILED or DISCARDED.
+ */
+public record InstantRecoveryResponse(
+        UUID id,
+        UUID restorePointId,
+        UUID hostId,
+        String name,
+        UUID vmId,
+        String state,
+        String error,
+        String finalizePath,
+        String requestedBy,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finalizeStartedAt,
+        Instant finishedAt,
+        Long bytesTotal,
+        Long bytesMoved,
+        ProgressResponse progress) {
+
+    public static InstantRecoveryResponse of(InstantRecovery r, CopyProgress live) {
+        return new InstantRecoveryResponse(r.id, r.restorePointId, r.hostId, r.name, r.vmId, r.state.name(), r.error,
+                r.finalizePath, r.requestedBy, r.createdAt, r.startedAt, r.finalizeStartedAt, r.finishedAt, r.bytesTotal,
+                live != null ? Long.valueOf(live.bytesDone()) : r.bytesMoved, ProgressResponse.of(live));
+    }
+}
