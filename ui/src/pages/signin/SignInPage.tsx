@@ -16,7 +16,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
       if (result.outcome === 'signedIn') {
         onSignedIn();
       } else if (result.outcome === 'throttled') {
-        setError(`Too many failed sign-ins. Try again in ${result.retryAfterSeconds} seconds.`);
+        setError(`Too many failed sign-ins. Try again in ${result.retryAfterSeconds} second${result.retryAfterSeconds === 1 ? '' : 's'}.`);
       } else {
         setError('Wrong user name or password.');
       }

@@ -6,6 +6,7 @@ import { useAuth } from '../../auth/AuthContext';
 import { ErrorNote } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
 import { dateTime } from '../../format';
+import { SignInLocks } from './SignInLocks';
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 
@@ -94,6 +95,7 @@ export function UsersPage() {
           ))}
         </tbody>
       </table>
+      <SignInLocks />
     </>
   );
 }

@@ -1,0 +1,13 @@
+import { del, get } from './client';
+
+/** A user name or address with failed sign-ins in the server's window; `until` is set while it is refused. */
+export interface SignInHold {
+  kind: 'user' | 'address';
+  name: string;
+  failures: number;
+  until: string | null;
+}
+
+export const listSignInHolds = () => get<SignInHold[]>('/api/sign-in/locks');
+export const liftSignInHold = (hold: SignInHold) =>
+  del(`/api/sign-in/locks/${hold.kind === 'user' ? 'users' : 'addresses'}/${encodeURIComponent(hold.name)}`);
