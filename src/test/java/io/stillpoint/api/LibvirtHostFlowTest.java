@@ -207,16 +207,22 @@ class LibvirtHostFlowTest {
     }
 
     @Test
-    void urisThatCouldRunAProgramOrLeadNowhereAreRefusedNamingTheSetting() {
+    void urisThatCouldRunAProgramOrLeadNowhereAreRefusedNamingTheSetting() throws IOException {
         int hostsBefore = json().get("/api/hosts").then().statusCode(200).extract().jsonPath().getList("$").size();
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        for (String uri : List.of("qemu+ext:///system?command=/tmp/x", "qemu+ssh://h/system?command=/tmp/x",
+        // a program that, were it ever run, would leave a file behind
+        Path trap = home.resolve("never-run-" + tag);
+        Path ran = home.resolve("never-run-" + tag + ".ran");
+        Files.createDirectories(home);
+        Files.writeString(trap, "#!/bin/sh\ntouch " + ran + "\n");
+        Files.setPosixFilePermissions(trap, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String uri : List.of("qemu+ext:///system?command=" + trap, "qemu+ssh://h/system?command=" + trap,
                 "qemu+tcp://127.0.0.1:1/system", "qemu:///nowhere")) {
             json().body(Map.of("name", "lv-bad-" + tag, "type", "libvirt", "settings", Map.of("uri", uri)))
                     .post("/api/hosts").then().statusCode(400).contentType("application/problem+json")
                     .body("detail", containsString("settings.uri")).body("detail", containsString(uri));
         }
         assertThat(json().get("/api/hosts").then().statusCode(200).extract().jsonPath().getList("$")).hasSize(hostsBefore);
-        assertThat(Path.of("/tmp/x")).doesNotExist();
+        assertThat(ran).doesNotExist();
     }
 }
