@@ -12,8 +12,11 @@ import jakarta.ws.rs.QueryParam;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit log, newest first; admins only. */
+@Tag(name = "Audit")
 @Path("/api/audit")
 @RolesAllowed(Role.ADMIN)
 public class AuditResource {
@@ -22,6 +25,7 @@ public class AuditResource {
     public record AuditEntry(UUID id, Instant at, String username, String action, String target, int status,
             String address) {}
 
+    @Operation(operationId = "listAuditEvents", summary = "List the audit log, newest first")
     @GET
     public List<AuditEntry> list(@QueryParam("limit") @DefaultValue("500") int limit) {
         if (limit < 1 || limit > 10_000) {

@@ -12,12 +12,15 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
 
 /**
  * What boot tests kept (their screenshots and serial logs), and the VMs no boot test has proven yet. A test
  * is started, polled and cancelled under its restore point ({@link RestorePointResource}).
  */
+@Tag(name = "Boot tests")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/boot-tests")
 public class BootTestResource {
@@ -28,12 +31,14 @@ public class BootTestResource {
         this.bootTests = bootTests;
     }
 
+    @Operation(operationId = "getBootTestScreenshot", summary = "Get a boot test's screenshot of the guest's screen (PNG)")
     @GET
     @Path("{id}/screenshot.png")
     public Response screenshot(@PathParam("id") String id) {
         return file(id, BootTestService.SCREENSHOT, "image/png");
     }
 
+    @Operation(operationId = "getBootTestSerialLog", summary = "Get a boot test's serial console log")
     @GET
     @Path("{id}/serial.log")
     public Response serialLog(@PathParam("id") String id) {
@@ -41,6 +46,7 @@ public class BootTestResource {
     }
 
     /** VMs whose newest restore point has not passed a boot test, for the dashboard. */
+    @Operation(operationId = "listUnprovenVms", summary = "List the VMs whose newest restore point has not passed a boot test")
     @GET
     @Path("unproven")
     public List<UnprovenVm> unproven() {

@@ -3,22 +3,21 @@ package io.stillpoint.api;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.api.dto.GuestRestoreRequestBody;
 import io.stillpoint.guestfiles.ApplianceStartingException;
-import io.stillpoint.guestfiles.GuestRestore;
-import io.stillpoint.guestfiles.GuestRestores;
-import jakarta.ws.rs.POST;
-import java.net.URI;
 import io.stillpoint.guestfiles.AppliancesBusyException;
 import io.stillpoint.guestfiles.GuestFileSystem;
 import io.stillpoint.guestfiles.GuestFiles;
 import io.stillpoint.guestfiles.GuestFsException;
 import io.stillpoint.guestfiles.GuestListing;
 import io.stillpoint.guestfiles.GuestPath;
+import io.stillpoint.guestfiles.GuestRestore;
+import io.stillpoint.guestfiles.GuestRestores;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -26,9 +25,12 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -39,6 +41,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * the calls after it share that appliance. A point whose last verify failed is read only with
  * {@code force=true}.
  */
+@Tag(name = "Guest files")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/restore-points/{id}/guest")
 public class GuestFileResource {
@@ -59,12 +62,14 @@ public class GuestFileResource {
     /**
      * {@code {"status": "stopped" | "starting" | "ready"}}: whether the point's appliance runs; starts nothing.
      */
+    @Operation(operationId = "getGuestFilesStatus", summary = "Get the state of the appliance reading a restore point's disks")
     @GET
     @Path("status")
     public Map<String, String> status(@PathParam("id") String id) {
         return Map.of("status", guestFiles.applianceStatus(Ids.path("restore point", id)));
     }
 
+    @Operation(operationId = "listGuestFileSystems", summary = "List the file systems on a restore point's disks")
     @GET
     @Path("filesystems")
     public List<GuestFileSystem> fileSystems(@PathParam("id") String id,
@@ -73,6 +78,7 @@ public class GuestFileResource {
     }
 
     /** One folder's entries in name order, {@code limit} at most from {@code offset}. */
+    @Operation(operationId = "listGuestFiles", summary = "List one folder of a guest file system")
     @GET
     @Path("files")
     public GuestListing files(@PathParam("id") String id, @QueryParam("fs") String fs,
@@ -90,6 +96,7 @@ public class GuestFileResource {
     }
 
     /** One file of the guest, whole or one {@code Range} of bytes. */
+    @Operation(operationId = "downloadGuestFile", summary = "Download one file from a guest file system (ranges supported)")
     @GET
     @Path("file")
     public Response file(@PathParam("id") String id, @QueryParam("fs") String fs, @QueryParam("path") String path,
@@ -123,6 +130,7 @@ public class GuestFileResource {
     }
 
     /** A folder of the guest as a tar (numeric owners, modes, times, xattrs and ACLs), streamed as it is read. */
+    @Operation(operationId = "downloadGuestFolder", summary = "Download a guest folder as a tar stream")
     @GET
     @Path("archive")
     public Response archive(@PathParam("id") String id, @QueryParam("fs") String fs, @QueryParam("path") String path,
@@ -145,6 +153,7 @@ public class GuestFileResource {
      * and xattrs; answers 202 with the restore to poll ({@code /api/guest-restores/{id}}), which waits for the
      * appliance if it is starting.
      */
+    @Operation(operationId = "restoreGuestFiles", summary = "Restore files and folders from a guest file system to a path")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("restore")

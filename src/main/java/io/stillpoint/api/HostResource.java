@@ -1,9 +1,10 @@
 package io.stillpoint.api;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.api.dto.CreateVmRequest;
 import io.stillpoint.api.dto.HostRefreshResponse;
 import io.stillpoint.api.dto.HostRequest;
@@ -15,7 +16,6 @@ import io.stillpoint.host.GuestSpec;
 import io.stillpoint.inventory.HostRefresh;
 import io.stillpoint.inventory.Inventory;
 import io.stillpoint.inventory.NotFoundException;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.ConstraintViolation;
@@ -34,7 +34,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@Tag(name = "Hosts")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/hosts")
 public class HostResource {
@@ -57,6 +60,7 @@ public class HostResource {
     }
 
     /** Settings that hold credentials are shown to admins only, who set them. */
+    @Operation(operationId = "listHosts", summary = "List the hosts")
     @GET
     public List<HostResponse> list() {
         boolean admin = identity.hasRole(Role.ADMIN);
@@ -64,6 +68,7 @@ public class HostResource {
                 () -> Host.<Host>list("order by name").stream().map(h -> HostResponse.of(h, admin)).toList());
     }
 
+    @Operation(operationId = "getHost", summary = "Get one host")
     @GET
     @Path("{id}")
     public HostResponse get(@PathParam("id") String id) {
@@ -74,6 +79,7 @@ public class HostResource {
     }
 
     /** Creates the host and lists its guests into the catalog (see {@code lastRefreshError} if it could not). */
+    @Operation(operationId = "createHost", summary = "Add a host (simulated, qemu, libvirt or hyperv)")
     @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull HostRequest body) {
@@ -85,6 +91,7 @@ public class HostResource {
      * Brings the catalog in step with the host's guests now: new ones added, vanished ones marked (never
      * deleted), and answers what changed; a host that cannot be listed changes nothing and says why.
      */
+    @Operation(operationId = "refreshHost", summary = "Refresh a host's guests now")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/refresh")
@@ -96,6 +103,7 @@ public class HostResource {
      * Creates a guest on a host that creates guests (the simulated host), or, when the body names a {@code
      * qmpSocket}, registers a running guest on a host that registers them (QEMU).
      */
+    @Operation(operationId = "createVm", summary = "Create or register a guest on a host")
     @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/vms")

@@ -22,9 +22,12 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** Running a VM straight from its restore point, moving it to its host's storage, or throwing it away. */
+@Tag(name = "Instant recoveries")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/instant-recoveries")
 public class InstantRecoveryResource {
@@ -37,6 +40,7 @@ public class InstantRecoveryResource {
         this.progress = progress;
     }
 
+    @Operation(operationId = "listInstantRecoveries", summary = "List the instant recoveries")
     @GET
     public List<InstantRecoveryResponse> list() {
         return QuarkusTransaction.requiringNew().call(() -> InstantRecovery.<InstantRecovery>newestFirst().stream()
@@ -44,6 +48,7 @@ public class InstantRecoveryResource {
                 .toList());
     }
 
+    @Operation(operationId = "getInstantRecovery", summary = "Get one instant recovery")
     @GET
     @Path("{id}")
     public InstantRecoveryResponse get(@PathParam("id") String id) {
@@ -51,6 +56,7 @@ public class InstantRecoveryResource {
     }
 
     /** The recovery's state as server-sent events, every half second until it is neither starting nor finalizing. */
+    @Operation(operationId = "streamInstantRecoveryEvents", summary = "Follow an instant recovery's state and progress (server-sent events)")
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -64,6 +70,7 @@ public class InstantRecoveryResource {
     }
 
     /** Moves the VM's disks to its host's storage while it runs: 202, then FINALIZING until FINALIZED. */
+    @Operation(operationId = "finalizeInstantRecovery", summary = "Move a running instant recovery's disks to the host's storage")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/finalize")
@@ -75,6 +82,7 @@ public class InstantRecoveryResource {
     }
 
     /** Stops a VM that was not finalized and deletes its overlays. */
+    @Operation(operationId = "discardInstantRecovery", summary = "Stop an instant recovery that is not finalized and discard its overlays")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}")

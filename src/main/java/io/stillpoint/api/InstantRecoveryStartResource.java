@@ -14,11 +14,14 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code POST /api/restore-points/{id}/instant-recovery}: a root resource of its own, so the restore point
  * resource stays as it is.
  */
+@Tag(name = "Instant recoveries")
 @Path("/api/restore-points/{id}/instant-recovery")
 public class InstantRecoveryStartResource {
 
@@ -33,6 +36,7 @@ public class InstantRecoveryStartResource {
     }
 
     /** Starts a new VM whose disks are overlays on the restore point's; 201 once it runs. */
+    @Operation(operationId = "startInstantRecovery", summary = "Start a new VM straight from a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     public Response start(@PathParam("id") String pointId, InstantRecoveryRequest body) {

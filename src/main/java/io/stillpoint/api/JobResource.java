@@ -32,7 +32,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@Tag(name = "Jobs")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/jobs")
 public class JobResource {
@@ -45,12 +48,14 @@ public class JobResource {
         this.runner = runner;
     }
 
+    @Operation(operationId = "listJobs", summary = "List the backup jobs")
     @GET
     public List<JobResponse> list() {
         return QuarkusTransaction.requiringNew().call(
                 () -> BackupJob.<BackupJob>list("order by name").stream().map(JobResource::view).toList());
     }
 
+    @Operation(operationId = "getJob", summary = "Get one job")
     @GET
     @Path("{id}")
     public JobResponse get(@PathParam("id") String id) {
@@ -59,6 +64,7 @@ public class JobResource {
                 () -> view(BackupJob.byId(jobId).orElseThrow(() -> new NotFoundException("job", jobId))));
     }
 
+    @Operation(operationId = "createJob", summary = "Create a backup job")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     public Response create(JobRequest body) {
@@ -66,6 +72,7 @@ public class JobResource {
         return Response.created(URI.create("/api/jobs/" + job.id)).entity(get(job.id.toString())).build();
     }
 
+    @Operation(operationId = "updateJob", summary = "Replace a job")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}")
@@ -74,6 +81,7 @@ public class JobResource {
         return get(job.id.toString());
     }
 
+    @Operation(operationId = "deleteJob", summary = "Delete a job")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}")
@@ -82,6 +90,7 @@ public class JobResource {
         return Response.noContent().build();
     }
 
+    @Operation(operationId = "enableJob", summary = "Enable a job's schedule")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/enable")
@@ -89,6 +98,7 @@ public class JobResource {
         return get(jobs.setEnabled(Ids.path("job", id), true).id.toString());
     }
 
+    @Operation(operationId = "disableJob", summary = "Disable a job's schedule")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/disable")
@@ -97,6 +107,7 @@ public class JobResource {
     }
 
     /** Runs the job now for all its VMs; answers 202 with the runs started (and those skipped). */
+    @Operation(operationId = "runJob", summary = "Run a job now")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/run")
@@ -106,6 +117,7 @@ public class JobResource {
     }
 
     /** What the job's retention keeps and removes per VM, with the rule that keeps each point. */
+    @Operation(operationId = "pruneJob", summary = "Apply a job's retention now, or show what it would remove")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/prune")

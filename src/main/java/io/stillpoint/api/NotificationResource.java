@@ -29,11 +29,14 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Alert channels (admins) and the alerts recorded (everyone). Changes are audited like every other change;
  * secrets are never part of an answer but the one that makes them.
  */
+@Tag(name = "Notifications")
 @Path("/api/notifications")
 @RolesAllowed(Role.ADMIN)
 public class NotificationResource {
@@ -50,6 +53,7 @@ public class NotificationResource {
         this.identity = identity;
     }
 
+    @Operation(operationId = "listNotificationChannels", summary = "List the notification channels")
     @GET
     @Path("channels")
     public List<ChannelResponse> list() {
@@ -57,6 +61,7 @@ public class NotificationResource {
                 .stream().map(NotificationResource::view).toList());
     }
 
+    @Operation(operationId = "getNotificationChannel", summary = "Get one notification channel")
     @GET
     @Path("channels/{id}")
     public ChannelResponse get(@PathParam("id") String id) {
@@ -65,6 +70,7 @@ public class NotificationResource {
     }
 
     /** Creates a channel; a webhook's answer carries its signing secret, this once. */
+    @Operation(operationId = "createNotificationChannel", summary = "Create an e-mail or webhook channel")
     @POST
     @Path("channels")
     public Response create(ChannelSpec body) {
@@ -73,6 +79,7 @@ public class NotificationResource {
                 .entity(ChannelResponse.of(saved.channel(), null, saved.newSecret())).build();
     }
 
+    @Operation(operationId = "updateNotificationChannel", summary = "Replace a notification channel")
     @PUT
     @Path("channels/{id}")
     public ChannelResponse update(@PathParam("id") String id, ChannelSpec body) {
@@ -80,6 +87,7 @@ public class NotificationResource {
         return get(channel.id.toString());
     }
 
+    @Operation(operationId = "deleteNotificationChannel", summary = "Delete a notification channel")
     @DELETE
     @Path("channels/{id}")
     public Response delete(@PathParam("id") String id) {
@@ -88,6 +96,7 @@ public class NotificationResource {
     }
 
     /** A new signing secret for a webhook, in this answer only. */
+    @Operation(operationId = "rotateNotificationChannelSecret", summary = "Replace a webhook channel's signing secret")
     @POST
     @Path("channels/{id}/secret")
     public ChannelResponse rotateSecret(@PathParam("id") String id) {
@@ -96,6 +105,7 @@ public class NotificationResource {
     }
 
     /** Sends a test message now, once, and answers how it went (also when the receiver refused it). */
+    @Operation(operationId = "testNotificationChannel", summary = "Send a test message through a channel")
     @POST
     @Path("channels/{id}/test")
     public AttemptResponse test(@PathParam("id") String id) {
@@ -105,6 +115,7 @@ public class NotificationResource {
     }
 
     /** The newest attempts to send to the channel, with the receivers' answers. */
+    @Operation(operationId = "listNotificationAttempts", summary = "List a channel's latest delivery attempts")
     @GET
     @Path("channels/{id}/attempts")
     public List<AttemptResponse> attempts(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("20") int limit) {
@@ -116,6 +127,7 @@ public class NotificationResource {
     }
 
     /** The alerts recorded, newest first, whatever the channels. */
+    @Operation(operationId = "listAlertEvents", summary = "List the alert events, newest first")
     @GET
     @Path("events")
     @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
@@ -127,6 +139,7 @@ public class NotificationResource {
                 () -> AlertEvent.newest(limit(limit), type).stream().map(AlertEventResponse::of).toList());
     }
 
+    @Operation(operationId = "listAlertEventTypes", summary = "List the alert event types")
     @GET
     @Path("event-types")
     @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})

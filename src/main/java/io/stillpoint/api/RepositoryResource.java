@@ -30,7 +30,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@Tag(name = "Repositories")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/repositories")
 public class RepositoryResource {
@@ -50,6 +53,7 @@ public class RepositoryResource {
         this.probes = probes;
     }
 
+    @Operation(operationId = "listRepositories", summary = "List the backup repositories")
     @GET
     public List<RepositoryResponse> list() {
         return QuarkusTransaction.requiringNew().call(() -> BackupRepository.<BackupRepository>list("order by name")
@@ -57,6 +61,7 @@ public class RepositoryResource {
     }
 
     /** One repository with its space: physical use beside its points' logical size, and whether it clones blocks. */
+    @Operation(operationId = "getRepository", summary = "Get one repository with its space and cloning")
     @GET
     @Path("{id}")
     public RepositoryResponse get(@PathParam("id") String id) {
@@ -70,6 +75,7 @@ public class RepositoryResource {
      * The repository's space over time, oldest first: its newest {@code limit} samples, taken after each
      * successful run and each deleted restore point, at most one a minute.
      */
+    @Operation(operationId = "getRepositoryUsage", summary = "Get a repository's space use over time")
     @GET
     @Path("{id}/usage")
     public List<RepositoryUsageResponse> usage(@PathParam("id") String id,
@@ -100,6 +106,7 @@ public class RepositoryResource {
      * whose deletion was interrupted, {@code .partial} directories of runs that ended) unless {@code dryRun},
      * and reports everything else it does not know, and restore points whose files are gone.
      */
+    @Operation(operationId = "checkRepository", summary = "Check a repository against the catalog")
     @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/check")
@@ -113,6 +120,7 @@ public class RepositoryResource {
      * Deletes the repository, catalog first, then its files. Refused (409) while a job backs up to it, a run
      * or restore uses it, or it holds restore points, unless {@code deletePoints} deletes them with it.
      */
+    @Operation(operationId = "deleteRepository", summary = "Delete a repository")
     @RolesAllowed(Role.ADMIN)
     @DELETE
     @Path("{id}")
@@ -121,6 +129,7 @@ public class RepositoryResource {
         return RepositoryDeleteResponse.of(deleter.delete(Ids.path("repository", id), deletePoints));
     }
 
+    @Operation(operationId = "createRepository", summary = "Add a backup repository")
     @RolesAllowed(Role.ADMIN)
     @POST
     public Response create(@Valid @NotNull RepositoryRequest body) {

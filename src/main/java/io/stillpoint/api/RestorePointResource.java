@@ -48,8 +48,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
 
+@Tag(name = "Restore points")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/restore-points")
 public class RestorePointResource {
@@ -72,6 +75,7 @@ public class RestorePointResource {
     }
 
     /** Newest first; {@code vmId} narrows to one VM. */
+    @Operation(operationId = "listRestorePoints", summary = "List restore points, newest first")
     @GET
     public List<RestorePointResponse> list(@QueryParam("vmId") String vmId) {
         UUID vm = Ids.field("vmId", vmId);
@@ -85,6 +89,7 @@ public class RestorePointResource {
         });
     }
 
+    @Operation(operationId = "getRestorePoint", summary = "Get one restore point")
     @GET
     @Path("{id}")
     public RestorePointResponse get(@PathParam("id") String id) {
@@ -100,6 +105,7 @@ public class RestorePointResource {
      * The VM's files in the restore point, with paths relative to the VM's folder, in path order: those
      * starting with {@code prefix}, {@code limit} at most from {@code offset}.
      */
+    @Operation(operationId = "listRestorePointFiles", summary = "List the files of a restore point's VM folder")
     @GET
     @Path("{id}/files")
     public List<FileResponse> files(@PathParam("id") String id, @QueryParam("prefix") @DefaultValue("") String prefix,
@@ -127,6 +133,7 @@ public class RestorePointResource {
      * bytes may differ from their digests: such a file is served only with {@code force=true}, and then
      * without an {@code ETag}, since the digest would name other bytes.
      */
+    @Operation(operationId = "downloadRestorePointFile", summary = "Download one file of a restore point's VM folder")
     @GET
     @Path("{id}/files/{path: .+}")
     public Response download(@PathParam("id") String id, @PathParam("path") String path,
@@ -189,6 +196,7 @@ public class RestorePointResource {
      */
 
     /** Body (optional): {@code {"checkCommand": ["/bin/true"], "serialPattern": "login:", "timeoutSeconds": 120}}. */
+    @Operation(operationId = "startBootTest", summary = "Start a boot test of a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/boot-test")
@@ -202,6 +210,7 @@ public class RestorePointResource {
     }
 
     /** The point's newest boot test; 404 when it has none. */
+    @Operation(operationId = "getBootTest", summary = "Get a restore point's newest boot test")
     @GET
     @Path("{id}/boot-test")
     public BootTestResponse newest(@PathParam("id") String id) {
@@ -211,6 +220,7 @@ public class RestorePointResource {
     }
 
     /** Cancels the point's running test: its sandbox is stopped and its overlays removed before this answers. */
+    @Operation(operationId = "cancelBootTest", summary = "Cancel a restore point's running boot test")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}/boot-test")
@@ -219,6 +229,7 @@ public class RestorePointResource {
     }
 
     /** Protected restore points are never pruned by retention nor deleted. Body: {@code {"protected": true}}. */
+    @Operation(operationId = "setRestorePointProtected", summary = "Protect a restore point from retention, or release it")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}/protected")
@@ -235,6 +246,7 @@ public class RestorePointResource {
     }
 
     /** Deletes a restore point: the catalog first, then its files. Refused for a protected one (409). */
+    @Operation(operationId = "deleteRestorePoint", summary = "Delete a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
     @Path("{id}")
@@ -249,6 +261,7 @@ public class RestorePointResource {
     }
 
     /** Re-reads every file against the manifest in the background; poll the restore point's verifyStatus. */
+    @Operation(operationId = "verifyRestorePoint", summary = "Verify a restore point's files against its manifest")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/verify")
@@ -262,6 +275,7 @@ public class RestorePointResource {
      * Starts a restore; answers 202 with the restore to poll. With an {@code Idempotency-Key} the same
      * request within 24 hours answers the restore it started the first time.
      */
+    @Operation(operationId = "restoreRestorePoint", summary = "Restore a restore point in place, to a path or as a new VM")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/restore")

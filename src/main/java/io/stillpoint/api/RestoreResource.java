@@ -19,8 +19,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+@Tag(name = "Restores")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/restores")
 public class RestoreResource {
@@ -33,6 +36,7 @@ public class RestoreResource {
         this.pipeline = pipeline;
     }
 
+    @Operation(operationId = "getRestore", summary = "Get one restore with its progress")
     @GET
     @Path("{id}")
     public RestoreResponse get(@PathParam("id") String id) {
@@ -40,6 +44,7 @@ public class RestoreResource {
     }
 
     /** The restore's state as server-sent events, every half second until it has finished. */
+    @Operation(operationId = "streamRestoreEvents", summary = "Follow a restore's progress (server-sent events)")
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -52,6 +57,7 @@ public class RestoreResource {
     }
 
     /** Stops a running restore; the target is left as it was before. */
+    @Operation(operationId = "cancelRestore", summary = "Cancel a restore")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/cancel")

@@ -22,8 +22,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+@Tag(name = "Runs")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/runs")
 public class RunResource {
@@ -37,6 +40,7 @@ public class RunResource {
     }
 
     /** Newest first; {@code vmId} narrows to one VM. */
+    @Operation(operationId = "listRuns", summary = "List backup runs, newest first")
     @GET
     public List<RunResponse> list(@QueryParam("vmId") String vmId) {
         UUID vm = Ids.field("vmId", vmId);
@@ -45,6 +49,7 @@ public class RunResource {
         return runs.stream().map(r -> RunResponse.of(r, progress.of(r.id).orElse(null))).toList();
     }
 
+    @Operation(operationId = "getRun", summary = "Get one run with its phases")
     @GET
     @Path("{id}")
     public RunResponse get(@PathParam("id") String id) {
@@ -53,6 +58,7 @@ public class RunResource {
     }
 
     /** The run's state and copy progress as server-sent events, every half second until it has finished. */
+    @Operation(operationId = "streamRunEvents", summary = "Follow a run's progress (server-sent events)")
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -70,6 +76,7 @@ public class RunResource {
      * xcopy's {@code /F} for the run: one line per entry copied ({@code source -> destination}) and per
      * entry skipped, as plain text; complete once the run has ended.
      */
+    @Operation(operationId = "getRunCopyLog", summary = "Get a run's copy log, one line per file")
     @GET
     @Path("{id}/copy-log")
     @Produces(MediaType.TEXT_PLAIN)
@@ -83,6 +90,7 @@ public class RunResource {
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */
+    @Operation(operationId = "cancelRun", summary = "Cancel a run")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/cancel")

@@ -16,12 +16,15 @@ import jakarta.ws.rs.core.Response;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Who is signed in, and signing out. Signing in is {@code POST /j_security_check} (form). Over HTTPS
  * the cookies are {@code Secure}, as Quarkus makes the session cookie, so a browser never sends them
  * over plain HTTP.
  */
+@Tag(name = "Session")
 @Path("/api")
 @Authenticated
 public class SessionResource {
@@ -35,6 +38,7 @@ public class SessionResource {
     }
 
     /** The signed-in user and role; hands the console its CSRF token cookie on the way. */
+    @Operation(operationId = "getCurrentUser", summary = "Get the signed-in user and role")
     @GET
     @Path("me")
     public Response me(@CookieParam(CsrfCheck.TOKEN_COOKIE) String token, @Context HttpServerRequest request) {
@@ -53,6 +57,7 @@ public class SessionResource {
      * Signs out: ends every console session of the user, on every node (a stolen or kept cookie stops
      * working too), and clears the cookies in this browser.
      */
+    @Operation(operationId = "signOut", summary = "Sign out, ending the user's sessions")
     @POST
     @Path("session/logout")
     public Response logout(@Context HttpServerRequest request) {

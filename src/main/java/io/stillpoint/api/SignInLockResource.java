@@ -10,11 +10,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * User names and addresses held back by failed sign-ins, and lifting such a lock; admins only. Lifting
  * is a {@code DELETE} naming the user or address in its path, so the audit log says who lifted which.
  */
+@Tag(name = "Sign-in locks")
 @Path("/api/sign-in/locks")
 @RolesAllowed(Role.ADMIN)
 public class SignInLockResource {
@@ -26,12 +29,14 @@ public class SignInLockResource {
     }
 
     /** Every user name and address with failed sign-ins in the window; {@code until} is set while it is refused. */
+    @Operation(operationId = "listSignInLocks", summary = "List the user names and addresses held back by failed sign-ins")
     @GET
     public List<SignInThrottle.Hold> list() {
         return throttle.holds();
     }
 
     /** Forgets the failed sign-ins of one user name, lifting its lock or delay. */
+    @Operation(operationId = "liftUserSignInLock", summary = "Lift a user name's sign-in hold")
     @DELETE
     @Path("users/{name}")
     public Response liftUser(@PathParam("name") String name) {
@@ -39,6 +44,7 @@ public class SignInLockResource {
     }
 
     /** Forgets the failed sign-ins from one address, lifting its lock or delay. */
+    @Operation(operationId = "liftAddressSignInLock", summary = "Lift an address's sign-in hold")
     @DELETE
     @Path("addresses/{address}")
     public Response liftAddress(@PathParam("address") String address) {

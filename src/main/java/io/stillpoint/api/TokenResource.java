@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.hibernate.exception.ConstraintViolationException;
 
 /**
@@ -30,6 +32,7 @@ import org.hibernate.exception.ConstraintViolationException;
  * ({@code ?all=true}) and revoke everyone's. A token's secret is in the answer that makes it and
  * nowhere else.
  */
+@Tag(name = "API tokens")
 @Path("/api/tokens")
 @Authenticated
 public class TokenResource {
@@ -40,6 +43,7 @@ public class TokenResource {
         this.identity = identity;
     }
 
+    @Operation(operationId = "listTokens", summary = "List API tokens with their last use")
     @GET
     public List<TokenResponse> list(@QueryParam("all") boolean all) {
         if (all && !isAdmin()) {
@@ -50,6 +54,7 @@ public class TokenResource {
                 .stream().map(TokenResponse::of).toList());
     }
 
+    @Operation(operationId = "createToken", summary = "Create an API token (its secret is shown once)")
     @POST
     public Response create(TokenRequest body) {
         if (body == null || body.name() == null || body.name().isBlank() || body.name().length() > 100
@@ -87,6 +92,7 @@ public class TokenResource {
     }
 
     /** Revokes at once: the next request with the token is refused, on every node. */
+    @Operation(operationId = "revokeToken", summary = "Revoke an API token")
     @DELETE
     @Path("{id}")
     public Response revoke(@PathParam("id") UUID id) {

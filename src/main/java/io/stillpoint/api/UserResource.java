@@ -20,19 +20,24 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.hibernate.exception.ConstraintViolationException;
 
 /** Users and their roles; admins only. Passwords are stored as bcrypt hashes and never returned. */
+@Tag(name = "Users")
 @Path("/api/users")
 @RolesAllowed(Role.ADMIN)
 public class UserResource {
 
+    @Operation(operationId = "listUsers", summary = "List the users")
     @GET
     public List<UserResponse> list() {
         return QuarkusTransaction.requiringNew().call(
                 () -> AppUser.<AppUser>list("order by username").stream().map(UserResponse::of).toList());
     }
 
+    @Operation(operationId = "createUser", summary = "Create a user")
     @POST
     public Response create(UserRequest body) {
         if (body == null || body.username() == null || !body.username().matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")) {
@@ -59,6 +64,7 @@ public class UserResource {
     }
 
     /** Changes a user's password and/or role; fields left out stay as they are. */
+    @Operation(operationId = "updateUser", summary = "Change a user's role or password")
     @PUT
     @Path("{username}")
     public UserResponse update(@PathParam("username") String username, UserRequest body) {
@@ -84,6 +90,7 @@ public class UserResource {
         });
     }
 
+    @Operation(operationId = "deleteUser", summary = "Delete a user")
     @DELETE
     @Path("{username}")
     public Response delete(@PathParam("username") String username) {

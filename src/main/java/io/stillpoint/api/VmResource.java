@@ -26,7 +26,10 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@Tag(name = "VMs")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
 @Path("/api/vms")
 public class VmResource {
@@ -39,12 +42,14 @@ public class VmResource {
         this.backups = backups;
     }
 
+    @Operation(operationId = "listVms", summary = "List the VMs of every host with their protection")
     @GET
     public List<VmResponse> list() {
         List<Vm> vms = QuarkusTransaction.requiringNew().call(() -> Vm.<Vm>list("order by name"));
         return vms.stream().map(views::of).toList();
     }
 
+    @Operation(operationId = "getVm", summary = "Get one VM")
     @GET
     @Path("{id}")
     public VmResponse get(@PathParam("id") String id) {
@@ -52,6 +57,7 @@ public class VmResource {
     }
 
     /** Starts a backup of the VM now; answers 202 with the run to poll. */
+    @Operation(operationId = "backupVm", summary = "Back up a VM now")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/backup")
@@ -71,6 +77,7 @@ public class VmResource {
      * Sets the VM's own bound on the age of its newest restore point ({@code {"maxPointAge": "PT26H"}}), past
      * which it raises {@code vm-unprotected}; {@code null} removes it.
      */
+    @Operation(operationId = "setVmProtection", summary = "Set a VM's own bound on the age of its newest restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}/protection")
