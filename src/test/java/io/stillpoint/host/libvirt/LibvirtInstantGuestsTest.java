@@ -94,7 +94,11 @@ class LibvirtInstantGuestsTest {
     }
 
     private static GuestInfo start(String name, UUID recoveryId) {
-        GuestInfo guest = host.startFromPoint(point, lab.named(name), recoveryId);
+        return start(point, name, recoveryId);
+    }
+
+    private static GuestInfo start(Path pointFiles, String name, UUID recoveryId) {
+        GuestInfo guest = host.startFromPoint(pointFiles, lab.named(name), recoveryId);
         started.add(guest.ref());
         return guest;
     }
@@ -206,20 +210,30 @@ class LibvirtInstantGuestsTest {
         assertThat(ownerAndMode(pointDisk)).isEqualTo(pointOwnerAndMode);
     }
 
+    /** A private repository (0700) holding root's 0600 disk: refused, until the README's ACL lets libvirt's QEMU read. */
     @Test
     void aPointItsQemuCannotReadIsRefusedNamingTheFixAndLeavesNothing() throws IOException {
-        Path unreadable = Files.createDirectories(lab.root().resolve("repository/vm/private/files/vda"));
-        Files.copy(point.resolve(LibvirtHypervisor.DOMAIN_XML), unreadable.getParent().resolve(LibvirtHypervisor.DOMAIN_XML));
-        Path disk = Files.copy(pointDisk, unreadable.resolve(pointDisk.getFileName()));
+        Path repository = Files.createDirectories(lab.root().resolve("private-repository"));
+        Files.setPosixFilePermissions(repository, PosixFilePermissions.fromString("rwx------"));
+        Path files = Files.createDirectories(repository.resolve("repo1/vm/point/files"));
+        Files.copy(point.resolve(LibvirtHypervisor.DOMAIN_XML), files.resolve(LibvirtHypervisor.DOMAIN_XML));
+        Path disk = Files.copy(pointDisk, Files.createDirectories(files.resolve("vda")).resolve(pointDisk.getFileName()));
         Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-------"));
         String name = lab.named("unreadable");
 
-        assertThatThrownBy(() -> host.startFromPoint(unreadable.getParent(), name, UUID.randomUUID()))
-                .isInstanceOf(InvalidGuestSpecException.class).hasMessageContaining("libvirt-qemu");
-
+        assertThatThrownBy(() -> host.startFromPoint(files, name, UUID.randomUUID()))
+                .isInstanceOf(InvalidGuestSpecException.class).hasMessageContaining("libvirt-qemu")
+                .hasMessageContaining("setfacl");
         assertThat(host.guests()).extracting(GuestInfo::name).doesNotContain(name);
         assertThat(imageDir.resolve(name)).doesNotExist();
-        assertThat(ownerAndMode(disk)).endsWith("rw-------");
+        assertThat(ownerAndMode(disk)).isEqualTo("root:root rw-------");
+
+        LibvirtLab.exec(List.of("setfacl", "-m", "u:libvirt-qemu:x", repository.toString()));
+        LibvirtLab.exec(List.of("setfacl", "-R", "-m", "u:libvirt-qemu:rX", repository.resolve("repo1").toString()));
+        UUID recovery = UUID.randomUUID();
+        GuestInfo guest = start(files, "readable", recovery);
+        assertThat(host.guest(guest.ref()).state()).isEqualTo(GuestState.RUNNING);
+        host.discard(guest.ref(), recovery);
     }
 
     private static LibvirtHypervisor reopened() {
