@@ -78,7 +78,7 @@ public class InstantRecoveries {
     private record Plan(InstantRecovery recovery, Host host, Path pointFiles) {}
 
     /**
-     * Creates the VM on the host and starts it; returns once QEMU runs it.
+     * Creates the VM on the host and starts it; returns once the host runs it.
      *
      * @throws InvalidRequestException naming {@code name}, {@code hostId} or {@code restorePointId} when the
      *     recovery cannot be made, with nothing changed
@@ -241,7 +241,7 @@ public class InstantRecoveries {
 
     /**
      * After a stop: a start cut short is undone (its VM quit, its folder removed); a move cut short is finished
-     * if QEMU had switched the VM over, and otherwise undone, so it can be asked for again. QEMU runs on its
+     * if the host had switched the VM over, and otherwise undone, so it can be asked for again. QEMU runs on its
      * own, so the VM kept running meanwhile either way.
      */
     void onStart(@Observes @Priority(20) StartupEvent start) {
@@ -296,7 +296,7 @@ public class InstantRecoveries {
         Hypervisor hypervisor = hosts.of(host);
         return hypervisor.unwrap(InstantGuests.class).orElseThrow(() -> new InvalidRequestException(field, "host '"
                 + host.name + "' (" + host.type + ") cannot run a VM from a restore point; instant recovery needs a"
-                + " QEMU host"));
+                + " QEMU or libvirt host"));
     }
 
     /** A folder for the moved disks: under a restore root, new or empty. */

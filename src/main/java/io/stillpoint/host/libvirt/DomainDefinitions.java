@@ -23,7 +23,8 @@ import org.w3c.dom.NodeList;
  * beside the original:
  * a new name, no UUID and no MAC addresses (libvirt makes new ones when it defines it), the disks on their
  * restored files, and nothing the original holds on the host (its NVRAM file, the paths of its channel
- * sockets, fixed console ports), which libvirt then makes afresh for the new domain.
+ * sockets, fixed console ports, the log file of a serial port or console, which becomes a pty), which
+ * libvirt then makes afresh for the new domain.
  */
 final class DomainDefinitions {
 
@@ -66,6 +67,14 @@ final class DomainDefinitions {
                     remove(children(channel, "source"));
                 }
             }
+            for (String port : List.of("serial", "console")) {
+                for (Element chardev : children(devices, port)) {
+                    if (chardev.getAttribute("type").equals("file")) {
+                        chardev.setAttribute("type", "pty");
+                        remove(children(chardev, "source"));
+                    }
+                }
+            }
             for (Element graphics : children(devices, "graphics")) {
                 if (graphics.getAttribute("autoport").equals("no")) {
                     graphics.setAttribute("autoport", "yes");
@@ -76,6 +85,52 @@ final class DomainDefinitions {
         Element os = child(domain, "os");
         if (os != null) {
             remove(children(os, "nvram"));
+        }
+        return serialize(document);
+    }
+
+    /** A disk of an instant recovery: a qcow2 overlay of Stillpoint's on a restore point's image. */
+    record Overlay(Path file, Path backing, String backingFormat) {}
+
+    /**
+     * A new domain, as {@link #forNewDomain} makes it, whose disks are {@code overlays} (by target). Each
+     * disk's chain is written out (overlay, the point's image, nothing below), so libvirt probes no image,
+     * and the point's image carries {@code <seclabel model='dac' relabel='no'/>}: libvirt's DAC driver then
+     * neither chowns it when the domain starts nor gives it an owner back when it stops. The overlay is
+     * relabelled as any disk is, for the QEMU user to write it.
+     */
+    static String forInstantRecovery(String definition, String name, Map<String, Overlay> overlays) {
+        Map<String, Path> files = new java.util.LinkedHashMap<>();
+        overlays.forEach((target, overlay) -> files.put(target, overlay.file()));
+        Document document = DomainXml.document(forNewDomain(definition, name, files));
+        Element devices = child(document.getDocumentElement(), "devices");
+        for (Element disk : devices == null ? List.<Element>of() : children(devices, "disk")) {
+            Element target = child(disk, "target");
+            Overlay overlay = target == null ? null : overlays.get(target.getAttribute("dev"));
+            if (overlay == null) {
+                continue;
+            }
+            Element driver = child(disk, "driver");
+            if (driver == null) {
+                driver = document.createElement("driver");
+                driver.setAttribute("name", "qemu");
+                disk.insertBefore(driver, disk.getFirstChild());
+            }
+            driver.setAttribute("type", "qcow2");
+            Element backing = document.createElement("backingStore");
+            backing.setAttribute("type", "file");
+            Element format = document.createElement("format");
+            format.setAttribute("type", overlay.backingFormat());
+            backing.appendChild(format);
+            Element source = document.createElement("source");
+            source.setAttribute("file", overlay.backing().toString());
+            Element seclabel = document.createElement("seclabel");
+            seclabel.setAttribute("model", "dac");
+            seclabel.setAttribute("relabel", "no");
+            source.appendChild(seclabel);
+            backing.appendChild(source);
+            backing.appendChild(document.createElement("backingStore"));
+            disk.insertBefore(backing, child(disk, "source").getNextSibling());
         }
         return serialize(document);
     }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the libvirt writer does to a domain's disks through the host's connection: checkpoints, external
@@ -293,6 +294,73 @@ public final class LibvirtBlocks {
             }
             calls.lib.virDomainFree(domain);
             return null;
+        });
+    }
+
+    /** A block job running on a disk: its libvirt type, and how many of its bytes are copied. */
+    record BlockJob(int type, long done, long total) {}
+
+    /** The block job on disk {@code target} of the domain, if one runs. */
+    Optional<BlockJob> blockJob(String uuid, String target) {
+        String what = "reading the block job of disk " + target + " of domain " + uuid;
+        return onDomain(what, uuid, (calls, domain) -> {
+            LibvirtNative.BlockJobInfo info = new LibvirtNative.BlockJobInfo();
+            int running = calls.check(calls.lib.virDomainGetBlockJobInfo(domain, target, info, 0), what);
+            return running == 0 ? Optional.<BlockJob>empty() : Optional.of(new BlockJob(info.type, info.cur, info.end));
+        });
+    }
+
+    /**
+     * Starts copying disk {@code target}, its whole chain flattened, into a new qcow2 file {@code destination}
+     * that libvirt makes, while the domain runs; the copy then mirrors the domain's writes until it is pivoted
+     * to or cancelled. The job is transient: a domain that stops ends it, on its old disk.
+     *
+     * @param bytesPerSecond the copy's speed limit, 0 for none
+     */
+    void copyDisk(String uuid, String target, Path destination, long bytesPerSecond) {
+        String xml = "<disk type='file'><driver type='qcow2'/><source file='" + escape(destination.toString())
+                + "'/></disk>";
+        String what = "copying disk " + target + " of domain " + uuid + " to " + destination;
+        onDomain(what, uuid, (calls, domain) -> {
+            LibvirtNative.TypedParameter bandwidth = LibvirtNative.TypedParameter.unsignedLong("bandwidth",
+                    Math.max(0, bytesPerSecond));
+            return calls.check(calls.lib.virDomainBlockCopy(domain, target, xml, bandwidth.getPointer(), 1,
+                    LibvirtNative.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB), what);
+        });
+    }
+
+    /**
+     * Switches disk {@code target} over to the copy its block job made; false while the copy has not caught
+     * up (QEMU refuses the pivot then), true once the domain writes to the copy.
+     */
+    boolean pivot(String uuid, String target) {
+        return onDomain("pivoting disk " + target + " of domain " + uuid, uuid, (calls, domain) ->
+                calls.lib.virDomainBlockJobAbort(domain, target, LibvirtNative.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) == 0);
+    }
+
+    /** Cancels the block job on disk {@code target}, if one runs; the domain goes on with the disk it had. */
+    void cancelBlockJob(String uuid, String target) {
+        String what = "cancelling the block job of disk " + target + " of domain " + uuid;
+        onDomain(what, uuid, (calls, domain) -> {
+            LibvirtNative.BlockJobInfo info = new LibvirtNative.BlockJobInfo();
+            if (calls.check(calls.lib.virDomainGetBlockJobInfo(domain, target, info, 0), what) == 0) {
+                return null;
+            }
+            calls.check(calls.lib.virDomainBlockJobAbort(domain, target, 0), what);
+            return null;
+        });
+    }
+
+    /** Ends the domain at once if it runs, and forgets its definition, managed save, metadata and NVRAM. */
+    void destroyAndUndefine(String uuid) {
+        String what = "removing domain " + uuid;
+        onDomain(what, uuid, (calls, domain) -> {
+            if (calls.check(calls.lib.virDomainIsActive(domain), what) == 1) {
+                calls.check(calls.lib.virDomainDestroy(domain), "destroying domain " + uuid);
+            }
+            return calls.check(calls.lib.virDomainUndefineFlags(domain, LibvirtNative.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                    | LibvirtNative.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | LibvirtNative.VIR_DOMAIN_UNDEFINE_NVRAM
+                    | LibvirtNative.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA), "undefining domain " + uuid);
         });
     }
 

@@ -16,6 +16,7 @@ import io.stillpoint.host.HoldMode;
 import io.stillpoint.host.HostCapabilities;
 import io.stillpoint.host.HostException;
 import io.stillpoint.host.Hypervisor;
+import io.stillpoint.host.InstantGuests;
 import io.stillpoint.host.InvalidGuestSpecException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -53,7 +55,7 @@ import java.util.stream.Stream;
  * {@code STOP} shuts the domain down, destroys it after the shutdown deadline, and starts it when the
  * hold ends. SAVE_STATE and STOP need a persistent domain: libvirt forgets a transient one once it stops.
  */
-public final class LibvirtHypervisor implements Hypervisor {
+public final class LibvirtHypervisor implements Hypervisor, InstantGuests {
 
     public static final String KIND = "libvirt";
     /** The domain's definition in a restore point, as the libvirt writer keeps it. */
@@ -79,6 +81,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     private final Path imageDir;
     private final LibvirtDeadlines deadlines;
     private final LibvirtConnection connection;
+    private final LibvirtInstantGuests instant;
     private OwnedFolder savedStates;
     /** Domains this host is saving or restoring now, whose saved state is never stale. */
     private final Set<String> saving = ConcurrentHashMap.newKeySet();
@@ -101,6 +104,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         this.imageDir = imageDir;
         this.deadlines = deadlines;
         this.connection = new LibvirtConnection(name, LibvirtUri.check(uri));
+        this.instant = new LibvirtInstantGuests(this, imageDir, deadlines.job());
     }
 
     /**
@@ -275,6 +279,33 @@ public final class LibvirtHypervisor implements Hypervisor {
         Map<String, Path> files = new LinkedHashMap<>();
         disks.forEach(disk -> files.put(disk.target(), disk.file()));
         return new DiskSwap(staged, restoreId, files);
+    }
+
+    /** A new domain on overlays of the point's disks, in {@code <imageDir>/<name>}: see {@link LibvirtInstantGuests}. */
+    @Override
+    public GuestInfo startFromPoint(Path pointFiles, String guestName, UUID recoveryId) {
+        return instant.startFromPoint(pointFiles, guestName, recoveryId);
+    }
+
+    @Override
+    public Path defaultMoveTarget(String ref) {
+        return instant.defaultMoveTarget(ref);
+    }
+
+    @Override
+    public void moveDisks(String ref, UUID recoveryId, Path target, long bytesPerSecond,
+            Consumer<MoveProgress> progress) {
+        instant.moveDisks(ref, recoveryId, target, bytesPerSecond, progress);
+    }
+
+    @Override
+    public MoveOutcome resumeMove(String ref, UUID recoveryId, Path target) {
+        return instant.resumeMove(ref, recoveryId, target);
+    }
+
+    @Override
+    public void discard(String ref, UUID recoveryId) {
+        instant.discard(ref, recoveryId);
     }
 
     /** Whether the host is this machine's libvirtd, so that its domains' disk files are this server's files. */

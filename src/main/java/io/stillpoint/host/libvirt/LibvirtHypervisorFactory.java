@@ -45,7 +45,8 @@ public final class LibvirtHypervisorFactory implements HypervisorFactory {
                 HostSettings.millis(settings, "commandTimeoutMillis", defaults.command()),
                 HostSettings.millis(settings, "shutdownTimeoutMillis", defaults.shutdown()),
                 HostSettings.millis(settings, "saveTimeoutMillis", defaults.save()),
-                HostSettings.millis(settings, "freezeTimeoutMillis", defaults.freeze()));
+                HostSettings.millis(settings, "freezeTimeoutMillis", defaults.freeze()),
+                HostSettings.millis(settings, "jobStallTimeoutMillis", defaults.job()));
         LibvirtHypervisor host = new LibvirtHypervisor(name, uri, root, imageDir(settings), deadlines);
         try {
             host.connect();

@@ -41,6 +41,15 @@ interface LibvirtNative extends Library {
     int VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4;
     int VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY = 2;
 
+    int VIR_DOMAIN_BLOCK_JOB_TYPE_COPY = 2;
+    /** A copy on a persistent domain: libvirt refuses one without it, as the job does not survive a restart. */
+    int VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB = 4;
+    int VIR_TYPED_PARAM_ULLONG = 4;
+    int VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1;
+    int VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2;
+    int VIR_DOMAIN_UNDEFINE_NVRAM = 4;
+    int VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16;
+
     /** libvirt's default handler prints every error to stderr; Stillpoint reports them itself. */
     interface ErrorFunc extends Callback {
         void invoke(Pointer userData, Pointer error);
@@ -143,6 +152,13 @@ interface LibvirtNative extends Library {
 
     int virDomainBlockJobAbort(Pointer domain, String disk, int flags);
 
+    // Instant recovery's: a disk copied while the domain runs, and a domain forgotten.
+
+    /** @param params {@code virTypedParameter[nparams]}, see {@link TypedParameter} */
+    int virDomainBlockCopy(Pointer domain, String disk, String destXml, Pointer params, int nparams, int flags);
+
+    int virDomainUndefineFlags(Pointer domain, int flags);
+
     /** {@code virDomainBlockJobInfo}: {@code unsigned long} is 64 bits on the LP64 hosts libvirt runs on. */
     @Structure.FieldOrder({"type", "bandwidth", "cur", "end"})
     class BlockJobInfo extends Structure {
@@ -150,5 +166,26 @@ interface LibvirtNative extends Library {
         public long bandwidth;
         public long cur;
         public long end;
+    }
+
+    /**
+     * One {@code virTypedParameter} holding an {@code unsigned long long}: {@code char field[80]}, {@code int
+     * type}, then the 8-byte union, aligned to 8.
+     */
+    @Structure.FieldOrder({"field", "type", "value"})
+    class TypedParameter extends Structure {
+        public byte[] field = new byte[80];
+        public int type;
+        public long value;
+
+        static TypedParameter unsignedLong(String name, long number) {
+            TypedParameter parameter = new TypedParameter();
+            byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(bytes, 0, parameter.field, 0, bytes.length);
+            parameter.type = VIR_TYPED_PARAM_ULLONG;
+            parameter.value = number;
+            parameter.write();
+            return parameter;
+        }
     }
 }

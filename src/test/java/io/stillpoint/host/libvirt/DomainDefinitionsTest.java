@@ -29,6 +29,7 @@ class DomainDefinitionsTest {
                 <channel type='unix'><source mode='bind' path='/run/web01.agent'/>
                   <target type='virtio' name='org.qemu.guest_agent.0'/></channel>
                 <graphics type='vnc' port='5901' autoport='no' listen='127.0.0.1'/>
+                <serial type='file'><source path='/var/log/web01-serial.log'/><target port='0'/></serial>
               </devices>
             </domain>
             """;
@@ -47,7 +48,7 @@ class DomainDefinitionsTest {
                 .contains("/var/lib/libvirt/images/web02/vdb/web01-data.raw")
                 .contains("/usr/share/OVMF/OVMF_CODE.fd").contains("/srv/iso/debian.iso")
                 .contains("org.qemu.guest_agent.0").contains("<source network=\"default\"/>")
-                .contains("autoport=\"yes\"");
+                .contains("autoport=\"yes\"").doesNotContain("web01-serial.log").contains("<serial type=\"pty\">");
         assertThat(DomainXml.fileDisks(copy)).extracting(LibvirtBlocks.Disk::format).containsExactly("qcow2", "raw");
     }
 
@@ -68,5 +69,27 @@ class DomainDefinitionsTest {
                 });
         assertThatThrownBy(() -> DomainDefinitions.withDiskSource(ORIGINAL, "vdz", Path.of("/x"), "raw"))
                 .hasMessageContaining("vdz");
+    }
+
+    /**
+     * An instant recovery's disks are overlays whose chain is written out, the point's image below each marked
+     * so that libvirt's DAC driver never chowns it.
+     */
+    @Test
+    void anInstantRecoveryRunsOnOverlaysWhosePointImagesLibvirtMustNotRelabel() {
+        String xml = DomainDefinitions.forInstantRecovery(ORIGINAL, "web01-now", Map.of(
+                "vda", new DomainDefinitions.Overlay(Path.of("/img/web01-now/vda.instant.qcow2"),
+                        Path.of("/repo/p/files/vda/web01.qcow2"), "qcow2"),
+                "vdb", new DomainDefinitions.Overlay(Path.of("/img/web01-now/vdb.instant.qcow2"),
+                        Path.of("/repo/p/files/vdb/web01-data.raw"), "raw")));
+
+        assertThat(DomainXml.fileDisks(xml)).extracting(LibvirtBlocks.Disk::file, LibvirtBlocks.Disk::format)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Path.of("/img/web01-now/vda.instant.qcow2"), "qcow2"),
+                        org.assertj.core.groups.Tuple.tuple(Path.of("/img/web01-now/vdb.instant.qcow2"), "qcow2"));
+        assertThat(xml.replaceAll(">\\s+<", "><")).contains("<name>web01-now</name>").doesNotContain("<uuid>")
+                .contains("<backingStore type=\"file\"><format type=\"raw\"/><source file=\"/repo/p/files/vdb/"
+                        + "web01-data.raw\"><seclabel model=\"dac\" relabel=\"no\"/></source><backingStore/>"
+                        + "</backingStore>")
+                .contains("<source file=\"/repo/p/files/vda/web01.qcow2\"><seclabel model=\"dac\" relabel=\"no\"/>");
     }
 }
