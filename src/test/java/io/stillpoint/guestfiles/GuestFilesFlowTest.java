@@ -22,6 +22,7 @@ import io.stillpoint.testing.GuestDiskBuilder;
 import io.stillpoint.testing.QemuLab;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,29 @@ class GuestFilesFlowTest {
     private Response listing(String path) {
         return ready(() -> json().queryParam("fs", FS).queryParam("path", path)
                 .get("/api/restore-points/{id}/guest/files", pointId));
+    }
+
+    @Test
+    @Order(0)
+    void noApplianceStartsWhileTheServerHasTooManyFilesOpenAndTheServerLives() throws IOException {
+        assertThat(pool.running()).doesNotContainKey(UUID.fromString(pointId));
+        List<FileChannel> held = new ArrayList<>();
+        try {
+            int toOpen = OpenFiles.FD_SETSIZE - OpenFiles.HEADROOM - OpenFiles.count() + 20;
+            for (int i = 0; i < toOpen; i++) {
+                held.add(FileChannel.open(Path.of("/dev/null")));
+            }
+            json().get("/api/restore-points/{id}/guest/filesystems", pointId)
+                    .then().statusCode(503).contentType("application/problem+json").header("Retry-After", "30")
+                    .body("detail", containsString("files open"));
+            assertThat(pool.running()).as("nothing was launched").doesNotContainKey(UUID.fromString(pointId));
+            Api.request().get("/q/health/live").then().statusCode(200);
+        } finally {
+            for (FileChannel channel : held) {
+                channel.close();
+            }
+        }
+        assertThat(OpenFiles.count()).isLessThan(OpenFiles.FD_SETSIZE - OpenFiles.HEADROOM);
     }
 
     @Test
@@ -297,7 +321,7 @@ class GuestFilesFlowTest {
             List<Future<Integer>> answers = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 String path = i % 2 == 0 ? "/home/ana/many" : "/etc";
-                answers.add(clients.submit(() -> given().auth().none().cookie(CsrfCheck.SESSION_COOKIE, session).queryParam("fs", FS).queryParam("path", path)
+                answers.add(clients.submit(() -> Api.request().auth().none().cookie(CsrfCheck.SESSION_COOKIE, session).queryParam("fs", FS).queryParam("path", path)
                         .get("/api/restore-points/{id}/guest/files", pointId).statusCode()));
             }
             for (Future<Integer> answer : answers) {
