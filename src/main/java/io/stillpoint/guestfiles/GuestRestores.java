@@ -151,6 +151,10 @@ public class GuestRestores {
         for (Path file : found) {
             try {
                 Journal journal = json.readValue(file.toFile(), Journal.class);
+                if (jobs.containsKey(journal.id())) {
+                    // Started by this run, in the moment between the HTTP server's start and this observer's.
+                    continue;
+                }
                 Job job = new Job(journal.id(), journal.requestedAt(), journal.pointId(), journal.fs(),
                         journal.paths().stream().map(p -> GuestPath.parse("paths", p)).toList(), Path.of(journal.target()),
                         Path.of(journal.root()), journal.force(), journal.requestedBy());

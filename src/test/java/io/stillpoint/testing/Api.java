@@ -17,18 +17,7 @@ public final class Api {
     private Api() {}
 
     public static RequestSpecification json() {
-        return request().contentType(ContentType.JSON).accept(ContentType.JSON);
-    }
-
-    /**
-     * A request whose connection the server closes after its answer. REST Assured makes a client per request and
-     * leaves its idle connection open until the client is garbage-collected: both ends, two descriptors per
-     * request in the test JVM, hundreds over a test class. With the test JVM's jars open twice (some 800
-     * descriptors) that pushed it past 1024, where libguestfs's select() aborts the JVM. (REST Assured's own
-     * closeIdleConnectionsAfterEachResponse cuts streamed bodies before they are read.)
-     */
-    public static RequestSpecification request() {
-        return given().header("Connection", "close");
+        return given().contentType(ContentType.JSON).accept(ContentType.JSON);
     }
 
     public static String createSimulatedHost(String name, Path root) {
