@@ -7,6 +7,7 @@ import io.stillpoint.guestfiles.AppliancesBusyException;
 import io.stillpoint.guestfiles.GuestFileSystem;
 import io.stillpoint.guestfiles.GuestFiles;
 import io.stillpoint.guestfiles.GuestFsException;
+import io.stillpoint.guestfiles.TooManyOpenFilesException;
 import io.stillpoint.guestfiles.GuestListing;
 import io.stillpoint.guestfiles.GuestPath;
 import io.stillpoint.guestfiles.GuestRestore;
@@ -192,6 +193,12 @@ public class GuestFileResource {
     @ServerExceptionMapper
     public Response busy(AppliancesBusyException e, UriInfo uri) {
         return problem(503, e.getMessage(), uri).header("Retry-After", 10).build();
+    }
+
+    /** No appliance starts while libguestfs could abort the server; the count falls as connections close. */
+    @ServerExceptionMapper
+    public Response tooManyOpenFiles(TooManyOpenFilesException e, UriInfo uri) {
+        return problem(503, e.getMessage(), uri).header("Retry-After", 30).build();
     }
 
     /** The appliance failed (or libguestfs is missing): the server's side, said in libguestfs's words. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * as {@code system.posix_acl_access} and {@code system.posix_acl_default}, so copying all names
  * copies ACLs byte for byte.
  */
-final class Xattrs {
+public final class Xattrs {
 
     private Xattrs() {}
 
@@ -48,6 +48,24 @@ final class Xattrs {
                 refused(target, e.getKey(), "set", LibC.errno(), losses);
             }
         }
+    }
+
+    /**
+     * Adds {@code values} to {@code target}'s attributes, in every namespace, without following a link.
+     *
+     * @return the attributes the kernel refused (no privilege or support, or a value it does not take), each
+     *     with the reason
+     */
+    public static List<String> add(Path target, Map<String, byte[]> values) throws IOException {
+        List<String> lost = new ArrayList<>();
+        byte[] targetPath = LibC.path(target);
+        for (Map.Entry<String, byte[]> e : values.entrySet()) {
+            byte[] value = e.getValue();
+            if (LibC.C.lsetxattr(targetPath, LibC.cString(e.getKey()), value, value.length, 0) != 0) {
+                lost.add("extended attribute " + e.getKey() + " not kept: " + LibC.C.strerror(LibC.errno()));
+            }
+        }
+        return lost;
     }
 
     private static void refused(Path target, String name, String verb, int errno, Metadata.Losses losses)

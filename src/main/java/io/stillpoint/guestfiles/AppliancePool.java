@@ -134,6 +134,7 @@ public class AppliancePool {
             slot = slots.get(pointId);
             if (slot == null) {
                 List<PointDisks.Disk> toOpen = disks.get();
+                checkRoomToLaunch(pointId);
                 makeRoom();
                 GuestFsBinding loaded = binding();
                 slot = new Slot(CompletableFuture.supplyAsync(() -> launch(loaded, pointId, toOpen), launcher));
@@ -152,6 +153,9 @@ public class AppliancePool {
             appliance = slot.launch.join();
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof TooManyOpenFilesException tooMany) {
+                throw tooMany;
+            }
             throw cause instanceof GuestFsException g ? new GuestFsException("the appliance that reads restore point "
                     + pointId + " could not start: " + g.getMessage(), g) : e;
         }
@@ -218,7 +222,20 @@ public class AppliancePool {
         return folder;
     }
 
+    /** Refuses before libguestfs runs a program whose pipes could lie past {@code FD_SETSIZE} (see {@link OpenFiles}). */
+    private static void checkRoomToLaunch(UUID pointId) {
+        try {
+            OpenFiles.checkRoomToLaunch();
+        } catch (TooManyOpenFilesException e) {
+            LOG.errorf("no appliance started for restore point %s: the server has %d files open, over the %d below which"
+                    + " libguestfs cannot abort it", pointId, e.open(), OpenFiles.FD_SETSIZE - OpenFiles.HEADROOM);
+            throw e;
+        }
+    }
+
     private Appliance launch(GuestFsBinding loaded, UUID pointId, List<PointDisks.Disk> disks) {
+        // Checked again here: the count may have grown while the launch waited for its thread.
+        checkRoomToLaunch(pointId);
         Appliance appliance = Appliance.launch(loaded, config, pointId, disks, records);
         lastLaunch = appliance.launchTime();
         LOG.infof("appliance %d reads restore point %s; it started in %d ms", appliance.pid(), pointId,

@@ -1,6 +1,9 @@
 package io.stillpoint.guestfiles;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
 import io.stillpoint.config.StillpointConfig;
+import io.stillpoint.copy.Xattrs;
 import io.stillpoint.fs.Durable;
 import io.stillpoint.fs.SafePaths;
 import io.stillpoint.fs.TrustedExecutables;
@@ -11,21 +14,23 @@ import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.restore.Staging;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,8 +50,9 @@ import org.jboss.logging.Logger;
  * is unpacked by GNU tar (a vetted system path), which refuses {@code ..} and absolute names and creates links
  * that point outside only after every file is in place; a file is downloaded and given its attributes here.
  *
- * <p>The restores live in memory, on the node that runs them, the newest 200 kept; an interrupted one leaves
- * a staging folder that carries the restore's marker.
+ * <p>The restores live in memory, on the node that runs them, the newest 200 kept. A running one has a
+ * journal in the server's home ({@code guest-files/restores/<id>.json}): the next start after a crash removes
+ * the staging folder it names (only if it carries that restore's marker) and keeps the restore as FAILED.
  */
 @ApplicationScoped
 public class GuestRestores {
@@ -58,7 +64,7 @@ public class GuestRestores {
 
     /** The mutable state of one restore; snapshots of it are handed out. */
     private static final class Job {
-        final UUID id = UUID.randomUUID();
+        final UUID id;
         final UUID pointId;
         final String fs;
         final List<GuestPath> paths;
@@ -66,7 +72,7 @@ public class GuestRestores {
         final Path root;
         final boolean force;
         final String requestedBy;
-        final Instant requestedAt = Instant.now();
+        final Instant requestedAt;
         final AtomicLong bytesCopied = new AtomicLong();
         volatile long bytesTotal;
         volatile int itemsDone;
@@ -77,7 +83,10 @@ public class GuestRestores {
         volatile Appliance appliance;
         volatile Process tar;
 
-        Job(UUID pointId, String fs, List<GuestPath> paths, Path target, Path root, boolean force, String requestedBy) {
+        Job(UUID id, Instant requestedAt, UUID pointId, String fs, List<GuestPath> paths, Path target, Path root,
+                boolean force, String requestedBy) {
+            this.id = id;
+            this.requestedAt = requestedAt;
             this.pointId = pointId;
             this.fs = fs;
             this.paths = paths;
@@ -93,8 +102,17 @@ public class GuestRestores {
         }
     }
 
+    /**
+     * What a running restore writes down before it makes its staging folder, so that a start after a crash
+     * finds the folder and removes it; deleted when the restore ends.
+     */
+    record Journal(UUID id, Instant requestedAt, UUID pointId, String fs, List<String> paths, String target,
+            String root, boolean force, String requestedBy) {}
+
     private final GuestFiles guestFiles;
     private final GuestFilesConfig config;
+    private final Path journals;
+    private final ObjectMapper json;
     private final List<Path> roots;
     private final Map<UUID, Job> jobs = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newFixedThreadPool(2, r -> {
@@ -103,10 +121,80 @@ public class GuestRestores {
         return thread;
     });
 
-    GuestRestores(GuestFiles guestFiles, GuestFilesConfig config, StillpointConfig stillpoint) {
+    GuestRestores(GuestFiles guestFiles, GuestFilesConfig config, StillpointConfig stillpoint, ObjectMapper json) {
         this.guestFiles = guestFiles;
         this.config = config;
         this.roots = stillpoint.restore().roots();
+        this.journals = stillpoint.home().resolve("guest-files").resolve("restores");
+        this.json = json;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        recover();
+    }
+
+    /**
+     * Ends the restores an earlier run of the server left unfinished: each one's staging folder is removed
+     * (only the folder marked as that restore's, reached without following links), and the restore is kept
+     * as FAILED, saying what was found.
+     */
+    void recover() {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(journals, "*.json")) {
+            entries.forEach(found::add);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.errorf("guest file restores left by an earlier run cannot be listed in %s: %s", journals, e.getMessage());
+            return;
+        }
+        for (Path file : found) {
+            try {
+                Journal journal = json.readValue(file.toFile(), Journal.class);
+                if (jobs.containsKey(journal.id())) {
+                    // Started by this run, in the moment between the HTTP server's start and this observer's.
+                    continue;
+                }
+                Job job = new Job(journal.id(), journal.requestedAt(), journal.pointId(), journal.fs(),
+                        journal.paths().stream().map(p -> GuestPath.parse("paths", p)).toList(), Path.of(journal.target()),
+                        Path.of(journal.root()), journal.force(), journal.requestedBy());
+                job.status = "FAILED";
+                job.error = "failed: the server stopped while it ran; " + rollBack(job);
+                job.finishedAt = Instant.now();
+                jobs.put(job.id, job);
+                Files.delete(file);
+                LOG.warnf("guest file restore %s of restore point %s %s", job.id, job.pointId, job.error);
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf("guest file restore left in %s cannot be ended: %s", file, e.getMessage());
+            }
+        }
+    }
+
+    /** Undoes what the restore left beside its target, if its root is still a restore root. */
+    private String rollBack(Job job) throws IOException {
+        Path target;
+        try {
+            target = SafePaths.confine(job.target.toString(), roots);
+        } catch (UnsafePathException e) {
+            return "its target " + job.target + " " + e.getMessage() + "; nothing there was touched";
+        }
+        if (!SafePaths.rootOf(target, roots).equals(job.root) || !Files.isDirectory(job.root, LinkOption.NOFOLLOW_LINKS)) {
+            return "its restore root " + job.root + " is no longer one; nothing there was touched";
+        }
+        try (Staging staging = Staging.within(job.root, target, job.id)) {
+            return staging.rollBack(Instant.now());
+        }
+    }
+
+    private void writeJournal(Job job) throws IOException {
+        Durable.createDirectories(journals);
+        Durable.write(journal(job), json.writeValueAsBytes(new Journal(job.id, job.requestedAt, job.pointId, job.fs,
+                job.paths.stream().map(GuestPath::toString).toList(), job.target.toString(), job.root.toString(),
+                job.force, job.requestedBy)));
+    }
+
+    private Path journal(Job job) {
+        return journals.resolve(job.id + ".json");
     }
 
     /**
@@ -147,7 +235,7 @@ public class GuestRestores {
             throw new InvalidRequestException("path", target + " exists; a guest file restore makes a new folder");
         }
         guestFiles.locatable(pointId, force);
-        Job job = new Job(pointId, fs, chosen, target, root, force, requestedBy);
+        Job job = new Job(UUID.randomUUID(), Instant.now(), pointId, fs, chosen, target, root, force, requestedBy);
         jobs.put(job.id, job);
         forgetOld();
         runner.execute(() -> run(job));
@@ -198,6 +286,7 @@ public class GuestRestores {
             }
             job.bytesTotal = total;
             Durable.createDirectories(job.root);
+            writeJournal(job);
             staging = Staging.within(job.root, job.target, job.id);
             Path folder = staging.createStagingFolder();
             Path tar = tar();
@@ -230,7 +319,6 @@ public class GuestRestores {
             LOG.warnf("guest file restore %s of restore point %s %s", job.id, job.pointId, job.error);
         } finally {
             job.appliance = null;
-            job.finishedAt = Instant.now();
             if (staging != null) {
                 try {
                     staging.close();
@@ -238,6 +326,12 @@ public class GuestRestores {
                     LOG.debugf("guest file restore %s: %s", job.id, e.getMessage());
                 }
             }
+            try {
+                Files.deleteIfExists(journal(job));
+            } catch (IOException e) {
+                LOG.warnf("guest file restore %s: its journal %s stays: %s", job.id, journal(job), e.getMessage());
+            }
+            job.finishedAt = Instant.now();
         }
     }
 
@@ -247,7 +341,7 @@ public class GuestRestores {
             throwIfCancelled(job);
             try {
                 return guestFiles.lease(job.pointId, job.force);
-            } catch (ApplianceStartingException | AppliancesBusyException e) {
+            } catch (ApplianceStartingException | AppliancesBusyException | TooManyOpenFilesException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
@@ -300,16 +394,16 @@ public class GuestRestores {
                 StandardOpenOption.WRITE), job.bytesCopied)) {
             appliance.download(guestFiles.pool().fifoFolder(), guestFiles.pool().transfers(), file, 0, stat.size(), out);
         }
-        for (Map.Entry<String, String> xattr : appliance.xattrs(item).entrySet()) {
-            if (xattr.getKey().startsWith("user.")) {
-                Files.getFileAttributeView(destination, UserDefinedFileAttributeView.class).write(
-                        xattr.getKey().substring("user.".length()),
-                        ByteBuffer.wrap(xattr.getValue().getBytes(StandardCharsets.UTF_8)));
-            }
-        }
         Files.setAttribute(destination, "unix:uid", (int) stat.uid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(destination, "unix:gid", (int) stat.gid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(destination, "unix:mode", (int) (stat.mode() & 07777), LinkOption.NOFOLLOW_LINKS);
+        // Every namespace, as the guest had them (trusted.* and security.* too, which only root may set), after
+        // the owner: a change of owner drops security.capability.
+        Map<String, byte[]> xattrs = new LinkedHashMap<>();
+        appliance.xattrs(item).forEach((name, value) -> xattrs.put(name, value.getBytes(StandardCharsets.UTF_8)));
+        for (String lost : Xattrs.add(destination, xattrs)) {
+            LOG.warnf("guest file restore %s: %s: %s", job.id, destination, lost);
+        }
         Files.getFileAttributeView(destination, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(
                 FileTime.from(Instant.ofEpochSecond(stat.mtimeSec(), stat.mtimeNsec())),
                 FileTime.from(Instant.ofEpochSecond(stat.atimeSec(), stat.atimeNsec())), null);

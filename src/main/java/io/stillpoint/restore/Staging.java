@@ -228,7 +228,7 @@ public final class Staging implements AutoCloseable {
      *
      * @return what was found and done, in words for the restore's error
      */
-    String rollBack(Instant now) throws IOException {
+    public String rollBack(Instant now) throws IOException {
         List<String> done = new ArrayList<>();
         if (parent.entry(stagingName()).isPresent()) {
             try {

@@ -28,7 +28,7 @@ class PointDisksTest {
     @TempDir
     Path point;
 
-    private Manifest manifest(String hostType, String... files) {
+    static Manifest manifest(String hostType, String... files) {
         List<ManifestEntry> entries = new ArrayList<>();
         for (String file : files) {
             entries.add(new ManifestEntry("files/" + file, EntryType.FILE, 0, "00", null, "0644", "root", "root",

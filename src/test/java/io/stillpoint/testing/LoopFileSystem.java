@@ -114,6 +114,18 @@ public final class LoopFileSystem implements AutoCloseable {
         return loopDevice;
     }
 
+    /**
+     * Unmounts and detaches the file system and returns its image, which stays until {@link #close()}: to copy
+     * a file system made with real kernel semantics into a disk image.
+     */
+    public Path unmount() throws IOException {
+        run(List.of(tool("umount", "mount").toString(), mountPoint().toString()));
+        mountPoint = null;
+        run(List.of(tool("losetup", "mount").toString(), "-d", loopDevice));
+        loopDevice = null;
+        return image;
+    }
+
     @Override
     public void close() throws IOException {
         IOException failure = null;
