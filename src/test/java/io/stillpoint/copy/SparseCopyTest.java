@@ -9,11 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,14 +188,18 @@ class SparseCopyTest {
         }
         CancellationSignal cancel = new CancellationSignal();
         AtomicLong cancelledAt = new AtomicLong();
+        // Cancelled once the copy is under way, going by what it has written (64 of 512 MiB) rather than by a
+        // guessed delay, which a quiet machine's copy outran.
         Thread canceller = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(50);
+            while (System.nanoTime() < deadline) {
+                if (allocatedUnder(dst) >= 64L * MiB) {
+                    cancelledAt.set(System.nanoTime());
+                    cancel.cancel("stop now");
+                    return;
+                }
+                LockSupport.parkNanos(100_000);
             }
-            cancelledAt.set(System.nanoTime());
-            cancel.cancel("stop now");
         });
         canceller.start();
 
@@ -203,6 +209,24 @@ class SparseCopyTest {
         canceller.join();
         assertThat(cancelledAt.get()).isNotZero();
         assertThat(stoppedAfter).isLessThan(1_000);
+    }
+
+    /** The bytes allocated to the files under {@code folder} so far; 0 when a file vanishes mid-walk. */
+    private static long allocatedUnder(Path folder) {
+        try (Stream<Path> entries = Files.walk(folder)) {
+            long total = 0;
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (Files.isRegularFile(entry)) {
+                    total += allocatedBytes(entry);
+                }
+            }
+            return total;
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 
     @Test
