@@ -16,6 +16,7 @@ import { UsersPage } from './pages/users/UsersPage';
 import { NotificationsPage } from './pages/notifications/NotificationsPage';
 import { TokensPage } from './pages/tokens/TokensPage';
 import { InstantRecoveriesPage } from './pages/instant-recoveries/InstantRecoveriesPage';
+import { RestoresPage } from './pages/restores/RestoresPage';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
@@ -23,6 +24,7 @@ const NAV = [
   { to: '/jobs', label: 'Jobs' },
   { to: '/runs', label: 'Runs' },
   { to: '/restore-points', label: 'Restore points' },
+  { to: '/restores', label: 'Restores' },
   { to: '/instant-recoveries', label: 'Instant recoveries' },
   { to: '/repositories', label: 'Repositories' },
   { to: '/tokens', label: 'API tokens' },
@@ -47,6 +49,8 @@ function Page({ path, user }: { path: string; user: Me }) {
       return <RunsPage />;
     case '/restore-points':
       return <RestorePointsPage />;
+    case '/restores':
+      return <RestoresPage />;
     case '/instant-recoveries':
       return <InstantRecoveriesPage />;
     case '/repositories':

@@ -1,4 +1,4 @@
-import { get } from './client';
+import { getPage } from './client';
 
 export interface AuditEntry {
   id: string;
@@ -9,4 +9,5 @@ export interface AuditEntry {
   status: number;
 }
 
-export const listAudit = (limit = 500) => get<AuditEntry[]>('/api/audit', { limit });
+/** The newest page of the audit log; its next link leads to older entries. */
+export const listAudit = (limit = 200) => getPage<AuditEntry>('/api/audit', { limit });

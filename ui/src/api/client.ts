@@ -100,6 +100,35 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const get = <T>(path: string, query?: Query) => request<T>('GET', withQuery(path, query));
+
+/** One page of a paged list: its items, and the address of the next (older) page if there is one. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+/** The target of the `rel="next"` link of an RFC 8288 Link header, if any. */
+export function nextLink(header: string | null): string | undefined {
+  for (const part of (header ?? '').split(',')) {
+    const link = /<([^>]*)>\s*;\s*rel="?next"?/.exec(part);
+    if (link) {
+      return link[1];
+    }
+  }
+  return undefined;
+}
+
+/** A page of a list; `path` may be a next link the server gave. */
+export async function getPage<T>(path: string, query?: Query): Promise<Page<T>> {
+  const response = await send('GET', withQuery(path, query));
+  if (response.status === 401) {
+    onUnauthorized();
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, await problemOf(response));
+  }
+  return { items: (await response.json()) as T[], next: nextLink(response.headers.get('Link')) };
+}
 export const post = <T>(path: string, body?: unknown, query?: Query) => request<T>('POST', withQuery(path, query), body);
 export const put = <T>(path: string, body?: unknown) => request<T>('PUT', path, body);
 export const del = (path: string) => request<void>('DELETE', path);

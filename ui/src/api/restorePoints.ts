@@ -1,4 +1,4 @@
-import { del, get, post, put } from './client';
+import { del, get, getPage, post, put } from './client';
 import type { Restore } from './restores';
 import type { ChangeTracking } from './runs';
 
@@ -93,7 +93,16 @@ export interface RestoreRequest {
   force: boolean;
 }
 
-export const listRestorePoints = (vmId?: string) => get<RestorePoint[]>('/api/restore-points', { vmId });
+/**
+ * A restore point as lists show it; its path, manifest digest, verify problems and boot test evidence are
+ * on the point itself.
+ */
+export type RestorePointSummary = Omit<RestorePoint, 'relativePath' | 'manifestSha256' | 'verifyProblems' | 'bootTest'> & {
+  bootTestStatus: BootTestStatus | null;
+};
+
+/** The newest page of a VM's restore points (newest first); its next link leads to older ones. */
+export const listRestorePoints = (vmId?: string) => getPage<RestorePointSummary>('/api/restore-points', { vmId });
 export const getRestorePoint = (id: string) => get<RestorePoint>(`/api/restore-points/${id}`);
 export const listFiles = (id: string, prefix: string, limit: number, offset: number) =>
   get<RestoreFile[]>(`/api/restore-points/${id}/files`, { prefix, limit, offset });

@@ -1,4 +1,4 @@
-import { get } from './client';
+import { get, getPage } from './client';
 import type { Progress } from './progress';
 
 export interface Restore {
@@ -20,5 +20,7 @@ export interface Restore {
   progress: Progress | null;
 }
 
+/** The newest page of restores (newest first); its next link leads to older ones. */
+export const listRestores = (vmId?: string) => getPage<Restore>('/api/restores', { vmId });
 export const getRestore = (id: string) => get<Restore>(`/api/restores/${id}`);
 export const restoreEventsUrl = (id: string) => `/api/restores/${id}/events`;

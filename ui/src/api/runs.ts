@@ -1,4 +1,4 @@
-import { get, post } from './client';
+import { get, getPage, post } from './client';
 import type { Progress } from './progress';
 
 export type ChangeTracking = 'bitmap' | 'differencing' | 'compare' | 'none';
@@ -42,7 +42,18 @@ export interface Run {
   bytesShared: number | null;
 }
 
-export const listRuns = (vmId?: string) => get<Run[]>('/api/runs', { vmId });
+/** A run as lists show it: without phase timings and live progress details, which are on the run itself. */
+export type RunSummary = Omit<Run, 'phaseMillis' | 'progress' | 'writer' | 'node'>;
+
+export interface RunFilter {
+  vmId?: string;
+  jobId?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+
+/** The newest page of runs (newest first), narrowed by the filter; its next link leads to older ones. */
+export const listRuns = (filter: RunFilter = {}) => getPage<RunSummary>('/api/runs', { ...filter });
 export const getRun = (id: string) => get<Run>(`/api/runs/${id}`);
 export const cancelRun = (id: string) => post<Run>(`/api/runs/${id}/cancel`);
 export const runEventsUrl = (id: string) => `/api/runs/${id}/events`;

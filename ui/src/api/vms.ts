@@ -21,6 +21,12 @@ export interface Vm {
   backupBlockedReason?: string | null;
   /** What the VM's quiescing depends on (a libvirt domain's agent channel and agent); null when nothing. */
   quiesceNote?: string | null;
+  /** Whether the VM's vm-unprotected alert is raised. */
+  unprotected?: boolean;
+  /** When the host last told the VM's state (the list shows what it told within a few seconds). */
+  stateObservedAt?: string | null;
+  /** True when the host could not be asked now and the state is not current. */
+  stateStale?: boolean;
 }
 
 export const BACKUP_MODES = ['auto', 'online', 'pause', 'save-state', 'stop'] as const;

@@ -1,13 +1,14 @@
 import { useEffect } from 'react';
-import { getRun, runEventsUrl, type Run } from '../api/runs';
+import { getRun, runEventsUrl, type Run, type RunSummary } from '../api/runs';
 import { getRestore, restoreEventsUrl, type Restore } from '../api/restores';
 import { ProgressBar } from './ProgressBar';
 import { Status } from './Status';
 import { useLive } from './useLive';
 
 /** A run followed live: its status, phase and a progress bar that reaches the end when it succeeds. */
-export function RunProgress({ run, label, onFinished }: { run: Run; label: string; onFinished?: (run: Run) => void }) {
-  const live = useLive(run, runEventsUrl(run.id), () => getRun(run.id));
+export function RunProgress({ run, label, onFinished }: { run: Run | RunSummary; label: string; onFinished?: (run: Run) => void }) {
+  const live = useLive<Run>({ phaseMillis: null, progress: null, writer: null, node: null, ...run }, runEventsUrl(run.id),
+    () => getRun(run.id));
   const finished = live.finishedAt != null;
   useEffect(() => {
     if (finished && !run.finishedAt) {

@@ -1,14 +1,15 @@
 import { useState } from 'react';
 import { listAudit } from '../../api/audit';
+import { LoadOlder } from '../../components/LoadOlder';
 import { ErrorNote } from '../../components/Status';
-import { useLoad } from '../../components/useLoad';
+import { usePaged } from '../../components/usePaged';
 import { dateTime } from '../../format';
 
 export function AuditPage() {
-  const audit = useLoad(() => listAudit(), [], 10000);
+  const audit = usePaged(() => listAudit(), [], 10000);
   const [filter, setFilter] = useState('');
   const needle = filter.trim().toLowerCase();
-  const shown = (audit.data ?? []).filter((e) => !needle
+  const shown = (audit.items ?? []).filter((e) => !needle
     || [e.username, e.action, e.target, String(e.status)].some((v) => v?.toLowerCase().includes(needle)));
   return (
     <>
@@ -31,6 +32,7 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
+      <LoadOlder list={audit} what="changes" />
     </>
   );
 }

@@ -1,18 +1,34 @@
-import type { Run } from '../../api/runs';
-import { outcomesOfLastDay } from './DashboardPage';
+import { screen } from '@testing-library/react';
+import { renderAs } from '../../test/withRole';
+import { DashboardPage } from './DashboardPage';
 
-const now = Date.parse('2026-11-26T12:00:00Z');
-const run = (status: string, createdAt: string, finishedAt: string | null = createdAt) => ({ status, createdAt, finishedAt }) as Run;
+const listRuns = vi.fn();
 
-describe('outcomesOfLastDay', () => {
-  it('counts the finished runs of the last 24 h by outcome', () => {
-    expect(outcomesOfLastDay([
-      run('SUCCEEDED', '2026-11-26T11:00:00Z'),
-      run('SUCCEEDED', '2026-11-25T13:00:00Z'),
-      run('FAILED', '2026-11-26T02:00:00Z'),
-      run('SKIPPED', '2026-11-26T02:00:00Z'),
-      run('SUCCEEDED', '2026-11-24T11:00:00Z'),
-      run('RUNNING', '2026-11-26T11:59:00Z', null),
-    ], now)).toEqual({ SUCCEEDED: 2, FAILED: 1, CANCELLED: 0, SKIPPED: 1 });
+vi.mock('../../api/vms', () => ({ listVms: () => Promise.resolve([]) }));
+vi.mock('../../api/restorePoints', () => ({ listUnproven: () => Promise.resolve([]) }));
+vi.mock('../../api/runs', () => ({ listRuns: (filter: unknown) => listRuns(filter) }));
+vi.mock('../../api/dashboard', () => ({
+  getDashboard: () => Promise.resolve({
+    at: '2026-11-26T12:00:00Z', vms: 200, protectedVms: 180,
+    runsLastDay: { SUCCEEDED: 4700, FAILED: 3, CANCELLED: 0, SKIPPED: 1 }, activeRuns: [],
+  }),
+}));
+
+describe('the dashboard', () => {
+  beforeEach(() => listRuns.mockReset().mockResolvedValue({ items: [] }));
+
+  it('shows the figures the server counted, not counts of a loaded list', async () => {
+    renderAs('viewer', <DashboardPage />);
+    expect(await screen.findByText('180 of 200')).toBeTruthy();
+    const outcome = (name: string) => screen.getByText(name).parentElement?.querySelector('dd')?.textContent;
+    expect(outcome('succeeded')).toBe('4700');
+    expect(outcome('failed')).toBe('3');
+    expect(outcome('skipped')).toBe('1');
+  });
+
+  it('charts one page of the newest succeeded runs', async () => {
+    renderAs('viewer', <DashboardPage />);
+    await screen.findByText('180 of 200');
+    expect(listRuns).toHaveBeenCalledWith({ status: 'SUCCEEDED', limit: 500 });
   });
 });

@@ -1,5 +1,6 @@
 import { listUnproven } from '../../api/restorePoints';
-import { listRuns, type Run } from '../../api/runs';
+import { getDashboard } from '../../api/dashboard';
+import { listRuns, type RunSummary } from '../../api/runs';
 import { listVms, type Vm } from '../../api/vms';
 import { LineChart, type Point } from '../../components/LineChart';
 import { RunProgress } from '../../components/RunProgress';
@@ -8,28 +9,19 @@ import { useLoad } from '../../components/useLoad';
 import { age, bytes, duration, isStale } from '../../format';
 import { Link } from '../../router';
 
-const DAY = 24 * 60 * 60 * 1000;
 const OUTCOMES = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
+/** How many of the newest succeeded runs the charts draw. */
+const CHARTED = 500;
 
-export function outcomesOfLastDay(runs: Run[], now: number): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
-  for (const run of runs) {
-    if (run.finishedAt && now - Date.parse(run.createdAt) <= DAY && run.status in counts) {
-      counts[run.status]++;
-    }
-  }
-  return counts;
-}
-
-function series(runs: Run[], value: (run: Run) => number | null): Point[] {
+function series(runs: RunSummary[], value: (run: RunSummary) => number | null): Point[] {
   return runs.flatMap((run) => {
     const v = value(run);
     return v == null ? [] : [{ at: Date.parse(run.createdAt), value: v }];
   });
 }
 
-function VmCharts({ vm, runs }: { vm: Vm; runs: Run[] }) {
-  const done = runs.filter((r) => r.vmId === vm.id && r.status === 'SUCCEEDED' && r.startedAt && r.finishedAt);
+function VmCharts({ vm, runs }: { vm: Vm; runs: RunSummary[] }) {
+  const done = runs.filter((r) => r.vmId === vm.id && r.startedAt && r.finishedAt);
   return (
     <section className="card" aria-labelledby={`charts-${vm.id}`}>
       <h3 id={`charts-${vm.id}`}>{vm.name}</h3>
@@ -45,25 +37,25 @@ function VmCharts({ vm, runs }: { vm: Vm; runs: Run[] }) {
 
 export function DashboardPage() {
   const vms = useLoad(listVms, [], 10000);
-  const runs = useLoad(() => listRuns(), [], 3000);
+  // The figures are counted by the server; the charts draw the newest succeeded runs.
+  const dashboard = useLoad(getDashboard, [], 3000);
+  const charted = useLoad(() => listRuns({ status: 'SUCCEEDED', limit: CHARTED }), [], 30000);
   const unproven = useLoad(listUnproven, [], 10000);
   const now = Date.now();
   const allVms = vms.data ?? [];
-  const allRuns = runs.data ?? [];
-  const fresh = allVms.filter((vm) => !isStale(vm.lastRestorePointAt, now));
   const stale = allVms.filter((vm) => isStale(vm.lastRestorePointAt, now));
-  const active = allRuns.filter((r) => !r.finishedAt);
-  const outcomes = outcomesOfLastDay(allRuns, now);
+  const active = dashboard.data?.activeRuns ?? [];
+  const outcomes = dashboard.data?.runsLastDay ?? {};
   const vmName = (id: string) => allVms.find((vm) => vm.id === id)?.name ?? id;
 
   return (
     <>
       <h1>Dashboard</h1>
-      <ErrorNote error={vms.error ?? runs.error} />
+      <ErrorNote error={vms.error ?? dashboard.error ?? charted.error} />
       <div className="tiles">
         <section className="card" aria-labelledby="protected-title">
           <h2 id="protected-title">Protected VMs</h2>
-          <p className="big">{fresh.length} of {allVms.length}</p>
+          <p className="big">{dashboard.data?.protectedVms ?? 0} of {dashboard.data?.vms ?? allVms.length}</p>
           <p className="muted">with a restore point from the last 24 h</p>
           {stale.length > 0 && (
             <ul className="stale-list">
@@ -94,7 +86,7 @@ export function DashboardPage() {
             {OUTCOMES.map((o) => (
               <div key={o} className={`outcome status-${o.toLowerCase()}`}>
                 <dt>{o.toLowerCase()}</dt>
-                <dd>{outcomes[o]}</dd>
+                <dd>{outcomes[o] ?? 0}</dd>
               </div>
             ))}
           </dl>
@@ -109,7 +101,7 @@ export function DashboardPage() {
             {active.map((run) => (
               <li key={run.id}>
                 <Link to={`/runs/${run.id}`}>{vmName(run.vmId)}</Link>
-                <RunProgress run={run} label={`Backup of ${vmName(run.vmId)}`} onFinished={runs.reload} />
+                <RunProgress run={run} label={`Backup of ${vmName(run.vmId)}`} onFinished={dashboard.reload} />
               </li>
             ))}
           </ul>
@@ -117,7 +109,7 @@ export function DashboardPage() {
       </section>
       <section aria-labelledby="charts-title">
         <h2 id="charts-title">Per VM over time</h2>
-        {allVms.map((vm) => <VmCharts key={vm.id} vm={vm} runs={allRuns} />)}
+        {allVms.map((vm) => <VmCharts key={vm.id} vm={vm} runs={charted.data?.items ?? []} />)}
       </section>
     </>
   );

@@ -3,7 +3,10 @@ import { renderAs } from '../../test/withRole';
 import { DashboardPage } from './DashboardPage';
 
 vi.mock('../../api/vms', () => ({ listVms: () => Promise.resolve([]) }));
-vi.mock('../../api/runs', () => ({ listRuns: () => Promise.resolve([]) }));
+vi.mock('../../api/runs', () => ({ listRuns: () => Promise.resolve({ items: [] }) }));
+vi.mock('../../api/dashboard', () => ({
+  getDashboard: () => Promise.resolve({ at: '', vms: 0, protectedVms: 0, runsLastDay: {}, activeRuns: [] }),
+}));
 vi.mock('../../api/restorePoints', () => ({
   listUnproven: () => Promise.resolve([
     { vmId: 'v1', vmName: 'db01', restorePointId: 'p1', pointCreatedAt: '2026-12-04T10:00:00Z', bootTestStatus: 'FAILED' },

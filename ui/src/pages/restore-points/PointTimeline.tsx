@@ -1,11 +1,11 @@
-import type { RestorePoint } from '../../api/restorePoints';
+import type { RestorePointSummary } from '../../api/restorePoints';
 import { dateTime } from '../../format';
 import { writtenText } from '../../incremental';
 
 const WIDTH = 800;
 
 /** A VM's restore points along time, oldest left; each is a button that selects it. */
-export function PointTimeline({ points, selected, onSelect }: { points: RestorePoint[]; selected?: string; onSelect: (id: string) => void }) {
+export function PointTimeline({ points, selected, onSelect }: { points: RestorePointSummary[]; selected?: string; onSelect: (id: string) => void }) {
   if (points.length === 0) {
     return <p className="muted">This VM has no restore points yet.</p>;
   }

@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { listHosts } from '../../api/hosts';
-import { listRestorePoints, setProtected, verify, type RestorePoint } from '../../api/restorePoints';
+import { getRestorePoint, listRestorePoints, setProtected, verify, type RestorePoint } from '../../api/restorePoints';
 import { listVms } from '../../api/vms';
 import { RequireRole } from '../../auth/AuthContext';
+import { LoadOlder } from '../../components/LoadOlder';
 import { ErrorNote } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
+import { usePaged } from '../../components/usePaged';
 import { bytes, dateTime } from '../../format';
 import { trackingText, writtenText } from '../../incremental';
 import { Link, navigate, useLocation } from '../../router';
@@ -56,29 +58,36 @@ export function RestorePointsPage() {
   const vms = useLoad(listVms);
   const hosts = useLoad(listHosts);
   const vmId = query.get('vm') ?? vms.data?.[0]?.id ?? '';
-  const points = useLoad(() => (vmId ? listRestorePoints(vmId) : Promise.resolve([])), [vmId], 5000);
+  const points = usePaged(() => (vmId ? listRestorePoints(vmId) : Promise.resolve({ items: [] })), [vmId], 5000);
   const [restoring, setRestoring] = useState<string>();
   const [instant, setInstant] = useState<string>();
-  const pointId = query.get('point') ?? points.data?.[0]?.id;
-  const point = points.data?.find((p) => p.id === pointId);
+  const pointId = query.get('point') ?? points.items?.[0]?.id;
+  // The list is lean; the selected point's details (verify problems, boot test evidence) come with the point.
+  const selected = useLoad(() => (pointId ? getRestorePoint(pointId) : Promise.resolve(undefined)), [pointId], 5000);
+  const point = selected.data?.id === pointId ? selected.data : undefined;
+  const changed = () => {
+    points.reload();
+    selected.reload();
+  };
   const vm = vms.data?.find((v) => v.id === vmId);
   const open = (vm: string, point?: string) => navigate(`/restore-points?vm=${vm}${point ? `&point=${point}` : ''}`);
 
   return (
     <>
       <h1>Restore points</h1>
-      <ErrorNote error={points.error} />
+      <ErrorNote error={points.error ?? selected.error} />
       <div className="inline-form">
         <label htmlFor="point-vm">VM</label>
         <select id="point-vm" value={vmId} onChange={(e) => open(e.target.value)}>
           {(vms.data ?? []).map((v) => <option key={v.id} value={v.id}>{v.name}</option>)}
         </select>
       </div>
-      <PointTimeline points={[...(points.data ?? [])].reverse()} selected={pointId} onSelect={(id) => open(vmId, id)} />
+      <PointTimeline points={[...(points.items ?? [])].reverse()} selected={pointId} onSelect={(id) => open(vmId, id)} />
+      <LoadOlder list={points} what="restore points" />
       {point && (
         <section className="card" aria-labelledby="point-title">
           <h2 id="point-title">Restore point of {dateTime(point.createdAt)}</h2>
-          <PointDetails point={point} onChanged={points.reload} />
+          <PointDetails point={point} onChanged={changed} />
           <RequireRole role="operator">
             {restoring !== point.id && (
               <button type="button" className="primary" onClick={() => setRestoring(point.id)}>Restore…</button>
@@ -91,7 +100,7 @@ export function RestorePointsPage() {
           {restoring === point.id && (
             <RestoreWizard point={point} vm={vm} hosts={hosts.data ?? []} onClose={() => setRestoring(undefined)} />
           )}
-          <BootTestSection point={point} onChanged={points.reload} />
+          <BootTestSection point={point} onChanged={changed} />
           <FileBrowser pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
           <GuestFileBrowser key={point.id} pointId={point.id} verifyFailed={point.verifyStatus === 'FAILED'} />
         </section>

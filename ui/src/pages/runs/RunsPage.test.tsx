@@ -21,7 +21,7 @@ const old: Run = {
 
 vi.mock('../../api/runs', async (original) => ({
   ...(await original<typeof import('../../api/runs')>()),
-  listRuns: () => Promise.resolve([compared, old]),
+  listRuns: () => Promise.resolve({ items: [compared, old] }),
   getRun: (id: string) => Promise.resolve(id === compared.id ? compared : old),
 }));
 vi.mock('../../api/vms', async (original) => ({

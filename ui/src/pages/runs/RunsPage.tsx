@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { listRuns, type RunStatus } from '../../api/runs';
 import { listVms } from '../../api/vms';
+import { LoadOlder } from '../../components/LoadOlder';
 import { ErrorNote, Status } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
+import { usePaged } from '../../components/usePaged';
 import { bytes, dateTime, duration } from '../../format';
 import { Link } from '../../router';
 
@@ -13,10 +15,11 @@ export function RunsPage() {
   const [status, setStatus] = useState('');
   const [origin, setOrigin] = useState('');
   const vms = useLoad(listVms);
-  const runs = useLoad(() => listRuns(vmId || undefined), [vmId], 5000);
+  // VM and status are filtered by the server, page by page; the origin only among the runs loaded.
+  const runs = usePaged(() => listRuns({ vmId: vmId || undefined, status: (status || undefined) as RunStatus | undefined }),
+    [vmId, status], 5000);
   const vmName = (id: string) => vms.data?.find((vm) => vm.id === id)?.name ?? id;
-  const shown = (runs.data ?? []).filter((r) => (!status || r.status === status)
-    && (!origin || (origin === 'job') === (r.jobId != null)));
+  const shown = (runs.items ?? []).filter((r) => !origin || (origin === 'job') === (r.jobId != null));
 
   return (
     <>
@@ -80,6 +83,7 @@ export function RunsPage() {
           ))}
         </tbody>
       </table>
+      <LoadOlder list={runs} what="runs" />
     </>
   );
 }

@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
         tags = {
             @Tag(name = "VMs", description = "The guests of every host, their protection, and backups on demand"),
             @Tag(name = "Hosts", description = "Hypervisors: simulated, QEMU/KVM, libvirt and Hyper-V hosts"),
+            @Tag(name = "Dashboard", description = "The figures of the console's dashboard"),
             @Tag(name = "Jobs", description = "Scheduled backups of VMs chosen by name, with their retention"),
             @Tag(name = "Runs", description = "One backup of one VM: its progress, phases and copy log"),
             @Tag(name = "Restore points", description = "What runs keep: restore, verify, protect, boot-test, delete"),

@@ -5,10 +5,13 @@ import io.stillpoint.api.dto.JobRequest;
 import io.stillpoint.api.dto.JobResponse;
 import io.stillpoint.api.dto.PruneResponse;
 import io.stillpoint.api.dto.RunResponse;
+import io.stillpoint.api.dto.RunSummary;
 import io.stillpoint.backup.Retention;
+import io.stillpoint.backup.RunProgress;
 import io.stillpoint.backup.SharedStorage;
 import io.stillpoint.catalog.BackupJob;
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Keyset;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.inventory.InvalidRequestException;
@@ -26,7 +29,9 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +39,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 @Tag(name = "Jobs")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
@@ -43,9 +49,12 @@ public class JobResource {
     private final JobService jobs;
     private final JobRunner runner;
 
-    JobResource(JobService jobs, JobRunner runner) {
+    private final RunProgress progress;
+
+    JobResource(JobService jobs, JobRunner runner, RunProgress progress) {
         this.jobs = jobs;
         this.runner = runner;
+        this.progress = progress;
     }
 
     @Operation(operationId = "listJobs", summary = "List the backup jobs")
@@ -62,6 +71,20 @@ public class JobResource {
         UUID jobId = Ids.path("job", id);
         return QuarkusTransaction.requiringNew().call(
                 () -> view(BackupJob.byId(jobId).orElseThrow(() -> new NotFoundException("job", jobId))));
+    }
+
+    /** The job's runs, newest first, one page ({@link Paging}); {@code status} narrows it. */
+    @Operation(operationId = "listJobRuns", summary = "List a job's runs, newest first")
+    @GET
+    @Path("{id}/runs")
+    public RestResponse<List<RunSummary>> runs(@PathParam("id") String id, @QueryParam("status") String status,
+            @QueryParam("limit") String limit, @QueryParam("after") String after, @Context UriInfo uri) {
+        UUID jobId = Ids.path("job", id);
+        if (QuarkusTransaction.requiringNew().call(() -> BackupJob.byId(jobId).isEmpty())) {
+            throw new NotFoundException("job", jobId);
+        }
+        return RunResource.page(Keyset.of(BackupRun.class, "createdAt").where("jobId", jobId)
+                .where("status", RunResource.status("status", status)), limit, after, uri, progress);
     }
 
     @Operation(operationId = "createJob", summary = "Create a backup job")

@@ -7,12 +7,16 @@ import io.stillpoint.api.dto.BootTestRequest;
 import io.stillpoint.api.dto.BootTestResponse;
 import io.stillpoint.api.dto.FileResponse;
 import io.stillpoint.api.dto.RestorePointResponse;
+import io.stillpoint.api.dto.RestorePointSummary;
 import io.stillpoint.api.dto.RestoreRequestBody;
 import io.stillpoint.api.dto.RestoreResponse;
+import io.stillpoint.backup.Consistency;
 import io.stillpoint.backup.RestorePointDeleter;
 import io.stillpoint.boottest.BootTest;
 import io.stillpoint.boottest.BootTestService;
 import io.stillpoint.catalog.BackupRepository;
+import io.stillpoint.catalog.Keyset;
+import io.stillpoint.catalog.PageRequest;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.copy.EntryType;
@@ -39,18 +43,21 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
+import org.jboss.resteasy.reactive.RestResponse;
 
 @Tag(name = "Restore points")
 @RolesAllowed({Role.VIEWER, Role.OPERATOR, Role.ADMIN})
@@ -74,19 +81,57 @@ public class RestorePointResource {
         this.deleter = deleter;
     }
 
-    /** Newest first; {@code vmId} narrows to one VM. */
+    /**
+     * Newest first, one page ({@link Paging}); {@code vmId}, {@code consistency}, {@code verifyStatus} ({@code OK},
+     * {@code FAILED}, {@code RUNNING}), {@code protected} and {@code since}/{@code until} (the point's instant)
+     * narrow it.
+     */
     @Operation(operationId = "listRestorePoints", summary = "List restore points, newest first")
     @GET
-    public List<RestorePointResponse> list(@QueryParam("vmId") String vmId) {
-        UUID vm = Ids.field("vmId", vmId);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            List<RestorePoint> points = vm == null ? RestorePoint.newestFirst() : RestorePoint.ofVm(vm);
-            Map<UUID, String> names = new HashMap<>();
-            return points.stream()
-                    .map(p -> RestorePointResponse.of(p, names.computeIfAbsent(p.vmId,
-                            id -> Vm.byId(id).map(v -> v.name).orElse(null)), BootTest.newestOf(p.id).orElse(null)))
-                    .toList();
-        });
+    public RestResponse<List<RestorePointSummary>> list(@QueryParam("vmId") String vmId,
+            @QueryParam("consistency") String consistency, @QueryParam("verifyStatus") String verifyStatus,
+            @QueryParam("protected") String isProtected, @QueryParam("since") String since,
+            @QueryParam("until") String until, @QueryParam("limit") String limit, @QueryParam("after") String after,
+            @Context UriInfo uri) {
+        Keyset<RestorePoint> query = Keyset.of(RestorePoint.class, "createdAt")
+                .where("vmId", Ids.field("vmId", vmId))
+                .where("consistency", oneOf("consistency", consistency, CONSISTENCIES))
+                .where("verifyStatus", oneOf("verifyStatus", verifyStatus, VERIFY_STATUSES))
+                .where("isProtected", flag("protected", isProtected))
+                .between(Paging.instant("since", since), Paging.instant("until", until));
+        PageRequest page = Paging.request(limit, after);
+        return QuarkusTransaction.requiringNew().call(() -> Paging.answer(query.fetch(page), page, p -> p.createdAt,
+                p -> p.id, RestorePointResource::summaries, uri));
+    }
+
+    private static final List<String> CONSISTENCIES = java.util.Arrays.stream(Consistency.values()).map(Consistency::id).toList();
+    private static final List<String> VERIFY_STATUSES = List.of("OK", "FAILED", "RUNNING");
+
+    private static String oneOf(String field, String raw, List<String> values) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        if (!values.contains(raw)) {
+            throw new InvalidRequestException(field, "'" + raw + "' is not one of " + values);
+        }
+        return raw;
+    }
+
+    private static Boolean flag(String field, String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        if (!raw.equals("true") && !raw.equals("false")) {
+            throw new InvalidRequestException(field, "'" + raw + "' is not true or false");
+        }
+        return Boolean.valueOf(raw);
+    }
+
+    /** The page's VM names and boot test statuses in one query each, not one per point. */
+    private static List<RestorePointSummary> summaries(List<RestorePoint> points) {
+        Map<UUID, String> names = Vm.namesOf(points.stream().map(p -> p.vmId).collect(Collectors.toSet()));
+        Map<UUID, String> bootTests = BootTest.newestStatusOf(points.stream().map(p -> p.id).toList());
+        return points.stream().map(p -> RestorePointSummary.of(p, names.get(p.vmId), bootTests.get(p.id))).toList();
     }
 
     @Operation(operationId = "getRestorePoint", summary = "Get one restore point")

@@ -5,6 +5,8 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RestoreResponse;
 import io.stillpoint.backup.RunProgress;
+import io.stillpoint.catalog.Keyset;
+import io.stillpoint.catalog.PageRequest;
 import io.stillpoint.catalog.Restore;
 import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.NotFoundException;
@@ -16,11 +18,16 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Tag(name = "Restores")
@@ -34,6 +41,24 @@ public class RestoreResource {
     RestoreResource(RunProgress progress, RestorePipeline pipeline) {
         this.progress = progress;
         this.pipeline = pipeline;
+    }
+
+    /**
+     * Newest first, one page ({@link Paging}); {@code vmId}, {@code status} and {@code since}/{@code until}
+     * (when the restore was asked for) narrow it.
+     */
+    @Operation(operationId = "listRestores", summary = "List restores, newest first")
+    @GET
+    public RestResponse<List<RestoreResponse>> list(@QueryParam("vmId") String vmId, @QueryParam("status") String status,
+            @QueryParam("since") String since, @QueryParam("until") String until, @QueryParam("limit") String limit,
+            @QueryParam("after") String after, @Context UriInfo uri) {
+        Keyset<Restore> query = Keyset.of(Restore.class, "createdAt").where("vmId", Ids.field("vmId", vmId))
+                .where("status", RunResource.status("status", status))
+                .between(Paging.instant("since", since), Paging.instant("until", until));
+        PageRequest page = Paging.request(limit, after);
+        return QuarkusTransaction.requiringNew().call(() -> Paging.answer(query.fetch(page), page, r -> r.createdAt,
+                r -> r.id, restores -> restores.stream().map(r -> RestoreResponse.of(r, progress.of(r.id).orElse(null)))
+                        .toList(), uri));
     }
 
     @Operation(operationId = "getRestore", summary = "Get one restore with its progress")

@@ -4,11 +4,16 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stillpoint.api.dto.RunResponse;
+import io.stillpoint.api.dto.RunSummary;
 import io.stillpoint.backup.BackupPipeline;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.Keyset;
+import io.stillpoint.catalog.PageRequest;
 import io.stillpoint.catalog.RunCopyLog;
+import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.inventory.BusyException;
+import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -18,12 +23,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Tag(name = "Runs")
@@ -39,14 +47,37 @@ public class RunResource {
         this.pipeline = pipeline;
     }
 
-    /** Newest first; {@code vmId} narrows to one VM. */
+    /**
+     * Newest first, one page ({@link Paging}); {@code vmId}, {@code jobId}, {@code status} and
+     * {@code since}/{@code until} (when the run was created) narrow it.
+     */
     @Operation(operationId = "listRuns", summary = "List backup runs, newest first")
     @GET
-    public List<RunResponse> list(@QueryParam("vmId") String vmId) {
-        UUID vm = Ids.field("vmId", vmId);
-        List<BackupRun> runs = QuarkusTransaction.requiringNew().call(
-                () -> vm == null ? BackupRun.recent(500) : BackupRun.ofVm(vm));
-        return runs.stream().map(r -> RunResponse.of(r, progress.of(r.id).orElse(null))).toList();
+    public RestResponse<List<RunSummary>> list(@QueryParam("vmId") String vmId, @QueryParam("jobId") String jobId,
+            @QueryParam("status") String status, @QueryParam("since") String since, @QueryParam("until") String until,
+            @QueryParam("limit") String limit, @QueryParam("after") String after, @Context UriInfo uri) {
+        return page(Keyset.of(BackupRun.class, "createdAt").where("vmId", Ids.field("vmId", vmId))
+                .where("jobId", Ids.field("jobId", jobId)).where("status", status("status", status))
+                .between(Paging.instant("since", since), Paging.instant("until", until)), limit, after, uri, progress);
+    }
+
+    /** One page of runs, answered with the live copy figures of those that copy. */
+    static RestResponse<List<RunSummary>> page(Keyset<BackupRun> query, String limit, String after, UriInfo uri,
+            RunProgress progress) {
+        PageRequest page = Paging.request(limit, after);
+        return QuarkusTransaction.requiringNew().call(() -> Paging.answer(query.fetch(page), page, r -> r.createdAt,
+                r -> r.id, runs -> runs.stream().map(r -> RunSummary.of(r, progress.of(r.id).orElse(null))).toList(), uri));
+    }
+
+    static RunStatus status(String field, String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            return RunStatus.valueOf(raw);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, "'" + raw + "' is not one of " + java.util.Arrays.toString(RunStatus.values()));
+        }
     }
 
     @Operation(operationId = "getRun", summary = "Get one run with its phases")

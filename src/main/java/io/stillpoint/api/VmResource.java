@@ -45,8 +45,7 @@ public class VmResource {
     @Operation(operationId = "listVms", summary = "List the VMs of every host with their protection")
     @GET
     public List<VmResponse> list() {
-        List<Vm> vms = QuarkusTransaction.requiringNew().call(() -> Vm.<Vm>list("order by name"));
-        return vms.stream().map(views::of).toList();
+        return views.all();
     }
 
     @Operation(operationId = "getVm", summary = "Get one VM")

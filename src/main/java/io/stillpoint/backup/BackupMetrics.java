@@ -92,8 +92,9 @@ public class BackupMetrics {
 
     /** Fills the age gauges from the catalog at start-up. */
     public void load(Iterable<Vm> vms) {
-        for (Vm vm : vms) {
-            RestorePoint.ofVm(vm.id).stream().findFirst().ifPresent(p -> restorePointCreated(vm, p.createdAt));
-        }
+        java.util.List<Vm> all = new java.util.ArrayList<>();
+        vms.forEach(all::add);
+        java.util.Map<java.util.UUID, java.time.Instant> newest = RestorePoint.newestOf(all.stream().map(v -> v.id).toList());
+        all.stream().filter(vm -> newest.containsKey(vm.id)).forEach(vm -> restorePointCreated(vm, newest.get(vm.id)));
     }
 }

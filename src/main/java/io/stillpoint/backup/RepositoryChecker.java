@@ -42,6 +42,8 @@ public class RepositoryChecker {
 
     private static final Logger LOG = Logger.getLogger(RepositoryChecker.class);
     private static final int NAMED_AT_MOST = 10;
+    /** Restore points read from the catalog at a time. */
+    private static final int BATCH = 500;
 
     static final String CHECK_FAILED = "repository-check:";
 
@@ -79,7 +81,8 @@ public class RepositoryChecker {
             return unchecked;
         }
         RepositoryCheck.Catalog catalog = QuarkusTransaction.requiringNew().call(() -> new RepositoryCheck.Catalog(
-                RestorePoint.inRepository(repositoryId).stream().map(p -> p.relativePath).collect(Collectors.toSet()),
+                vm -> QuarkusTransaction.requiringNew().call(() -> RestorePoint.pathsOf(repositoryId, vm)),
+                RestorePoint.vmsIn(repositoryId).stream().map(UUID::toString).collect(Collectors.toSet()),
                 PendingDeletion.ofRepository(repositoryId).stream().map(d -> d.relativePath).filter(Objects::nonNull)
                         .collect(Collectors.toSet()),
                 RepositoryChecker::runActive));
@@ -126,17 +129,23 @@ public class RepositoryChecker {
         if (!Files.isWritable(folder.path())) {
             problems.add(folder.path() + " is not writable by the server");
         }
-        record Cataloged(UUID id, String relativePath, String vm) {}
-        List<Cataloged> points = QuarkusTransaction.requiringNew().call(() -> {
-            Map<UUID, String> vms = Vm.<Vm>listAll().stream().collect(Collectors.toMap(v -> v.id, v -> v.name));
-            return RestorePoint.inRepository(repository.id).stream()
-                    .map(p -> new Cataloged(p.id, p.relativePath, vms.get(p.vmId))).toList();
-        });
-        List<String> gone = points.stream()
-                .filter(p -> !Files.isRegularFile(folder.path().resolve(p.relativePath()).resolve(RepositoryLayout.MANIFEST),
-                        LinkOption.NOFOLLOW_LINKS))
-                .map(p -> p.id() + " (VM '" + p.vm() + "')")
-                .toList();
+        List<String> gone = new ArrayList<>();
+        Map<UUID, String> vms = QuarkusTransaction.requiringNew().call(
+                () -> Vm.<Vm>listAll().stream().collect(Collectors.toMap(v -> v.id, v -> v.name)));
+        UUID after = null;
+        while (true) {
+            UUID from = after;
+            List<RestorePoint.Located> batch = QuarkusTransaction.requiringNew().call(
+                    () -> RestorePoint.locatedIn(repository.id, from, BATCH));
+            batch.stream()
+                    .filter(p -> !Files.isRegularFile(folder.path().resolve(p.relativePath()).resolve(RepositoryLayout.MANIFEST),
+                            LinkOption.NOFOLLOW_LINKS))
+                    .forEach(p -> gone.add(p.id() + " (VM '" + vms.get(p.vmId()) + "')"));
+            if (batch.size() < BATCH) {
+                break;
+            }
+            after = batch.get(batch.size() - 1).id();
+        }
         if (!gone.isEmpty()) {
             problems.add(gone.size() + " restore points are in the catalog but their files are gone: " + named(gone)
                     + "; delete them from the catalog, or bring their files back");

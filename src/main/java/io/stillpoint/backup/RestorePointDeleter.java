@@ -22,6 +22,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class RestorePointDeleter {
 
+    /** Points deleted in one catalog transaction. */
+    static final int BATCH = 500;
+
     private final PendingDeletions deletions;
     private final RepositoryUsageSampler usage;
 
@@ -58,5 +61,48 @@ public class RestorePointDeleter {
         deletions.finish(List.of(pending));
         // After the files, so the sample shows the space the deletion gave back.
         usage.sample(pending.repositoryId);
+    }
+
+    /**
+     * Deletes many points of one repository as {@link #delete} does one, {@value #BATCH} to a transaction: a
+     * huge prune neither holds one long transaction nor loads every point. Points that {@link #delete} would
+     * refuse are kept and left out of the answer.
+     *
+     * @return the points deleted
+     */
+    public List<UUID> deleteAll(List<UUID> pointIds) {
+        List<UUID> deleted = new java.util.ArrayList<>();
+        java.util.Set<UUID> repositories = new java.util.LinkedHashSet<>();
+        for (int from = 0; from < pointIds.size(); from += BATCH) {
+            List<UUID> batch = pointIds.subList(from, Math.min(pointIds.size(), from + BATCH));
+            List<PendingDeletion> pending = QuarkusTransaction.requiringNew().call(() -> {
+                java.util.Set<UUID> busy = new java.util.HashSet<>();
+                Restore.<Restore>list("restorePointId in ?1 and status in ?2", batch,
+                        List.of(RunStatus.QUEUED, RunStatus.RUNNING)).forEach(r -> busy.add(r.restorePointId));
+                InstantRecovery.usingAny(batch).forEach(r -> busy.add(r.restorePointId));
+                java.util.Map<UUID, BackupRepository> rows = new java.util.HashMap<>();
+                List<PendingDeletion> made = new java.util.ArrayList<>();
+                for (RestorePoint point : RestorePoint.<RestorePoint>list("id in ?1", batch)) {
+                    if (point.isProtected || busy.contains(point.id)) {
+                        continue;
+                    }
+                    PendingDeletion deletion = PendingDeletion.of(point, rows.computeIfAbsent(point.repositoryId,
+                            id -> BackupRepository.byId(id).orElseThrow()));
+                    deletion.persist();
+                    made.add(deletion);
+                }
+                RestorePoint.delete("id in ?1", made.stream().map(d -> d.restorePointId).toList());
+                return made;
+            });
+            if (pending.isEmpty()) {
+                continue;
+            }
+            deletions.finish(pending);
+            pending.forEach(d -> deleted.add(d.restorePointId));
+            repositories.add(pending.get(0).repositoryId);
+        }
+        // Once at the end, not per batch: a sample sums the repository's points.
+        repositories.forEach(usage::sample);
+        return deleted;
     }
 }

@@ -3,11 +3,14 @@ package io.stillpoint.backup;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.stillpoint.catalog.InstantRecovery;
 import io.stillpoint.catalog.RestorePoint;
-import io.stillpoint.inventory.ConflictException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /** Applies a retention policy to one VM's restore points in one repository. */
@@ -22,33 +25,36 @@ public class RetentionService {
         this.deleter = deleter;
     }
 
-    /** Decides, and unless {@code dryRun} removes what no rule keeps; returns every decision. */
+    /**
+     * Decides, and unless {@code dryRun} removes what no rule keeps, in batches ({@link
+     * RestorePointDeleter#deleteAll}); returns every decision. Only what the rules need of each point is read.
+     */
     public List<Retention.Decision> apply(UUID vmId, UUID repositoryId, RetentionPolicy policy, ZoneId zone, boolean dryRun) {
-        List<Retention.Candidate> points = QuarkusTransaction.requiringNew().call(() -> RestorePoint
-                .<RestorePoint>list("vmId = ?1 and repositoryId = ?2", vmId, repositoryId).stream()
-                .map(p -> new Retention.Candidate(p.id, p.createdAt, p.isProtected,
-                        Retention.Verification.of(p.verifyStatus)))
+        List<Retention.Candidate> points = QuarkusTransaction.requiringNew().call(() -> RestorePoint.getEntityManager()
+                .createQuery("select p.id, p.createdAt, p.isProtected, p.verifyStatus from RestorePoint p"
+                        + " where p.vmId = ?1 and p.repositoryId = ?2", Object[].class)
+                .setParameter(1, vmId).setParameter(2, repositoryId).getResultList().stream()
+                .map(row -> new Retention.Candidate((UUID) row[0], (Instant) row[1], (Boolean) row[2],
+                        Retention.Verification.of((String) row[3])))
                 .toList());
-        List<Retention.Decision> decisions = Retention.decide(points, policy, zone).stream()
-                .map(RetentionService::keptWhileAVmRunsFromIt).toList();
+        List<Retention.Decision> decided = Retention.decide(points, policy, zone);
+        // The VMs running from restore points are few: all of them, not a query per point.
+        Map<UUID, List<InstantRecovery>> inUse = QuarkusTransaction.requiringNew().call(() -> InstantRecovery
+                .running().stream().collect(Collectors.groupingBy(r -> r.restorePointId)));
+        List<Retention.Decision> decisions = decided.stream()
+                .map(d -> keptWhileAVmRunsFromIt(d, inUse.getOrDefault(d.id(), List.of()))).toList();
         if (!dryRun) {
-            for (Retention.Decision decision : decisions) {
-                if (!decision.keep()) {
-                    try {
-                        deleter.delete(decision.id());
-                        LOG.infof("pruned restore point %s of VM %s (taken %s)", decision.id(), vmId, decision.createdAt());
-                    } catch (ConflictException busy) {
-                        LOG.infof("kept restore point %s for now: %s", decision.id(), busy.getMessage());
-                    }
-                }
-            }
+            List<UUID> prune = decisions.stream().filter(d -> !d.keep()).map(Retention.Decision::id).toList();
+            Set<UUID> pruned = Set.copyOf(deleter.deleteAll(prune));
+            LOG.infof("pruned %d restore points of VM %s in repository %s", pruned.size(), vmId, repositoryId);
+            prune.stream().filter(id -> !pruned.contains(id))
+                    .forEach(id -> LOG.infof("kept restore point %s for now: protected, or a restore or VM uses it", id));
         }
         return decisions;
     }
 
     /** A restore point a VM runs from (instant recovery) is kept until the VM is finalized or discarded. */
-    private static Retention.Decision keptWhileAVmRunsFromIt(Retention.Decision decision) {
-        List<InstantRecovery> using = QuarkusTransaction.requiringNew().call(() -> InstantRecovery.using(decision.id()));
+    private static Retention.Decision keptWhileAVmRunsFromIt(Retention.Decision decision, List<InstantRecovery> using) {
         if (using.isEmpty()) {
             return decision;
         }

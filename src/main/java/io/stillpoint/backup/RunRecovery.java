@@ -182,12 +182,12 @@ public class RunRecovery {
                             + repository.name + "'");
                 }
                 if (!report.unknown().isEmpty()) {
-                    LOG.warnf("repository '%s' holds what the catalog does not know, left as it is: %s", repository.name,
-                            report.unknown());
+                    LOG.warnf("repository '%s' holds %d entries the catalog does not know, left as they are: %s", repository.name,
+                            report.unknown().size(), firstFew(report.unknown()));
                 }
                 if (!report.missing().isEmpty()) {
-                    LOG.errorf("repository '%s': restore points in the catalog whose files are gone: %s", repository.name,
-                            report.missing());
+                    LOG.errorf("repository '%s': %d restore points in the catalog whose files are gone: %s", repository.name,
+                            report.missing().size(), firstFew(report.missing()));
                 }
                 report.problems().forEach(problem -> LOG.errorf("repository '%s': %s", repository.name, problem));
             } catch (IOException e) {
@@ -234,5 +234,12 @@ public class RunRecovery {
         } catch (IOException | RuntimeException e) {
             LOG.errorf("run %s: %s was left in place: %s", run.id, run.partialPath, e.getMessage());
         }
+    }
+
+    /** A catalog of a million points can miss thousands of folders; the log names enough to look into, not all. */
+    private static String firstFew(List<String> names) {
+        int shown = 20;
+        return names.size() <= shown ? names.toString()
+                : names.subList(0, shown) + " and " + (names.size() - shown) + " more (GET /api/repositories/{id}/check lists them all)";
     }
 }

@@ -77,6 +77,19 @@ public class BootTest extends PanacheEntityBase {
         return find("restorePointId = ?1 order by startedAt desc", pointId).firstResultOptional();
     }
 
+    /** The newest test's status of each of the points that had one, in one query for a page of points. */
+    public static java.util.Map<UUID, String> newestStatusOf(java.util.Collection<UUID> pointIds) {
+        java.util.Map<UUID, String> statuses = new java.util.HashMap<>();
+        if (pointIds.isEmpty()) {
+            return statuses;
+        }
+        List<Object[]> rows = getEntityManager().createQuery("select t.restorePointId, t.status from BootTest t"
+                + " where t.restorePointId in ?1 order by t.startedAt", Object[].class)
+                .setParameter(1, pointIds).getResultList();
+        rows.forEach(row -> statuses.put((UUID) row[0], (String) row[1]));
+        return statuses;
+    }
+
     public static Optional<BootTest> runningOf(UUID pointId) {
         return find("restorePointId = ?1 and status = ?2", pointId, RUNNING).firstResultOptional();
     }

@@ -19,11 +19,10 @@ public record UnprovenVm(UUID vmId, String vmName, UUID restorePointId, Instant 
     public static List<UnprovenVm> list() {
         List<UnprovenVm> unproven = new ArrayList<>();
         for (Vm vm : Vm.<Vm>list("order by name")) {
-            List<RestorePoint> points = RestorePoint.ofVm(vm.id);
-            if (points.isEmpty()) {
+            RestorePoint newest = RestorePoint.newestOf(vm.id).orElse(null);
+            if (newest == null) {
                 continue;
             }
-            RestorePoint newest = points.get(0);
             String status = BootTest.newestOf(newest.id).map(t -> t.status).orElse(null);
             if (!BootTest.PASSED.equals(status)) {
                 unproven.add(new UnprovenVm(vm.id, vm.name, newest.id, newest.createdAt, status));

@@ -134,14 +134,6 @@ public class BackupRun extends PanacheEntityBase {
         return findByIdOptional(id);
     }
 
-    public static List<BackupRun> ofVm(UUID vmId) {
-        return list("vmId = ?1 order by createdAt desc", vmId);
-    }
-
-    public static List<BackupRun> recent(int limit) {
-        return find("order by createdAt desc").page(0, limit).list();
-    }
-
     /** Runs this node started that never finished: a crash interrupted them. */
     public static List<BackupRun> unfinishedOn(String node) {
         return list("node = ?1 and status in ?2", node, List.of(RunStatus.QUEUED, RunStatus.RUNNING));

@@ -79,6 +79,16 @@ public class InstantRecovery extends PanacheEntityBase {
     }
 
     /** The recoveries that run from the restore point now, which protect it from retention and deletion. */
+    /** The recoveries that run from any of these points, in one query. */
+    public static List<InstantRecovery> usingAny(java.util.Collection<UUID> restorePointIds) {
+        return restorePointIds.isEmpty() ? List.of() : list("restorePointId in ?1 and state in ?2", restorePointIds, USING);
+    }
+
+    /** Every recovery a VM runs from (or is being made or finalized from). */
+    public static List<InstantRecovery> running() {
+        return list("state in ?1", USING);
+    }
+
     public static List<InstantRecovery> using(UUID restorePointId) {
         return list("restorePointId = ?1 and state in ?2", restorePointId, USING);
     }

@@ -86,16 +86,57 @@ public class RestorePoint extends PanacheEntityBase {
         return findByIdOptional(id);
     }
 
-    public static List<RestorePoint> ofVm(UUID vmId) {
-        return list("vmId = ?1 order by createdAt desc", vmId);
+    /** The VM's newest point. */
+    public static Optional<RestorePoint> newestOf(UUID vmId) {
+        return find("vmId = ?1 order by createdAt desc, id desc", vmId).firstResultOptional();
     }
 
-    public static List<RestorePoint> newestFirst() {
-        return list("order by createdAt desc");
+    /** The instant of each VM's newest point, in one query (an index probe per VM); VMs without one are absent. */
+    public static java.util.Map<UUID, Instant> newestOf(List<UUID> vmIds) {
+        java.util.Map<UUID, Instant> newest = new java.util.HashMap<>();
+        if (!vmIds.isEmpty()) {
+            getEntityManager().createQuery("select v.id, (select max(p.createdAt) from RestorePoint p where p.vmId = v.id)"
+                    + " from Vm v where v.id in ?1", Object[].class).setParameter(1, vmIds).getResultList()
+                    .stream().filter(row -> row[1] != null).forEach(row -> newest.put((UUID) row[0], (Instant) row[1]));
+        }
+        return newest;
     }
 
     public static List<RestorePoint> inRepository(UUID repositoryId) {
         return list("repositoryId", repositoryId);
+    }
+
+    /** Where a point lies in its repository. */
+    public record Located(UUID id, UUID vmId, String relativePath) {}
+
+    /** Up to {@code limit} of the repository's points after {@code afterId} (null: from the start), in id order. */
+    public static List<Located> locatedIn(UUID repositoryId, UUID afterId, int limit) {
+        var query = getEntityManager().createQuery("select new io.stillpoint.catalog.RestorePoint$Located(p.id, p.vmId,"
+                + " p.relativePath) from RestorePoint p where p.repositoryId = ?1" + (afterId == null ? "" : " and p.id > ?2")
+                + " order by p.id", Located.class).setParameter(1, repositoryId).setMaxResults(limit);
+        if (afterId != null) {
+            query.setParameter(2, afterId);
+        }
+        return query.getResultList();
+    }
+
+    /** The VMs that have points in the repository. */
+    public static List<UUID> vmsIn(UUID repositoryId) {
+        return getEntityManager().createQuery("select v.id from Vm v where exists (select 1 from RestorePoint p"
+                + " where p.vmId = v.id and p.repositoryId = ?1)", UUID.class).setParameter(1, repositoryId).getResultList();
+    }
+
+    /** The directories of one VM's points in the repository; {@code vmFolder} is the VM's id. */
+    public static java.util.Set<String> pathsOf(UUID repositoryId, String vmFolder) {
+        UUID vmId;
+        try {
+            vmId = UUID.fromString(vmFolder);
+        } catch (IllegalArgumentException e) {
+            return java.util.Set.of();
+        }
+        return new java.util.HashSet<>(getEntityManager().createQuery("select p.relativePath from RestorePoint p"
+                + " where p.repositoryId = ?1 and p.vmId = ?2", String.class)
+                .setParameter(1, repositoryId).setParameter(2, vmId).getResultList());
     }
 
     public static Optional<RestorePoint> basedOn(UUID pointId) {

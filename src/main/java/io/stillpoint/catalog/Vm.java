@@ -53,6 +53,16 @@ public class Vm extends PanacheEntityBase {
         return findByIdOptional(id);
     }
 
+    /** The names of the VMs with these ids, in one query. */
+    public static java.util.Map<UUID, String> namesOf(java.util.Collection<UUID> ids) {
+        java.util.Map<UUID, String> names = new java.util.HashMap<>();
+        if (!ids.isEmpty()) {
+            getEntityManager().createQuery("select v.id, v.name from Vm v where v.id in ?1", Object[].class)
+                    .setParameter(1, ids).getResultList().forEach(row -> names.put((UUID) row[0], (String) row[1]));
+        }
+        return names;
+    }
+
     public static Optional<Vm> byRef(UUID hostId, String ref) {
         return find("hostId = ?1 and ref = ?2", hostId, ref).firstResultOptional();
     }

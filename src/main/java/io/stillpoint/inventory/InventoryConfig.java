@@ -15,4 +15,11 @@ public interface InventoryConfig {
      */
     @WithDefault("PT5M")
     Duration refreshInterval();
+
+    /**
+     * How long a listing of every VM shows a guest's state as its host last told it, and how long it leaves a
+     * host alone that failed to answer; a single VM's answer always asks its host. {@code 0} asks every time.
+     */
+    @WithDefault("PT10S")
+    Duration liveStateTtl();
 }

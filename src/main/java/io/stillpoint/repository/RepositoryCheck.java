@@ -11,13 +11,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Compares a repository's folder with what the catalog says it holds. Only Stillpoint's own leftovers are
@@ -40,12 +42,22 @@ public final class RepositoryCheck {
     /**
      * What the catalog knows about one repository.
      *
-     * @param points the cataloged restore points' directories ({@code <vm id>/<restore point id>})
+     * @param pointsOf the cataloged restore points' directories ({@code <vm id>/<restore point id>}) of one VM
+     *     folder, asked once per folder, so that only one VM's points are held at a time
+     * @param vms the VM folders that hold cataloged restore points
      * @param deleted directories whose restore points the catalog deleted, waiting to be removed from disk
      * @param runActive whether a run, by id, is still queued or running (a run never becomes active again,
      *     so a {@code .partial} of a run found inactive stays unwritten)
      */
-    public record Catalog(Set<String> points, Set<String> deleted, Predicate<UUID> runActive) {}
+    public record Catalog(Function<String, Set<String>> pointsOf, Set<String> vms, Set<String> deleted,
+            Predicate<UUID> runActive) {
+
+        /** A catalog whose points are all given at once. */
+        public Catalog(Set<String> points, Set<String> deleted, Predicate<UUID> runActive) {
+            this(vm -> points.stream().filter(p -> p.startsWith(vm + "/")).collect(Collectors.toSet()),
+                    points.stream().map(p -> p.substring(0, p.indexOf('/'))).collect(Collectors.toSet()), deleted, runActive);
+        }
+    }
 
     private RepositoryCheck() {}
 
@@ -54,7 +66,8 @@ public final class RepositoryCheck {
         List<String> leftovers = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         List<RepositoryReport.FoundPoint> found = new ArrayList<>();
-        Set<String> present = new LinkedHashSet<>();
+        Set<String> missing = new TreeSet<>();
+        Set<String> visited = new HashSet<>();
         for (String vm : names(root)) {
             if (vm.equals(OwnedFolder.MARKER)) {
                 continue;
@@ -67,6 +80,9 @@ public final class RepositoryCheck {
                 unknown.add(vm);
                 continue;
             }
+            visited.add(vm);
+            Set<String> cataloged = catalog.pointsOf().apply(vm);
+            Set<String> present = new HashSet<>();
             for (String name : names(root.resolve(vm))) {
                 String relative = vm + "/" + name;
                 Path dir = root.resolve(relative);
@@ -75,7 +91,7 @@ public final class RepositoryCheck {
                     continue;
                 }
                 boolean directory = attributes.get().isDirectory();
-                if (catalog.points().contains(relative)) {
+                if (cataloged.contains(relative)) {
                     if (directory && hasManifest(dir)) {
                         present.add(relative);
                     } else {
@@ -97,15 +113,15 @@ public final class RepositoryCheck {
                     }
                 }
             }
+            cataloged.stream().filter(p -> !present.contains(p)).forEach(missing::add);
         }
-        List<String> missing = new ArrayList<>(new TreeSet<>(catalog.points()));
-        missing.removeAll(present);
+        catalog.vms().stream().filter(vm -> !visited.contains(vm)).forEach(vm -> missing.addAll(catalog.pointsOf().apply(vm)));
         List<String> removed = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         if (remove) {
             removeLeftovers(repository, leftovers, removed, problems);
         }
-        return new RepositoryReport(removed, leftovers, unknown, found, missing, problems);
+        return new RepositoryReport(removed, leftovers, unknown, found, new ArrayList<>(missing), problems);
     }
 
     /**

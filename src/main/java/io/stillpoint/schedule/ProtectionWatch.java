@@ -36,7 +36,8 @@ import org.jboss.logging.Logger;
 public class ProtectionWatch {
 
     private static final Logger LOG = Logger.getLogger(ProtectionWatch.class);
-    private static final String UNPROTECTED = "vm-unprotected:";
+    /** The prefix of a VM's {@code vm-unprotected} condition key; the VM's id follows. */
+    public static final String UNPROTECTED = "vm-unprotected:";
     /** How many of a schedule's next fires its interval is read from. */
     private static final int FIRES = 12;
 

@@ -43,8 +43,4 @@ public class AuditEvent extends PanacheEntityBase {
         event.status = status;
         event.persist();
     }
-
-    public static List<AuditEvent> newest(int limit) {
-        return find("order by at desc").page(0, limit).list();
-    }
 }

@@ -2,6 +2,7 @@ package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestInfo;
+import io.stillpoint.inventory.LiveStates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,10 @@ import java.util.UUID;
  *     channel is configured and an agent connected to it); {@code null} when there is nothing to add
  * @param maxPointAge the VM's own bound on the age of its newest restore point (ISO 8601, e.g. {@code PT26H}),
  *     past which it raises {@code vm-unprotected}; {@code null} when only its jobs' schedules count
+ * @param unprotected whether the VM is unprotected now: its {@code vm-unprotected} alert is raised
+ * @param stateObservedAt when the host last told the VM's state; a listing of every VM shows what was told
+ *     within {@code stillpoint.inventory.live-state-ttl}; null if the host never answered
+ * @param stateStale true when the host could not be asked now and {@code state} is not current
  */
 public record VmResponse(
         UUID id,
@@ -38,19 +43,30 @@ public record VmResponse(
         Instant vanishedAt,
         String backupBlockedReason,
         String quiesceNote,
-        String maxPointAge) {
+        String maxPointAge,
+        boolean unprotected,
+        Instant stateObservedAt,
+        boolean stateStale) {
 
-    public static VmResponse of(Vm vm, GuestInfo live, Instant lastRestorePointAt) {
+    /** What the catalog knows of a VM besides its host's live view. */
+    public record Known(Instant lastRestorePointAt, boolean unprotected) {}
+
+    public static VmResponse of(Vm vm, LiveStates.Seen seen, Known known) {
+        GuestInfo live = seen.guest();
+        if (live == null) {
+            return unreachable(vm, seen.error(), known, seen.observedAt(), seen.stale());
+        }
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, live.state().name(), null, live.canQuiesce(),
                 live.memoryBytes(), live.guestOs(), live.directory().toString(),
-                live.disks().stream().map(d -> shown(live.directory(), d)).toList(), lastRestorePointAt, true, null,
-                live.backupBlockedReason(), live.quiesceNote(), maxPointAge(vm));
+                live.disks().stream().map(d -> shown(live.directory(), d)).toList(), known.lastRestorePointAt(), true, null,
+                live.backupBlockedReason(), live.quiesceNote(), maxPointAge(vm), known.unprotected(), seen.observedAt(),
+                seen.stale());
     }
 
-    public static VmResponse unreachable(Vm vm, String error, Instant lastRestorePointAt) {
+    private static VmResponse unreachable(Vm vm, String error, Known known, Instant observedAt, boolean stale) {
         return new VmResponse(vm.id, vm.name, vm.hostId, vm.ref, "UNKNOWN", error, vm.canQuiesce, vm.memoryBytes,
-                vm.guestOs, null, List.of(), lastRestorePointAt, vm.vanishedAt == null, vm.vanishedAt, null, null,
-                maxPointAge(vm));
+                vm.guestOs, null, List.of(), known.lastRestorePointAt(), vm.vanishedAt == null, vm.vanishedAt, null, null,
+                maxPointAge(vm), known.unprotected(), observedAt, stale);
     }
 
     private static String maxPointAge(Vm vm) {
@@ -63,7 +79,7 @@ public record VmResponse(
     }
 
     /** A VM a refresh found gone from its host: what the catalog remembers, without asking the host. */
-    public static VmResponse vanished(Vm vm, Instant lastRestorePointAt) {
-        return unreachable(vm, "no longer on its host since " + vm.vanishedAt, lastRestorePointAt);
+    public static VmResponse vanished(Vm vm, Known known) {
+        return unreachable(vm, "no longer on its host since " + vm.vanishedAt, known, null, false);
     }
 }
