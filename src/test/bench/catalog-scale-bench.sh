@@ -7,7 +7,7 @@
 # Creates a fresh database on the machine's PostgreSQL (127.0.0.1:5432, user postgres, or PGHOST/PGPORT/
 # PGUSER), starts target/quarkus-app/quarkus-run.jar on it (Flyway makes the schema), makes a simulated host
 # with the VMs and a repository through the API, then fills runs and restore points by SQL (generate_series).
-# Every call is timed 30 times after 3 warm-up calls, signed in with an API token (HTTP Basic would hash the
+# Every call is timed 30 times after 100 warm-up calls (a server runs warm; the JIT needs them), signed in with an API token (HTTP Basic would hash the
 # password on every call, as it should, and measure that instead). Last, a job's retention (keepLast) prunes
 # a tenth of the points, whose folders exist on disk, and the pass is timed. The database and the work
 # folder are dropped at the end. Needs psql, curl, jq and python3. Not part of `mvn test`.
@@ -99,7 +99,8 @@ percentiles() { # file of seconds -> "p50 X ms, p99 Y ms" (nearest rank)
     printf "p50 %6.2f ms  p99 %6.2f ms", p50 * 1000, p99 * 1000 }'
 }
 measure() { # label path [reference SQL]
-  for w in 1 2 3; do call GET "$2" >/dev/null; done
+  w=1
+  while [ $w -le 100 ]; do call GET "$2" >/dev/null; w=$((w + 1)); done
   : >"$work/times"
   n=1
   while [ $n -le 30 ]; do
@@ -119,7 +120,7 @@ measure() { # label path [reference SQL]
 }
 
 page="ORDER BY created_at DESC, id DESC LIMIT 101"
-echo "calls (30 each after 3 warm-ups; psql = the list's main SQL alone)"
+echo "calls (30 each after 100 warm-ups; psql = the list's main SQL alone)"
 measure "points of one VM, first page" "/restore-points?vmId=$vm" \
   "SELECT * FROM restore_point WHERE vm_id = '$vm' $page"
 measure "points of one VM, after 4,000" "/restore-points?vmId=$vm&after=$deep" \

@@ -72,6 +72,8 @@ class BootTestApiTest {
         json().get("/api/restore-points/{id}", pointId).then().statusCode(200)
                 .body("bootTest.status", equalTo("PASSED"))
                 .body("bootTest.screenshotUrl", equalTo(test.getString("screenshotUrl")));
+        assertThat(json().get("/api/boot-tests/unproven").then().statusCode(200).extract().jsonPath()
+                .getList("restorePointId")).as("a VM whose newest point passed is proven").doesNotContain(pointId);
         assertThat(digests(pointDir(pointId))).as("the point's files, byte for byte").isEqualTo(before);
         Path results = home.resolve("boot-tests/results").resolve(pointId);
         assertThat(results).isDirectory();
