@@ -79,12 +79,16 @@ final class Paging {
         RestResponse.ResponseBuilder<List<T>> answer = RestResponse.ResponseBuilder.ok(shown.apply(items));
         if (more) {
             E last = items.get(items.size() - 1);
-            UriBuilder next = uri.getRequestUriBuilder()
+            answer.header("Link", next(uri.getRequestUriBuilder()
                     .replaceQueryParam("after", at.apply(last) + "," + id.apply(last))
-                    .replaceQueryParam("limit", page.limit());
-            java.net.URI built = next.build();
-            answer.header("Link", "<" + built.getRawPath() + "?" + built.getRawQuery() + ">; rel=\"next\"");
+                    .replaceQueryParam("limit", page.limit())));
         }
         return answer.build();
+    }
+
+    /** The RFC 8288 header value pointing at the next page, relative to the server, as the console fetches it. */
+    static String next(UriBuilder next) {
+        java.net.URI built = next.build();
+        return "<" + built.getRawPath() + "?" + built.getRawQuery() + ">; rel=\"next\"";
     }
 }

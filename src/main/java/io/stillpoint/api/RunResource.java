@@ -39,6 +39,9 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Path("/api/runs")
 public class RunResource {
 
+    /** A part of a copy log is built in memory; a whole log is asked for without a limit. */
+    private static final long MAX_COPY_LOG_LINES = 100_000;
+
     private final RunProgress progress;
     private final BackupPipeline pipeline;
 
@@ -105,19 +108,57 @@ public class RunResource {
 
     /**
      * xcopy's {@code /F} for the run: one line per entry copied ({@code source -> destination}) and per
-     * entry skipped, as plain text; complete once the run has ended.
+     * entry skipped, as plain text; complete once the run has ended. Whole by default; {@code offset} and
+     * {@code limit} (lines) give a part, with a {@code Link: rel="next"} header while lines remain.
      */
     @Operation(operationId = "getRunCopyLog", summary = "Get a run's copy log, one line per file")
     @GET
     @Path("{id}/copy-log")
     @Produces(MediaType.TEXT_PLAIN)
-    public String copyLog(@PathParam("id") String id) throws java.io.IOException {
+    public RestResponse<String> copyLog(@PathParam("id") String id, @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit, @Context UriInfo uri) throws java.io.IOException {
+        long skip = copyLogLines("offset", offset, 0, Long.MAX_VALUE, 0);
+        long take = copyLogLines("limit", limit, 1, MAX_COPY_LOG_LINES, Long.MAX_VALUE);
         BackupRun run = find(id);
         byte[] log = QuarkusTransaction.requiringNew().call(() -> RunCopyLog.of(run.id).map(l -> l.log).orElseThrow(
                 () -> new NotFoundException("run " + run.id + " has no copy log" + (run.status.finished() ? "" : " yet"))));
-        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(log))) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder part = new StringBuilder();
+        boolean more = false;
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(log)), java.nio.charset.StandardCharsets.UTF_8))) {
+            long index = 0;
+            for (String line = lines.readLine(); line != null; line = lines.readLine(), index++) {
+                if (index - skip >= take) {
+                    more = true;
+                    break;
+                }
+                if (index >= skip) {
+                    part.append(line).append('\n');
+                }
+            }
         }
+        RestResponse.ResponseBuilder<String> answer = RestResponse.ResponseBuilder.ok(part.toString());
+        if (more) {
+            answer.header("Link", Paging.next(uri.getRequestUriBuilder().replaceQueryParam("offset", skip + take)
+                    .replaceQueryParam("limit", take)));
+        }
+        return answer.build();
+    }
+
+    private static long copyLogLines(String field, String raw, long min, long max, long absent) {
+        if (raw == null || raw.isBlank()) {
+            return absent;
+        }
+        try {
+            long value = Long.parseLong(raw.trim());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below, as for a number out of range
+        }
+        throw new InvalidRequestException(field, "'" + raw + "' is not a whole number of lines from " + min
+                + (max == Long.MAX_VALUE ? " up" : " to " + max));
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */

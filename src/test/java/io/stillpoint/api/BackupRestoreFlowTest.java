@@ -97,6 +97,7 @@ class BackupRestoreFlowTest {
                 .extract().asString();
         assertThat(copyLog.lines()).hasSize(manifest.entries().size())
                 .anyMatch(line -> line.matches(".*/Virtual Hard Disks/.*\\.vhdx -> .*/" + pointId + "\\.partial/files/Virtual Hard Disks/.*\\.vhdx"));
+        assertCopyLogPagesAddUpTo(runId, copyLog);
         if (consistency.equals("saved-state")) {
             assertThat(manifest.entries()).anyMatch(e -> e.path().endsWith(".bin"));
         }
@@ -218,5 +219,24 @@ class BackupRestoreFlowTest {
             }
         }
         return digest.hex();
+    }
+
+    /** Following the copy log's rel="next" links two lines at a time gives back the whole log, in order. */
+    private static void assertCopyLogPagesAddUpTo(String runId, String whole) {
+        StringBuilder followed = new StringBuilder();
+        String next = "/api/runs/" + runId + "/copy-log?limit=2";
+        int pages = 0;
+        while (next != null) {
+            var answer = json().accept("text/plain").get(next).then().statusCode(200).extract();
+            assertThat(answer.asString().lines()).hasSizeBetween(1, 2);
+            followed.append(answer.asString());
+            String link = answer.header("Link");
+            next = link == null ? null : link.substring(1, link.indexOf('>'));
+            pages++;
+        }
+        assertThat(followed.toString()).isEqualTo(whole);
+        assertThat(pages).isEqualTo((int) Math.ceil(whole.lines().count() / 2.0));
+        json().accept("text/plain").get("/api/runs/{id}/copy-log?limit=0", runId).then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("limit"));
     }
 }
