@@ -43,7 +43,7 @@ export interface Run {
 }
 
 /** A run as lists show it: without phase timings and live progress details, which are on the run itself. */
-export type RunSummary = Omit<Run, 'phaseMillis' | 'progress' | 'writer' | 'node'>;
+export type RunSummary = Omit<Run, 'phaseMillis' | 'progress' | 'writer'>;
 
 export interface RunFilter {
   vmId?: string;

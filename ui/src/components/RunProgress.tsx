@@ -7,7 +7,7 @@ import { useLive } from './useLive';
 
 /** A run followed live: its status, phase and a progress bar that reaches the end when it succeeds. */
 export function RunProgress({ run, label, onFinished }: { run: Run | RunSummary; label: string; onFinished?: (run: Run) => void }) {
-  const live = useLive<Run>({ phaseMillis: null, progress: null, writer: null, node: null, ...run }, runEventsUrl(run.id),
+  const live = useLive<Run>({ phaseMillis: null, progress: null, writer: null, ...run }, runEventsUrl(run.id),
     () => getRun(run.id));
   const finished = live.finishedAt != null;
   useEffect(() => {
