@@ -113,7 +113,7 @@ measure() { # label path [reference SQL]
     # The same SQL in one psql session, 30 times after 3 warm-ups: what the machine gives PostgreSQL now.
     { echo '\timing on'; n=1; while [ $n -le 33 ]; do echo "$3;"; n=$((n + 1)); done; } \
       | psql -X -q -d "$db" -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -30 \
-      | awk '{ print $1 / 1000 }' >"$work/sqltimes"
+      | awk '{ printf "%.6f\n", $1 / 1000 }' >"$work/sqltimes"
     line="$line   | psql: $(percentiles "$work/sqltimes")"
   fi
   echo "$line"
