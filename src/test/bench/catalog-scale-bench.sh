@@ -7,7 +7,8 @@
 # Creates a fresh database on the machine's PostgreSQL (127.0.0.1:5432, user postgres, or PGHOST/PGPORT/
 # PGUSER), starts target/quarkus-app/quarkus-run.jar on it (Flyway makes the schema), makes a simulated host
 # with the VMs and a repository through the API, then fills runs and restore points by SQL (generate_series).
-# Every call is timed 30 times after 100 warm-up calls (a server runs warm; the JIT needs them), signed in with an API token (HTTP Basic would hash the
+# The calls are first made in turns for WARM_SECONDS (default 60; a server runs warm, the JIT needs them), then
+# each is timed 30 times on one kept-alive connection, signed in with an API token (HTTP Basic would hash the
 # password on every call, as it should, and measure that instead). Last, a job's retention (keepLast) prunes
 # a tenth of the points, whose folders exist on disk, and the pass is timed. The database and the work
 # folder are dropped at the end. Needs psql, curl, jq and python3. Not part of `mvn test`.
@@ -56,7 +57,10 @@ call() { # method path [json body]
   fi
 }
 mkdir -p "$work/hosts"
-host=$(call POST /hosts "{\"name\": \"bench\", \"type\": \"simulated\", \"settings\": {\"root\": \"$work/hosts\"}}" | jq -r .id)
+# The simulated guests write once a minute, not every 20 ms: 200 guests writing would be a load generator inside
+# the server, measured instead of the catalog (a real host's guests write on the host, not in Stillpoint).
+host=$(call POST /hosts "{\"name\": \"bench\", \"type\": \"simulated\",
+  \"settings\": {\"root\": \"$work/hosts\", \"writeIntervalMillis\": \"60000\"}}" | jq -r .id)
 repo=$(call POST /repositories "{\"name\": \"bench\", \"path\": \"$work/repo\"}" | jq -r .id)
 i=1
 while [ $i -le "$vms" ]; do
@@ -94,46 +98,66 @@ deep=$(sql "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:M
 deep_at=${deep%,*}
 deep_id=${deep#*,}
 
-percentiles() { # file of seconds -> "p50 X ms, p99 Y ms" (nearest rank)
+percentiles() { # file of seconds -> "p50 X ms  p99 Y ms" (nearest rank)
   sort -n "$1" | awk '{ v[NR] = $1 } END { p50 = v[int((NR * 50 + 99) / 100)]; p99 = v[int((NR * 99 + 99) / 100)];
     printf "p50 %6.2f ms  p99 %6.2f ms", p50 * 1000, p99 * 1000 }'
 }
-measure() { # label path [reference SQL]
-  w=1
-  while [ $w -le 100 ]; do call GET "$2" >/dev/null; w=$((w + 1)); done
-  : >"$work/times"
-  n=1
-  while [ $n -le 30 ]; do
-    curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$api$2" >>"$work/times"
-    n=$((n + 1))
-  done
-  bytes=$(call GET "$2" | wc -c)
-  line=$(printf '%-34s %s  %8d bytes' "$1" "$(percentiles "$work/times")" "$bytes")
-  if [ $# -ge 3 ]; then
-    # The same SQL in one psql session, 30 times after 3 warm-ups: what the machine gives PostgreSQL now.
-    { echo '\timing on'; n=1; while [ $n -le 33 ]; do echo "$3;"; n=$((n + 1)); done; } \
+page="ORDER BY created_at DESC, id DESC LIMIT 101"
+# label | path | the list's main SQL, timed alone by psql (empty: none)
+cat >"$work/calls" <<CALLS
+server's floor: /q/health/live|/q/health/live|
+points of one VM, first page|/api/restore-points?vmId=$vm|SELECT * FROM restore_point WHERE vm_id = '$vm' $page
+points of one VM, after 4,000|/api/restore-points?vmId=$vm&after=$deep|SELECT * FROM restore_point WHERE vm_id = '$vm' AND created_at <= '$deep_at' AND (created_at < '$deep_at' OR id < '$deep_id') $page
+runs of one VM, first page|/api/runs?vmId=$vm|SELECT * FROM backup_run WHERE vm_id = '$vm' $page
+all VMs|/api/vms|SELECT v.id, (SELECT max(p.created_at) FROM restore_point p WHERE p.vm_id = v.id) FROM vm v
+one point|/api/restore-points/$point|SELECT * FROM restore_point WHERE id = '$point'
+dashboard: figures|/api/dashboard|SELECT count(*) FROM vm v WHERE EXISTS (SELECT 1 FROM restore_point p WHERE p.vm_id = v.id AND p.created_at >= now() - interval '1 day')
+dashboard: unproven VMs|/api/boot-tests/unproven|
+dashboard: runs charted (500)|/api/runs?status=SUCCEEDED&limit=500|SELECT * FROM backup_run WHERE status = 'SUCCEEDED' ORDER BY created_at DESC, id DESC LIMIT 501
+CALLS
+# One client on one kept-alive connection, as the console's browser keeps it: a new connection per call
+# would time curl's process and TCP set-up, which compete for the same two cores. A server runs warm, so
+# every call is first made in turns for $warm_seconds (the JIT compiles the paths they share), then each
+# is timed 30 times in a row. /q/health/live (no sign-in, no catalog) is what any answer costs here now.
+warm_seconds=${WARM_SECONDS:-60}
+echo "calls: each in turns for $warm_seconds s to warm the server, then 30 timed (psql = the list's main SQL alone, 30 times after 3 warm-ups)"
+python3 - "$port" "$token" "$work/calls" "$warm_seconds" "$work" <<'PY'
+import http.client, sys, time
+port, token, calls, warm, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
+paths = [line.split("|")[1] for line in open(calls).read().splitlines()]
+connection = http.client.HTTPConnection("127.0.0.1", port)
+def get(path):
+    connection.request("GET", path, headers={"Authorization": "Bearer " + token})
+    answer = connection.getresponse()
+    body = answer.read()
+    if answer.status != 200:
+        sys.exit(f"GET {path}: {answer.status} {body[:300]!r}")
+    return body
+deadline = time.monotonic() + warm
+while time.monotonic() < deadline:
+    for path in paths:
+        get(path)
+for i, path in enumerate(paths):
+    with open(f"{work}/times.{i}", "w") as times:
+        for _ in range(30):
+            start = time.perf_counter()
+            body = get(path)
+            times.write(f"{time.perf_counter() - start:.6f}\n")
+    with open(f"{work}/bytes.{i}", "w") as size:
+        size.write(str(len(body)))
+PY
+i=0
+while IFS='|' read -r label path reference; do
+  line=$(printf '%-34s %s  %8d bytes' "$label" "$(percentiles "$work/times.$i")" "$(cat "$work/bytes.$i")")
+  if [ -n "$reference" ]; then
+    { printf '%s\n' '\timing on'; n=1; while [ $n -le 33 ]; do echo "$reference;"; n=$((n + 1)); done; } \
       | psql -X -q -d "$db" -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -30 \
       | awk '{ printf "%.6f\n", $1 / 1000 }' >"$work/sqltimes"
     line="$line   | psql: $(percentiles "$work/sqltimes")"
   fi
   echo "$line"
-}
-
-page="ORDER BY created_at DESC, id DESC LIMIT 101"
-echo "calls (30 each after 100 warm-ups; psql = the list's main SQL alone)"
-measure "points of one VM, first page" "/restore-points?vmId=$vm" \
-  "SELECT * FROM restore_point WHERE vm_id = '$vm' $page"
-measure "points of one VM, after 4,000" "/restore-points?vmId=$vm&after=$deep" \
-  "SELECT * FROM restore_point WHERE vm_id = '$vm' AND created_at <= '$deep_at' AND (created_at < '$deep_at' OR id < '$deep_id') $page"
-measure "runs of one VM, first page" "/runs?vmId=$vm" "SELECT * FROM backup_run WHERE vm_id = '$vm' $page"
-measure "all VMs" "/vms" \
-  "SELECT v.id, (SELECT max(p.created_at) FROM restore_point p WHERE p.vm_id = v.id) FROM vm v"
-measure "one point" "/restore-points/$point" "SELECT * FROM restore_point WHERE id = '$point'"
-measure "dashboard: figures" "/dashboard" \
-  "SELECT count(*) FROM vm v WHERE EXISTS (SELECT 1 FROM restore_point p WHERE p.vm_id = v.id AND p.created_at >= now() - interval '1 day')"
-measure "dashboard: unproven VMs" "/boot-tests/unproven"
-measure "dashboard: runs charted (500)" "/runs?status=SUCCEEDED&limit=500" \
-  "SELECT * FROM backup_run WHERE status = 'SUCCEEDED' ORDER BY created_at DESC, id DESC LIMIT 501"
+  i=$((i + 1))
+done <"$work/calls"
 
 echo "retention: keepLast $((per_vm - prune_per_vm)) prunes the $prune_per_vm oldest points of each VM"
 python3 - "$work/repo" "$db" "$prune_per_vm" <<'PY'

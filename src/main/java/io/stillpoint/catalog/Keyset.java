@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.jpa.HibernateHints;
 
 /**
  * A newest-first list query with filters, paged by keyset: the conditions become one HQL query that the
@@ -67,7 +68,9 @@ public final class Keyset<T> {
         }
         String hql = "from " + entity.getSimpleName() + (all.isEmpty() ? "" : " where " + String.join(" and ", all))
                 + " order by " + at + " desc, id desc";
-        TypedQuery<T> query = Panache.getEntityManager().createQuery(hql, entity);
+        // Read-only: a page is shown, never changed, so Hibernate keeps no snapshot of each item to dirty-check.
+        TypedQuery<T> query = Panache.getEntityManager().createQuery(hql, entity)
+                .setHint(HibernateHints.HINT_READ_ONLY, true);
         bound.forEach(query::setParameter);
         return query.setMaxResults(page.limit() + 1).getResultList();
     }
