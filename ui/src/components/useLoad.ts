@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useReload } from './useReload';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,8 +11,7 @@ export interface Loaded<T> {
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = [], everyMs?: number): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<Error>();
-  const [tick, setTick] = useState(0);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const [tick, reload] = useReload(everyMs);
   useEffect(() => {
     let current = true;
     load()
@@ -26,12 +26,5 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = [], everyMs
       current = false;
     };
   }, [tick, ...deps]); // the caller names what `load` depends on, as it is a new closure each render
-  useEffect(() => {
-    if (!everyMs) {
-      return;
-    }
-    const timer = setInterval(reload, everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs, reload]);
   return { data, error, reload };
 }

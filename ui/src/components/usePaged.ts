@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { getPage, type Page } from '../api/client';
+import { useReload } from './useReload';
 
 export interface Paged<T> {
   /** The newest page followed by every older page loaded so far. */
@@ -23,8 +24,7 @@ export function usePaged<T extends { id: string }>(first: () => Promise<Page<T>>
   const [older, setOlder] = useState<Page<T>>({ items: [] });
   const [error, setError] = useState<Error>();
   const [loadingOlder, setLoadingOlder] = useState(false);
-  const [tick, setTick] = useState(0);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const [tick, reload] = useReload(everyMs);
   const generation = useRef(0);
   const shownNewest = useRef<Page<T> | undefined>(undefined);
   const olderLoaded = useRef(false);
@@ -58,14 +58,6 @@ export function usePaged<T extends { id: string }>(first: () => Promise<Page<T>>
       current = false;
     };
   }, [tick, ...deps]); // the caller names what `first` depends on, as it is a new closure each render
-
-  useEffect(() => {
-    if (!everyMs) {
-      return;
-    }
-    const timer = setInterval(reload, everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs, reload]);
 
   const next = older.items.length > 0 ? older.next : newest?.next;
   const loadOlder = useCallback(() => {
