@@ -25,6 +25,7 @@ import org.jboss.logging.Logger;
 public class PendingDeletions {
 
     private static final Logger LOG = Logger.getLogger(PendingDeletions.class);
+    private static final int FORGET_BATCH = 500;
 
     /**
      * @param removed restore point directories removed
@@ -56,11 +57,12 @@ public class PendingDeletions {
             return new Outcome(removed, false, problems);
         }
         boolean folderRemoved = false;
+        List<UUID> done = new ArrayList<>();
         for (PendingDeletion deletion : pending.stream().filter(d -> !d.isFolder()).toList()) {
             try {
                 folder.deleteGenerated(deletion.relativePath);
                 folder.deleteGeneratedIfEmpty(deletion.relativePath.substring(0, deletion.relativePath.indexOf('/')));
-                forget(deletion.id);
+                done.add(deletion.id);
                 removed.add(deletion.relativePath);
             } catch (IOException | NotOwnedException e) {
                 problems.add(deletion.relativePath + " could not be removed: " + e.getMessage());
@@ -68,6 +70,9 @@ public class PendingDeletions {
                         deletion.restorePointId, folder.path().resolve(deletion.relativePath), e.getMessage());
             }
         }
+        // One commit for many, not one per point: a crash before it leaves deletions pending whose files are
+        // gone, which the next pass finds missing and forgets.
+        forget(done);
         for (PendingDeletion deletion : pending.stream().filter(PendingDeletion::isFolder).toList()) {
             if (!problems.isEmpty()) {
                 continue;
@@ -103,5 +108,12 @@ public class PendingDeletions {
 
     private static void forget(UUID id) {
         QuarkusTransaction.requiringNew().run(() -> PendingDeletion.deleteById(id));
+    }
+
+    private static void forget(List<UUID> ids) {
+        for (int from = 0; from < ids.size(); from += FORGET_BATCH) {
+            List<UUID> batch = ids.subList(from, Math.min(ids.size(), from + FORGET_BATCH));
+            QuarkusTransaction.requiringNew().run(() -> PendingDeletion.delete("id in ?1", batch));
+        }
     }
 }

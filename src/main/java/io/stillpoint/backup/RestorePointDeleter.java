@@ -10,7 +10,12 @@ import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.inventory.ConflictException;
 import io.stillpoint.inventory.NotFoundException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -66,22 +71,22 @@ public class RestorePointDeleter {
     /**
      * Deletes many points of one repository as {@link #delete} does one, {@value #BATCH} to a transaction: a
      * huge prune neither holds one long transaction nor loads every point. Points that {@link #delete} would
-     * refuse are kept and left out of the answer.
+     * refuse are kept and left out of the answer. The caller samples the repository's usage once it is done
+     * ({@link RepositoryUsageSampler#sample}): a sample sums all the repository's points.
      *
      * @return the points deleted
      */
     public List<UUID> deleteAll(List<UUID> pointIds) {
-        List<UUID> deleted = new java.util.ArrayList<>();
-        java.util.Set<UUID> repositories = new java.util.LinkedHashSet<>();
+        List<UUID> deleted = new ArrayList<>();
         for (int from = 0; from < pointIds.size(); from += BATCH) {
             List<UUID> batch = pointIds.subList(from, Math.min(pointIds.size(), from + BATCH));
             List<PendingDeletion> pending = QuarkusTransaction.requiringNew().call(() -> {
-                java.util.Set<UUID> busy = new java.util.HashSet<>();
+                Set<UUID> busy = new HashSet<>();
                 Restore.<Restore>list("restorePointId in ?1 and status in ?2", batch,
                         List.of(RunStatus.QUEUED, RunStatus.RUNNING)).forEach(r -> busy.add(r.restorePointId));
                 InstantRecovery.usingAny(batch).forEach(r -> busy.add(r.restorePointId));
-                java.util.Map<UUID, BackupRepository> rows = new java.util.HashMap<>();
-                List<PendingDeletion> made = new java.util.ArrayList<>();
+                Map<UUID, BackupRepository> rows = new HashMap<>();
+                List<PendingDeletion> made = new ArrayList<>();
                 for (RestorePoint point : RestorePoint.<RestorePoint>list("id in ?1", batch)) {
                     if (point.isProtected || busy.contains(point.id)) {
                         continue;
@@ -99,10 +104,7 @@ public class RestorePointDeleter {
             }
             deletions.finish(pending);
             pending.forEach(d -> deleted.add(d.restorePointId));
-            repositories.add(pending.get(0).repositoryId);
         }
-        // Once at the end, not per batch: a sample sums the repository's points.
-        repositories.forEach(usage::sample);
         return deleted;
     }
 }

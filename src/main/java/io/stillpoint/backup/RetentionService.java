@@ -6,6 +6,7 @@ import io.stillpoint.catalog.RestorePoint;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,23 +14,42 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
-/** Applies a retention policy to one VM's restore points in one repository. */
+/** Applies a retention policy to VMs' restore points in one repository. */
 @ApplicationScoped
 public class RetentionService {
 
     private static final Logger LOG = Logger.getLogger(RetentionService.class);
 
     private final RestorePointDeleter deleter;
+    private final RepositoryUsageSampler usage;
 
-    RetentionService(RestorePointDeleter deleter) {
+    RetentionService(RestorePointDeleter deleter, RepositoryUsageSampler usage) {
         this.deleter = deleter;
+        this.usage = usage;
     }
 
     /**
-     * Decides, and unless {@code dryRun} removes what no rule keeps, in batches ({@link
-     * RestorePointDeleter#deleteAll}); returns every decision. Only what the rules need of each point is read.
+     * Decides for each VM, and unless {@code dryRun} removes what no rule keeps, in batches ({@link
+     * RestorePointDeleter#deleteAll}); returns every decision by VM, in the order given. Only what the rules
+     * need of each point is read. The repository's usage is sampled once at the end, not per VM: a sample
+     * sums all the repository's points.
      */
-    public List<Retention.Decision> apply(UUID vmId, UUID repositoryId, RetentionPolicy policy, ZoneId zone, boolean dryRun) {
+    public Map<UUID, List<Retention.Decision>> apply(List<UUID> vmIds, UUID repositoryId, RetentionPolicy policy,
+            ZoneId zone, boolean dryRun) {
+        Map<UUID, List<Retention.Decision>> decisions = new LinkedHashMap<>();
+        boolean pruned = false;
+        for (UUID vmId : vmIds) {
+            List<Retention.Decision> decided = apply(vmId, repositoryId, policy, zone, dryRun);
+            decisions.put(vmId, decided);
+            pruned |= !dryRun && decided.stream().anyMatch(d -> !d.keep());
+        }
+        if (pruned) {
+            usage.sample(repositoryId);
+        }
+        return decisions;
+    }
+
+    private List<Retention.Decision> apply(UUID vmId, UUID repositoryId, RetentionPolicy policy, ZoneId zone, boolean dryRun) {
         List<Retention.Candidate> points = QuarkusTransaction.requiringNew().call(() -> RestorePoint.getEntityManager()
                 .createQuery("select p.id, p.createdAt, p.isProtected, p.verifyStatus from RestorePoint p"
                         + " where p.vmId = ?1 and p.repositoryId = ?2", Object[].class)

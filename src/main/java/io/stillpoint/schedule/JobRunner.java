@@ -159,7 +159,7 @@ public class JobRunner {
         }
         RetentionPolicy policy = RetentionPolicy.of(job.retention);
         if (!policy.keepsNothing()) {
-            retention.apply(run.vmId, job.repositoryId, policy, ZoneId.of(job.timeZone), false);
+            retention.apply(List.of(run.vmId), job.repositoryId, policy, ZoneId.of(job.timeZone), false);
         }
     }
 

@@ -168,11 +168,10 @@ public class JobService {
         BackupJob job = QuarkusTransaction.requiringNew().call(
                 () -> BackupJob.byId(id).orElseThrow(() -> new NotFoundException("job", id)));
         List<Vm> vms = QuarkusTransaction.requiringNew().call(() -> JobRunner.vmsOf(job));
+        Map<UUID, List<Retention.Decision>> byVmId = retention.apply(vms.stream().map(vm -> vm.id).toList(),
+                job.repositoryId, RetentionPolicy.of(job.retention), ZoneId.of(job.timeZone), dryRun);
         Map<Vm, List<Retention.Decision>> decisions = new LinkedHashMap<>();
-        for (Vm vm : vms) {
-            decisions.put(vm, retention.apply(vm.id, job.repositoryId, RetentionPolicy.of(job.retention),
-                    ZoneId.of(job.timeZone), dryRun));
-        }
+        vms.forEach(vm -> decisions.put(vm, byVmId.get(vm.id)));
         return decisions;
     }
 

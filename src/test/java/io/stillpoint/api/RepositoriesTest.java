@@ -190,7 +190,7 @@ class RepositoriesTest {
 
         json().post("/api/repositories/{id}/check", repositoryId).then().statusCode(200)
                 .body("unknown", hasItem(planted)).body("unknown", hasItem(vmId + "/" + older));
-        retention.apply(UUID.fromString(vmId), UUID.fromString(repositoryId), RetentionPolicy.of(Map.of("keepLast", 1)),
+        retention.apply(List.of(UUID.fromString(vmId)), UUID.fromString(repositoryId), RetentionPolicy.of(Map.of("keepLast", 1)),
                 ZoneOffset.UTC, false);
         json().post("/api/repositories/{id}/check", repositoryId).then().statusCode(200);
 

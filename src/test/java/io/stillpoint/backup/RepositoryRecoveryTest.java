@@ -17,6 +17,7 @@ import io.stillpoint.catalog.PendingDeletion;
 import io.stillpoint.catalog.RestorePoint;
 import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.config.NodeName;
+import io.stillpoint.fs.NoFollowDelete;
 import io.stillpoint.fs.OwnedFolder;
 import io.stillpoint.repository.RepositoryLayout;
 import io.stillpoint.testing.Api;
@@ -52,6 +53,9 @@ class RepositoryRecoveryTest {
 
     @Inject
     NodeName node;
+
+    @Inject
+    PendingDeletions deletions;
 
     String tag;
     String vmId;
@@ -137,6 +141,29 @@ class RepositoryRecoveryTest {
         assertThat(folder.resolve(vmId)).doesNotExist();
         assertThat(QuarkusTransaction.requiringNew().call(() -> PendingDeletion.ofRepository(UUID.fromString(repositoryId))))
                 .isEmpty();
+    }
+
+    /** Deletions are forgotten a batch at a time, after their files: a crash between leaves some whose files are gone. */
+    @Test
+    void aPendingDeletionWhoseFilesAreAlreadyGoneIsForgottenByTheNextPass() throws IOException {
+        Path folder = home.resolve("forgotten-" + tag);
+        String repositoryId = Api.createRepository("forgotten-" + tag, folder);
+        String gone = backup(repositoryId);
+        String kept = backup(repositoryId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            RestorePoint row = RestorePoint.byId(UUID.fromString(gone)).orElseThrow();
+            PendingDeletion.of(row, BackupRepository.byId(row.repositoryId).orElseThrow()).persist();
+            row.delete();
+        });
+        NoFollowDelete.entry(folder.resolve(vmId), gone);
+
+        PendingDeletions.Outcome outcome = deletions.finish(UUID.fromString(repositoryId));
+
+        assertThat(outcome.problems()).isEmpty();
+        assertThat(outcome.removed()).containsExactly(vmId + "/" + gone);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> PendingDeletion.ofRepository(UUID.fromString(repositoryId))))
+                .isEmpty();
+        assertThat(folder.resolve(vmId).resolve(kept).resolve("manifest.json")).isRegularFile();
     }
 
     @Test
