@@ -27,6 +27,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.HashMap;
@@ -35,6 +36,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Tag(name = "Hosts")
@@ -107,7 +112,15 @@ public class HostResource {
     @RolesAllowed(Role.ADMIN)
     @POST
     @Path("{id}/vms")
-    public Response createVm(@PathParam("id") String id, @NotNull ObjectNode body) throws JsonProcessingException {
+    public Response createVm(@PathParam("id") String id, @RequestBody(required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {CreateVmRequest.class, RegisterVmRequest.class}),
+            examples = {
+                @ExampleObject(name = "create", summary = "Create a guest (simulated host)", value = "{\"name\": \"web01\","
+                        + " \"diskSizeBytes\": 1073741824, \"memoryBytes\": 536870912, \"guestOs\": \"Linux\"}"),
+                @ExampleObject(name = "register", summary = "Register a running guest by its QMP socket (QEMU host)",
+                        value = "{\"qmpSocket\": \"/run/stillpoint/db01.qmp\", \"guestAgentSocket\":"
+                        + " \"/run/stillpoint/db01.qga\", \"name\": \"db01\"}")}))
+            @NotNull ObjectNode body) throws JsonProcessingException {
         UUID hostId = Ids.path("host", id);
         Vm vm;
         if (body.has("qmpSocket")) {

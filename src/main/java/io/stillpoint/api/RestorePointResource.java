@@ -45,6 +45,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
@@ -55,6 +56,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -278,7 +284,10 @@ public class RestorePointResource {
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @PUT
     @Path("{id}/protected")
-    public RestorePointResponse protect(@PathParam("id") String id, Map<String, Boolean> body) {
+    public RestorePointResponse protect(@PathParam("id") String id, @RequestBody(required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT, requiredProperties = "protected",
+                    properties = @SchemaProperty(name = "protected", type = SchemaType.BOOLEAN),
+                    example = "{\"protected\": true}"))) Map<String, Boolean> body) {
         UUID pointId = Ids.path("restore point", id);
         if (body == null || body.get("protected") == null) {
             throw new InvalidRequestException("protected", "is required: true or false");

@@ -1,6 +1,7 @@
 package io.stillpoint.api.dto;
 
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Options of one boot test; each left out is as {@code stillpoint.boot-test.*} configures it.
@@ -9,4 +10,5 @@ import java.util.List;
  * @param serialPattern a regular expression whose match on the serial console proves the guest up
  * @param timeoutSeconds at most {@code stillpoint.boot-test.timeout}
  */
+@Schema(example = "{\"checkCommand\": [\"systemctl\", \"is-active\", \"postgresql\"], \"timeoutSeconds\": 300}")
 public record BootTestRequest(List<String> checkCommand, String serialPattern, Integer timeoutSeconds) {}

@@ -1,5 +1,7 @@
 package io.stillpoint.api.dto;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * {@code POST /api/instant-recoveries/{id}/finalize}.
  *
@@ -8,4 +10,5 @@ package io.stillpoint.api.dto;
  * @param bandwidthLimit bytes per second each disk is copied at most, to spare the host's storage; none by
  *     default
  */
+@Schema(example = "{\"bandwidthLimit\": 52428800}")
 public record FinalizeRequest(String path, Long bandwidthLimit) {}

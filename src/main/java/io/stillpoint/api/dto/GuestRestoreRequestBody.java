@@ -1,6 +1,7 @@
 package io.stillpoint.api.dto;
 
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What a guest file restore puts back and where.
@@ -11,4 +12,5 @@ import java.util.List;
  * @param path that folder; each chosen item lands in it under its own name
  * @param force read a point whose last verify failed
  */
+@Schema(example = "{\"fs\": \"/dev/sda1\", \"paths\": [\"/etc/nginx\", \"/var/www/index.html\"], \"target\": \"path\", \"path\": \"/srv/restores/web01-files\"}")
 public record GuestRestoreRequestBody(String fs, List<String> paths, String target, String path, boolean force) {}

@@ -3,7 +3,9 @@ package io.stillpoint.api.dto;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+@Schema(example = "{\"name\": \"kvm01\", \"type\": \"qemu\", \"settings\": {\"root\": \"/srv/stillpoint/guests\"}}")
 public record HostRequest(
         @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", message = "must be 1-63 letters, digits, '.', '_' or '-'")
                 String name,

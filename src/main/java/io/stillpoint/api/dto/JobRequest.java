@@ -3,6 +3,7 @@ package io.stillpoint.api.dto;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A backup job as a request gives it.
@@ -20,6 +21,7 @@ import java.util.UUID;
  *     the writer tracked the guest's writes, the safety net against a change-tracking bug; null or absent:
  *     only when tracking is missing
  */
+@Schema(example = "{\"name\": \"nightly\", \"schedule\": \"0 0 2 * * ?\", \"timeZone\": \"Europe/Berlin\", \"vmNamePattern\": \"web*\", \"mode\": \"auto\", \"repositoryId\": \"3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f\", \"retention\": {\"keepLast\": 7, \"keepDaily\": 14, \"keepWeekly\": 8}, \"enabled\": true, \"verifyAfter\": true}")
 public record JobRequest(
         String name,
         String schedule,

@@ -1,6 +1,7 @@
 package io.stillpoint.api.dto;
 
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param target {@code original} (in place), {@code path} or {@code new-vm}
@@ -12,6 +13,7 @@ import java.util.UUID;
  * @param keepPrevious for {@code original}: keep the replaced folder as {@code <name>.before-restore-<time>}
  * @param force restore even though the restore point's last verify failed
  */
+@Schema(example = "{\"target\": \"original\", \"stopVm\": true, \"keepPrevious\": true, \"startAfter\": true}")
 public record RestoreRequestBody(
         String target,
         String path,

@@ -1,9 +1,11 @@
 package io.stillpoint.api.dto;
 
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param role at most the caller's own role (a token's role, when a token makes another)
  * @param expiresAt optional; in the future
  */
+@Schema(example = "{\"name\": \"ansible\", \"role\": \"operator\", \"expiresAt\": \"2027-12-31T00:00:00Z\"}")
 public record TokenRequest(String name, String role, Instant expiresAt) {}
