@@ -1,4 +1,4 @@
-import { del, get, post } from './client';
+import { del, getPage, post } from './client';
 import type { Progress } from './progress';
 
 export type InstantRecoveryState = 'STARTING' | 'RUNNING' | 'FINALIZING' | 'FINALIZED' | 'FAILED' | 'DISCARDED';
@@ -23,7 +23,7 @@ export interface InstantRecovery {
   progress: Progress | null;
 }
 
-export const listInstantRecoveries = () => get<InstantRecovery[]>('/api/instant-recoveries');
+export const listInstantRecoveries = () => getPage<InstantRecovery>('/api/instant-recoveries');
 export const startInstantRecovery = (pointId: string, name: string, hostId?: string) =>
   post<InstantRecovery>(`/api/restore-points/${pointId}/instant-recovery`, hostId ? { name, hostId } : { name });
 export const finalizeInstantRecovery = (id: string, path?: string) =>

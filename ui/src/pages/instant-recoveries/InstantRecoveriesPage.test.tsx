@@ -18,7 +18,7 @@ const finalizing: InstantRecovery = {
 const calls: string[] = [];
 vi.mock('../../api/instantRecoveries', async (original) => ({
   ...(await original<typeof import('../../api/instantRecoveries')>()),
-  listInstantRecoveries: () => Promise.resolve([running, finalizing]),
+  listInstantRecoveries: () => Promise.resolve({ items: [running, finalizing] }),
   finalizeInstantRecovery: (id: string) => { calls.push(`finalize ${id}`); return Promise.resolve(running); },
   discardInstantRecovery: (id: string) => { calls.push(`discard ${id}`); return Promise.resolve(); },
   startInstantRecovery: (point: string, name: string) => {

@@ -5,7 +5,8 @@ import {
 import { RequireRole } from '../../auth/AuthContext';
 import { ProgressBar } from '../../components/ProgressBar';
 import { ErrorNote } from '../../components/Status';
-import { useLoad } from '../../components/useLoad';
+import { LoadOlder } from '../../components/LoadOlder';
+import { usePaged } from '../../components/usePaged';
 import { dateTime } from '../../format';
 import { Link, navigate } from '../../router';
 
@@ -66,7 +67,7 @@ export function InstantRecoveryRow({ recovery, onChanged }: { recovery: InstantR
 }
 
 export function InstantRecoveriesPage() {
-  const recoveries = useLoad(listInstantRecoveries, [], 2000);
+  const recoveries = usePaged(listInstantRecoveries, [], 2000);
   return (
     <>
       <h1>Instant recoveries</h1>
@@ -78,11 +79,12 @@ export function InstantRecoveriesPage() {
           <tr><th>VM</th><th>State</th><th>Progress</th><th>Started</th><th>Finished</th><th>From</th><th /></tr>
         </thead>
         <tbody>
-          {(recoveries.data ?? []).map((r) => (
+          {(recoveries.items ?? []).map((r) => (
             <InstantRecoveryRow key={r.id} recovery={r} onChanged={recoveries.reload} />
           ))}
         </tbody>
       </table>
+      <LoadOlder list={recoveries} what="instant recoveries" />
     </>
   );
 }

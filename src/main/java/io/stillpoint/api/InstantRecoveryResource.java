@@ -7,7 +7,10 @@ import io.stillpoint.api.dto.FinalizeRequest;
 import io.stillpoint.api.dto.InstantRecoveryResponse;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.InstantRecovery;
+import io.stillpoint.catalog.Keyset;
+import io.stillpoint.catalog.PageRequest;
 import io.stillpoint.instant.InstantRecoveries;
+import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.inventory.NotFoundException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -17,13 +20,18 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** Running a VM straight from its restore point, moving it to its host's storage, or throwing it away. */
@@ -40,12 +48,25 @@ public class InstantRecoveryResource {
         this.progress = progress;
     }
 
-    @Operation(operationId = "listInstantRecoveries", summary = "List the instant recoveries")
+    /** Newest first, one page ({@link Paging}); {@code state} (STARTING, RUNNING, FINALIZING, ...) narrows it. */
+    @Operation(operationId = "listInstantRecoveries", summary = "List instant recoveries, newest first")
     @GET
-    public List<InstantRecoveryResponse> list() {
-        return QuarkusTransaction.requiringNew().call(() -> InstantRecovery.<InstantRecovery>newestFirst().stream()
-                .map(r -> InstantRecoveryResponse.of(r, progress.of(r.id).orElse(null)))
-                .toList());
+    public RestResponse<List<InstantRecoveryResponse>> list(@QueryParam("state") String state,
+            @QueryParam("limit") String limit, @QueryParam("after") String after, @Context UriInfo uri) {
+        Keyset<InstantRecovery> query = Keyset.of(InstantRecovery.class, "createdAt").where("state", state(state));
+        PageRequest page = Paging.request(limit, after);
+        return QuarkusTransaction.requiringNew().call(() -> Paging.answer(query.fetch(page), page, r -> r.createdAt,
+                r -> r.id, recoveries -> recoveries.stream()
+                        .map(r -> InstantRecoveryResponse.of(r, progress.of(r.id).orElse(null))).toList(), uri));
+    }
+
+    private static InstantRecovery.State state(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        return Arrays.stream(InstantRecovery.State.values()).filter(s -> s.name().equals(raw)).findFirst()
+                .orElseThrow(() -> new InvalidRequestException("state", "'" + raw + "' is not one of "
+                        + Arrays.toString(InstantRecovery.State.values())));
     }
 
     @Operation(operationId = "getInstantRecovery", summary = "Get one instant recovery")

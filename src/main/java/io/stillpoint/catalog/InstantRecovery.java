@@ -74,11 +74,6 @@ public class InstantRecovery extends PanacheEntityBase {
         return findByIdOptional(id);
     }
 
-    public static List<InstantRecovery> newestFirst() {
-        return list("order by createdAt desc");
-    }
-
-    /** The recoveries that run from the restore point now, which protect it from retention and deletion. */
     /** The recoveries that run from any of these points, in one query. */
     public static List<InstantRecovery> usingAny(java.util.Collection<UUID> restorePointIds) {
         return restorePointIds.isEmpty() ? List.of() : list("restorePointId in ?1 and state in ?2", restorePointIds, USING);
@@ -89,6 +84,7 @@ public class InstantRecovery extends PanacheEntityBase {
         return list("state in ?1", USING);
     }
 
+    /** The recoveries that run from the restore point now, which protect it from retention and deletion. */
     public static List<InstantRecovery> using(UUID restorePointId) {
         return list("restorePointId = ?1 and state in ?2", restorePointId, USING);
     }

@@ -42,6 +42,7 @@ class CatalogPagingTest {
     private static String vmId;
     private static String otherVmId;
     private static String repositoryId;
+    private static String hostId;
 
     @BeforeEach
     void catalogWithHistory() throws IOException {
@@ -49,7 +50,7 @@ class CatalogPagingTest {
             return;
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        String hostId = Api.createSimulatedHost("paging-" + tag, Files.createDirectories(home.resolve("paging-" + tag)));
+        hostId = Api.createSimulatedHost("paging-" + tag, Files.createDirectories(home.resolve("paging-" + tag)));
         repositoryId = Api.createRepository("paging-" + tag, home.resolve("paging-repo-" + tag));
         vmId = Api.createVm(hostId, "paging-" + tag, 8L << 20, 8L << 20, false);
         otherVmId = Api.createVm(hostId, "paging-other-" + tag, 8L << 20, 8L << 20, false);
@@ -130,6 +131,26 @@ class CatalogPagingTest {
         assertThat(failedRuns).hasSize(POINTS / 7).allSatisfy(r -> assertThat(r.get("status")).isEqualTo("FAILED"));
         assertThat(failedRuns.get(0)).doesNotContainKeys("phaseMillis", "progress");
         assertNewestFirst(failedRuns);
+    }
+
+    /** Finished recoveries only: a running one would hold its (made-up) point against other tests' retention. */
+    @Test
+    void instantRecoveriesArePagedNewestFirstAndFilteredByState() {
+        String prefix = "paging-ir-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        QuarkusTransaction.requiringNew().run(() -> RestorePoint.getEntityManager().createNativeQuery("""
+                INSERT INTO instant_recovery (id, restore_point_id, host_id, name, state, node, created_at, finished_at)
+                SELECT gen_random_uuid(), gen_random_uuid(), ?1, ?2 || i, CASE WHEN i % 2 = 0 THEN 'FINALIZED' ELSE 'DISCARDED' END,
+                    'paging-test', timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute', timestamptz '2020-01-02 00:00:00+00'
+                FROM generate_series(1, 7) i""").setParameter(1, UUID.fromString(hostId)).setParameter(2, prefix).executeUpdate());
+
+        List<Map<String, Object>> discarded = follow("/api/instant-recoveries?state=DISCARDED&limit=2").stream()
+                .filter(r -> ((String) r.get("name")).startsWith(prefix)).toList();
+
+        assertThat(discarded).extracting(r -> r.get("name")).containsExactly(prefix + 7, prefix + 5, prefix + 3, prefix + 1);
+        assertThat(discarded).allSatisfy(r -> assertThat(r.get("state")).isEqualTo("DISCARDED"));
+        json().get("/api/instant-recoveries?state=GONE").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("state"));
+        json().get("/api/instant-recoveries?after=yesterday").then().statusCode(400).body("errors[0].field", equalTo("after"));
     }
 
     @Test
