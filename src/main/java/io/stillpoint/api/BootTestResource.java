@@ -9,10 +9,15 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
 
@@ -31,6 +36,8 @@ public class BootTestResource {
         this.bootTests = bootTests;
     }
 
+    @APIResponse(responseCode = "200", description = "The guest's screen when the test ended",
+            content = @Content(mediaType = "image/png", schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @Operation(operationId = "getBootTestScreenshot", summary = "Get a boot test's screenshot of the guest's screen (PNG)")
     @GET
     @Path("{id}/screenshot.png")
@@ -38,6 +45,8 @@ public class BootTestResource {
         return file(id, BootTestService.SCREENSHOT, "image/png");
     }
 
+    @APIResponse(responseCode = "200", description = "The guest's serial console log",
+            content = @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = SchemaType.STRING)))
     @Operation(operationId = "getBootTestSerialLog", summary = "Get a boot test's serial console log")
     @GET
     @Path("{id}/serial.log")

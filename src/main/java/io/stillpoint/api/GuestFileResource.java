@@ -7,11 +7,11 @@ import io.stillpoint.guestfiles.AppliancesBusyException;
 import io.stillpoint.guestfiles.GuestFileSystem;
 import io.stillpoint.guestfiles.GuestFiles;
 import io.stillpoint.guestfiles.GuestFsException;
-import io.stillpoint.guestfiles.TooManyOpenFilesException;
 import io.stillpoint.guestfiles.GuestListing;
 import io.stillpoint.guestfiles.GuestPath;
 import io.stillpoint.guestfiles.GuestRestore;
 import io.stillpoint.guestfiles.GuestRestores;
+import io.stillpoint.guestfiles.TooManyOpenFilesException;
 import io.stillpoint.inventory.InvalidRequestException;
 import io.stillpoint.security.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -23,6 +23,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
@@ -31,6 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -97,6 +102,12 @@ public class GuestFileResource {
     }
 
     /** One file of the guest, whole or one {@code Range} of bytes. */
+    @APIResponse(responseCode = "200", description = "The file",
+            content = @Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "206", description = "The range asked for (Range: bytes=...)",
+            content = @Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @Operation(operationId = "downloadGuestFile", summary = "Download one file from a guest file system (ranges supported)")
     @GET
     @Path("file")
@@ -131,6 +142,9 @@ public class GuestFileResource {
     }
 
     /** A folder of the guest as a tar (numeric owners, modes, times, xattrs and ACLs), streamed as it is read. */
+    @APIResponse(responseCode = "200", description = "The folder as a tar stream",
+            content = @Content(mediaType = "application/x-tar",
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @Operation(operationId = "downloadGuestFolder", summary = "Download a guest folder as a tar stream")
     @GET
     @Path("archive")
@@ -154,6 +168,8 @@ public class GuestFileResource {
      * and xattrs; answers 202 with the restore to poll ({@code /api/guest-restores/{id}}), which waits for the
      * appliance if it is starting.
      */
+    @APIResponse(responseCode = "202", description = "The guest file restore, started; follow it at Location",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = GuestRestore.class)))
     @Operation(operationId = "restoreGuestFiles", summary = "Restore files and folders from a guest file system to a path")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -10,6 +10,7 @@ import io.stillpoint.api.dto.HostRefreshResponse;
 import io.stillpoint.api.dto.HostRequest;
 import io.stillpoint.api.dto.HostResponse;
 import io.stillpoint.api.dto.RegisterVmRequest;
+import io.stillpoint.api.dto.VmResponse;
 import io.stillpoint.catalog.Host;
 import io.stillpoint.catalog.Vm;
 import io.stillpoint.host.GuestSpec;
@@ -40,6 +41,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Tag(name = "Hosts")
@@ -84,6 +86,8 @@ public class HostResource {
     }
 
     /** Creates the host and lists its guests into the catalog (see {@code lastRefreshError} if it could not). */
+    @APIResponse(responseCode = "201", description = "The host, registered; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostResponse.class)))
     @Operation(operationId = "createHost", summary = "Add a host (simulated, qemu, libvirt or hyperv)")
     @RolesAllowed(Role.ADMIN)
     @POST
@@ -108,6 +112,8 @@ public class HostResource {
      * Creates a guest on a host that creates guests (the simulated host), or, when the body names a {@code
      * qmpSocket}, registers a running guest on a host that registers them (QEMU).
      */
+    @APIResponse(responseCode = "201", description = "The VM, created or registered; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = VmResponse.class)))
     @Operation(operationId = "createVm", summary = "Create or register a guest on a host")
     @RolesAllowed(Role.ADMIN)
     @POST

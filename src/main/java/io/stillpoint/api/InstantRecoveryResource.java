@@ -30,6 +30,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -91,6 +94,8 @@ public class InstantRecoveryResource {
     }
 
     /** Moves the VM's disks to its host's storage while it runs: 202, then FINALIZING until FINALIZED. */
+    @APIResponse(responseCode = "202", description = "Finalizing has started; follow it at Location",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = InstantRecoveryResponse.class)))
     @Operation(operationId = "finalizeInstantRecovery", summary = "Move a running instant recovery's disks to the host's storage")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -2,6 +2,7 @@ package io.stillpoint.api;
 
 import io.quarkus.security.identity.SecurityIdentity;
 import io.stillpoint.api.dto.InstantRecoveryRequest;
+import io.stillpoint.api.dto.InstantRecoveryResponse;
 import io.stillpoint.backup.RunProgress;
 import io.stillpoint.catalog.InstantRecovery;
 import io.stillpoint.instant.InstantRecoveries;
@@ -11,10 +12,14 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -36,6 +41,8 @@ public class InstantRecoveryStartResource {
     }
 
     /** Starts a new VM whose disks are overlays on the restore point's; 201 once it runs. */
+    @APIResponse(responseCode = "201", description = "The recovery, starting; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = InstantRecoveryResponse.class)))
     @Operation(operationId = "startInstantRecovery", summary = "Start a new VM straight from a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -30,6 +30,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
@@ -38,6 +39,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -87,6 +92,8 @@ public class JobResource {
                 .where("status", RunResource.status("status", status)), limit, after, uri, progress);
     }
 
+    @APIResponse(responseCode = "201", description = "The job, scheduled; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobResponse.class)))
     @Operation(operationId = "createJob", summary = "Create a backup job")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
@@ -104,6 +111,7 @@ public class JobResource {
         return get(job.id.toString());
     }
 
+    @APIResponse(responseCode = "204", description = "The job is gone")
     @Operation(operationId = "deleteJob", summary = "Delete a job")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
@@ -130,6 +138,9 @@ public class JobResource {
     }
 
     /** Runs the job now for all its VMs; answers 202 with the runs started (and those skipped). */
+    @APIResponse(responseCode = "202", description = "One run per VM of the job, queued",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = RunResponse.class)))
     @Operation(operationId = "runJob", summary = "Run a job now")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -24,12 +24,16 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -70,6 +74,8 @@ public class NotificationResource {
     }
 
     /** Creates a channel; a webhook's answer carries its signing secret, this once. */
+    @APIResponse(responseCode = "201", description = "The channel; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ChannelResponse.class)))
     @Operation(operationId = "createNotificationChannel", summary = "Create an e-mail or webhook channel")
     @POST
     @Path("channels")
@@ -87,6 +93,7 @@ public class NotificationResource {
         return get(channel.id.toString());
     }
 
+    @APIResponse(responseCode = "204", description = "The channel is gone")
     @Operation(operationId = "deleteNotificationChannel", summary = "Delete a notification channel")
     @DELETE
     @Path("channels/{id}")

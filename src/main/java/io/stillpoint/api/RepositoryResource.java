@@ -25,12 +25,16 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Tag(name = "Repositories")
@@ -129,6 +133,8 @@ public class RepositoryResource {
         return RepositoryDeleteResponse.of(deleter.delete(Ids.path("repository", id), deletePoints));
     }
 
+    @APIResponse(responseCode = "201", description = "The repository, its folder marked; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RepositoryResponse.class)))
     @Operation(operationId = "createRepository", summary = "Add a backup repository")
     @RolesAllowed(Role.ADMIN)
     @POST

@@ -61,6 +61,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.PathPart;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -184,6 +185,12 @@ public class RestorePointResource {
      * bytes may differ from their digests: such a file is served only with {@code force=true}, and then
      * without an {@code ETag}, since the digest would name other bytes.
      */
+    @APIResponse(responseCode = "200", description = "The file",
+            content = @Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "206", description = "The range asked for (Range: bytes=...)",
+            content = @Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @Operation(operationId = "downloadRestorePointFile", summary = "Download one file of a restore point's VM folder")
     @GET
     @Path("{id}/files/{path: .+}")
@@ -247,6 +254,8 @@ public class RestorePointResource {
      */
 
     /** Body (optional): {@code {"checkCommand": ["/bin/true"], "serialPattern": "login:", "timeoutSeconds": 120}}. */
+    @APIResponse(responseCode = "202", description = "The boot test, started",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BootTestResponse.class)))
     @Operation(operationId = "startBootTest", summary = "Start a boot test of a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
@@ -300,6 +309,7 @@ public class RestorePointResource {
     }
 
     /** Deletes a restore point: the catalog first, then its files. Refused for a protected one (409). */
+    @APIResponse(responseCode = "204", description = "The restore point is gone from the catalog and its files removed")
     @Operation(operationId = "deleteRestorePoint", summary = "Delete a restore point")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @DELETE
@@ -315,6 +325,8 @@ public class RestorePointResource {
     }
 
     /** Re-reads every file against the manifest in the background; poll the restore point's verifyStatus. */
+    @APIResponse(responseCode = "202", description = "The verify, started; the point shows its status",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RestorePointResponse.class)))
     @Operation(operationId = "verifyRestorePoint", summary = "Verify a restore point's files against its manifest")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
@@ -329,6 +341,8 @@ public class RestorePointResource {
      * Starts a restore; answers 202 with the restore to poll. With an {@code Idempotency-Key} the same
      * request within 24 hours answers the restore it started the first time.
      */
+    @APIResponse(responseCode = "202", description = "The restore, queued; follow it at Location",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RestoreResponse.class)))
     @Operation(operationId = "restoreRestorePoint", summary = "Restore a restore point in place, to a path or as a new VM")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

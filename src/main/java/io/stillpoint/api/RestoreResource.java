@@ -26,6 +26,9 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -82,6 +85,8 @@ public class RestoreResource {
     }
 
     /** Stops a running restore; the target is left as it was before. */
+    @APIResponse(responseCode = "202", description = "Cancelling; the restore stops at its next safe step",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RestoreResponse.class)))
     @Operation(operationId = "cancelRestore", summary = "Cancel a restore")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -30,6 +30,9 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -162,6 +165,8 @@ public class RunResource {
     }
 
     /** Stops a running copy; the run ends CANCELLED and leaves nothing behind. */
+    @APIResponse(responseCode = "202", description = "Cancelling; the run stops at its next safe step",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunResponse.class)))
     @Operation(operationId = "cancelRun", summary = "Cancel a run")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST

@@ -11,12 +11,18 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -38,6 +44,11 @@ public class SessionResource {
     }
 
     /** The signed-in user and role; hands the console its CSRF token cookie on the way. */
+    @APIResponse(responseCode = "200", description = "The signed-in user and role",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.OBJECT, requiredProperties = {"username", "role"}, properties = {
+                @SchemaProperty(name = "username", type = SchemaType.STRING),
+                @SchemaProperty(name = "role", type = SchemaType.STRING, enumeration = {"viewer", "operator", "admin"})})))
     @Operation(operationId = "getCurrentUser", summary = "Get the signed-in user and role")
     @GET
     @Path("me")
@@ -57,6 +68,7 @@ public class SessionResource {
      * Signs out: ends every console session of the user, on every node (a stolen or kept cookie stops
      * working too), and clears the cookies in this browser.
      */
+    @APIResponse(responseCode = "204", description = "Signed out; the session cookie is cleared")
     @Operation(operationId = "signOut", summary = "Sign out, ending the user's sessions")
     @POST
     @Path("session/logout")

@@ -11,6 +11,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -36,6 +37,7 @@ public class SignInLockResource {
     }
 
     /** Forgets the failed sign-ins of one user name, lifting its lock or delay. */
+    @APIResponse(responseCode = "204", description = "The user may sign in again")
     @Operation(operationId = "liftUserSignInLock", summary = "Lift a user name's sign-in hold")
     @DELETE
     @Path("users/{name}")
@@ -44,6 +46,7 @@ public class SignInLockResource {
     }
 
     /** Forgets the failed sign-ins from one address, lifting its lock or delay. */
+    @APIResponse(responseCode = "204", description = "The address may sign in again")
     @Operation(operationId = "liftAddressSignInLock", summary = "Lift an address's sign-in hold")
     @DELETE
     @Path("addresses/{address}")

@@ -17,6 +17,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
@@ -24,6 +25,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.hibernate.exception.ConstraintViolationException;
 
@@ -54,6 +58,8 @@ public class TokenResource {
                 .stream().map(TokenResponse::of).toList());
     }
 
+    @APIResponse(responseCode = "201", description = "The token, with its secret shown this once",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CreatedTokenResponse.class)))
     @Operation(operationId = "createToken", summary = "Create an API token (its secret is shown once)")
     @POST
     public Response create(TokenRequest body) {
@@ -92,6 +98,7 @@ public class TokenResource {
     }
 
     /** Revokes at once: the next request with the token is refused, on every node. */
+    @APIResponse(responseCode = "204", description = "The token no longer signs anyone in")
     @Operation(operationId = "revokeToken", summary = "Revoke an API token")
     @DELETE
     @Path("{id}")

@@ -16,11 +16,15 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.hibernate.exception.ConstraintViolationException;
 
@@ -37,6 +41,8 @@ public class UserResource {
                 () -> AppUser.<AppUser>list("order by username").stream().map(UserResponse::of).toList());
     }
 
+    @APIResponse(responseCode = "201", description = "The user; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserResponse.class)))
     @Operation(operationId = "createUser", summary = "Create a user")
     @POST
     public Response create(UserRequest body) {
@@ -90,6 +96,7 @@ public class UserResource {
         });
     }
 
+    @APIResponse(responseCode = "204", description = "The user is gone")
     @Operation(operationId = "deleteUser", summary = "Delete a user")
     @DELETE
     @Path("{username}")
