@@ -1,6 +1,7 @@
 package io.stillpoint.api;
 
 import io.quarkus.smallrye.openapi.OpenApiFilter;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.OASFactory;
@@ -43,6 +44,9 @@ public class ApiDocumentFilter implements OASFilter {
                 operation.setDescription(operation.getDescription() == null ? needs : operation.getDescription() + "\n\n" + needs);
             }
         }
+        if (operation.getParameters() != null) {
+            operation.getParameters().stream().filter(p -> p.getIn() == Parameter.In.QUERY).forEach(ApiDocumentFilter::typePaging);
+        }
         boolean namesAResource = operation.getParameters() != null
                 && operation.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.PATH);
         if (namesAResource && operation.getResponses().getAPIResponse("404") == null) {
@@ -55,6 +59,30 @@ public class ApiDocumentFilter implements OASFilter {
             }
         }
         return operation;
+    }
+
+    /**
+     * The paging and filter parameters are read as text, so that a wrong value gets a 400 naming it rather than
+     * a bare 404 from JAX-RS; the document gives them their real types, so that generated clients take an int,
+     * a boolean, a date-time or a UUID.
+     */
+    private static void typePaging(Parameter parameter) {
+        Schema schema = parameter.getSchema();
+        if (schema == null || schema.getType() == null || !schema.getType().equals(List.of(Schema.SchemaType.STRING))) {
+            return;
+        }
+        switch (parameter.getName()) {
+            case "limit" -> parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).minimum(BigDecimal.ONE))
+                    .description("How many items (for a log, lines) to answer at most; lists of the catalog take 1 to "
+                            + Paging.MAX_LIMIT + ", " + Paging.DEFAULT_LIMIT + " when left out");
+            case "offset" -> parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER).minimum(BigDecimal.ZERO));
+            case "since", "until" -> parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("date-time"))
+                    .description(parameter.getName().equals("since") ? "From this instant on (inclusive)" : "Before this instant");
+            case "after" -> parameter.description("The cursor of the last item seen, <ISO instant>,<id>, as the Link header gives it");
+            case "protected" -> parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.BOOLEAN));
+            case "vmId", "jobId" -> parameter.schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uuid"));
+            default -> { }
+        }
     }
 
     private static Schema problemSchema() {

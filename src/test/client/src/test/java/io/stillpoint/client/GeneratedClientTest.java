@@ -60,7 +60,7 @@ class GeneratedClientTest {
 
         assertEquals("SUCCEEDED", finished.getStatus(), finished.getError());
         List<RestorePointSummary> points = new RestorePointsApi(client).listRestorePoints(null, null, null, null, null,
-                null, null, vm.getId().toString());
+                null, null, vm.getId());
         assertEquals(List.of(finished.getRestorePointId()), points.stream().map(RestorePointSummary::getId).toList());
     }
 
@@ -70,7 +70,7 @@ class GeneratedClientTest {
                 .backupVm(UUID.randomUUID().toString(), new BackupRequestBody().mode("pause")));
         assertEquals(404, refused.getCode());
         ApiException badLimit = assertThrows(ApiException.class, () -> new RunsApi(client)
-                .listRuns(null, null, "0", null, null, null, null));
+                .listRuns(null, null, 0, null, null, null, null));
         assertEquals(400, badLimit.getCode());
         assertTrue(badLimit.getResponseBody().contains("\"field\":\"limit\""), badLimit.getResponseBody());
     }
