@@ -18,37 +18,11 @@ vms=${1:-200}
 per_vm=${2:-5000}
 prune_per_vm=$((per_vm / 10))
 
-jar=target/quarkus-app/quarkus-run.jar
-[ -f "$jar" ] || ./mvnw -B -q -DskipTests package
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-db=stillpoint_scale_bench_$$
-work=$(mktemp -d /tmp/stillpoint-catalog-bench.XXXXXX)
-port=$((20000 + $$ % 20000))
-api="http://127.0.0.1:$port/api"
-password=bench-admin-password-1
-server_pid=
-cleanup() {
-  set +e
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
-  dropdb --if-exists "$db"
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. src/test/packaged-server.sh
+start_packaged_server catalog_bench
+echo "server: target/quarkus-app/quarkus-run.jar on port $port, catalog database $db"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 
-createdb "$db"
-echo "server: $jar on port $port, catalog database $db"
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" QUARKUS_DATASOURCE_USERNAME=$PGUSER \
-  QUARKUS_DATASOURCE_PASSWORD= STILLPOINT_HOME="$work/home" STILLPOINT_ADMIN_PASSWORD=$password \
-  java -Dquarkus.http.port=$port -Dquarkus.http.ssl-port=$((port + 20000)) -jar "$jar" >"$work/server.log" 2>&1 &
-server_pid=$!
-until curl -sf "http://127.0.0.1:$port/q/health/live" >/dev/null; do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.5
-done
-
-token=$(curl -sf -u "admin:$password" -X POST -H 'Content-Type: application/json' \
-  -d '{"name": "bench", "role": "admin"}' "$api/tokens" | jq -r .secret)
 call() { # method path [json body]
   if [ $# -ge 3 ]; then
     curl -sf -H "Authorization: Bearer $token" -X "$1" -H 'Content-Type: application/json' -d "$3" "$api$2"
