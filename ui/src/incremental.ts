@@ -1,9 +1,8 @@
 // Words for what incremental runs report, shared by the runs, restore points and repositories pages so that
 // each says the same thing the same way.
-import type { ChangeTracking } from './api/runs';
 import { bytes } from './format';
 
-const TRACKING: Record<ChangeTracking, string> = {
+const TRACKING: Record<string, string> = {
   bitmap: 'QEMU dirty bitmap: read only what the guest wrote',
   differencing: 'differencing disks: read only what the guest wrote',
   compare: 'compare: read everything, wrote only what differs',
@@ -11,7 +10,7 @@ const TRACKING: Record<ChangeTracking, string> = {
 };
 
 /** How a run knew what changed, in words; null for runs still starting or made before incremental copies. */
-export function trackingText(tracking: ChangeTracking | null | undefined): string {
+export function trackingText(tracking: string | null | undefined): string {
   return tracking ? TRACKING[tracking] ?? tracking : '—';
 }
 

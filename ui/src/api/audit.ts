@@ -1,13 +1,7 @@
 import { getPage } from './client';
+import type { components } from './schema';
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  username: string;
-  action: string;
-  target: string;
-  status: number;
-}
+export type AuditEntry = components['schemas']['AuditEntry'];
 
 /** The newest page of the audit log; its next link leads to older entries. */
 export const listAudit = (limit = 200) => getPage<AuditEntry>('/api/audit', { limit });

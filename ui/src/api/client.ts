@@ -1,18 +1,10 @@
 // Every HTTP call of the console goes through here: the session cookie rides along on its own, and
 // state-changing calls echo the XSRF-TOKEN cookie in X-XSRF-TOKEN (the server's double-submit check).
 
-export interface FieldError {
-  field: string;
-  message?: string;
-  detail?: string;
-}
+import type { components } from './schema';
 
-export interface Problem {
-  title?: string;
-  status?: number;
-  detail?: string;
-  errors?: FieldError[];
-}
+/** A problem detail as the server sends it, or as the console makes one for a failure that never reached it. */
+export type Problem = Partial<components['schemas']['Problem']>;
 
 export class ApiError extends Error {
   readonly status: number;
@@ -26,8 +18,7 @@ export class ApiError extends Error {
 
   /** The message the server gave for one field of the request, if any. */
   fieldMessage(field: string): string | undefined {
-    const error = this.problem.errors?.find((e) => e.field === field);
-    return error?.message ?? error?.detail;
+    return this.problem.errors?.find((e) => e.field === field)?.message;
   }
 }
 

@@ -1,52 +1,17 @@
 import { get, post, withQuery } from './client';
+import type { components } from './schema';
 
 /** A file system on a restore point's disks; `problem` says why it cannot be opened. */
-export interface GuestFileSystem {
-  device: string;
-  type: string;
-  label: string | null;
-  sizeBytes: number | null;
-  mountPoint: string | null;
-  operatingSystem: string | null;
-  problem: string | null;
-}
+export type GuestFileSystem = components['schemas']['GuestFileSystem'];
 
-export interface GuestEntry {
-  name: string;
-  type: 'file' | 'directory' | 'symlink' | 'other';
-  size: number;
-  mode: string;
-  uid: number;
-  gid: number;
-  modified: string;
-  linkTarget: string | null;
-}
+export type GuestEntry = components['schemas']['GuestEntry'];
 
-export interface GuestListing {
-  path: string;
-  total: number;
-  entries: GuestEntry[];
-}
+export type GuestListing = components['schemas']['GuestListing'];
 
 /** The server's 202 while the point's appliance starts: ask again after `retryAfterSeconds`. */
-export interface Starting {
-  status: 'starting';
-  detail: string;
-  retryAfterSeconds: number;
-}
+export type Starting = components['schemas']['ApplianceStarting'];
 
-export interface GuestRestore {
-  id: string;
-  restorePointId: string;
-  fs: string;
-  paths: string[];
-  targetPath: string;
-  status: 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  bytesCopied: number;
-  bytesTotal: number;
-  itemsDone: number;
-  error: string | null;
-}
+export type GuestRestore = components['schemas']['GuestRestore'];
 
 export function isStarting(value: unknown): value is Starting {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,32 +1,12 @@
 import { get, post } from './client';
+import type { components } from './schema';
 
-export interface Host {
-  id: string;
-  name: string;
-  type: string;
-  /** When the host's guests were last listed into the catalog, and why that failed (null if it worked). */
-  lastRefreshAt: string | null;
-  lastRefreshError: string | null;
-}
+export type Host = components['schemas']['HostResponse'];
 
-export interface GuestChange {
-  vmId: string;
-  ref: string;
-  name: string;
-  previousName: string | null;
-}
+export type GuestChange = components['schemas']['Change'];
 
 /** What a refresh changed; with `error` set the host did not answer and nothing changed. */
-export interface HostRefresh {
-  hostId: string;
-  hostName: string;
-  refreshedAt: string;
-  added: GuestChange[];
-  vanished: GuestChange[];
-  returned: GuestChange[];
-  renamed: GuestChange[];
-  error: string | null;
-}
+export type HostRefresh = components['schemas']['HostRefreshResponse'];
 
 export const listHosts = () => get<Host[]>('/api/hosts');
 export const refreshHost = (id: string) => post<HostRefresh>(`/api/hosts/${id}/refresh`);

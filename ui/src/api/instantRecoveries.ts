@@ -1,27 +1,10 @@
 import { del, getPage, post } from './client';
-import type { Progress } from './progress';
+import type { components } from './schema';
 
-export type InstantRecoveryState = 'STARTING' | 'RUNNING' | 'FINALIZING' | 'FINALIZED' | 'FAILED' | 'DISCARDED';
+export type InstantRecoveryState = components['schemas']['InstantRecoveryState'];
 
 /** A VM running straight from a restore point, until its disks are moved to its host (finalize) or it is discarded. */
-export interface InstantRecovery {
-  id: string;
-  restorePointId: string;
-  hostId: string;
-  name: string;
-  vmId: string | null;
-  state: InstantRecoveryState;
-  error: string | null;
-  finalizePath: string | null;
-  requestedBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finalizeStartedAt: string | null;
-  finishedAt: string | null;
-  bytesTotal: number | null;
-  bytesMoved: number | null;
-  progress: Progress | null;
-}
+export type InstantRecovery = components['schemas']['InstantRecoveryResponse'];
 
 export const listInstantRecoveries = () => getPage<InstantRecovery>('/api/instant-recoveries');
 export const startInstantRecovery = (pointId: string, name: string, hostId?: string) =>

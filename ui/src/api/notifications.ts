@@ -1,77 +1,24 @@
 import { del, get, post, put } from './client';
+import type { components } from './schema';
 
-export type ChannelType = 'email' | 'webhook';
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-export type EmailSecurity = 'starttls' | 'tls' | 'none';
+export type ChannelType = components['schemas']['ChannelResponse']['type'];
+export type Severity = components['schemas']['EventTypeResponse']['severity'];
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+export type EmailSecurity = NonNullable<components['schemas']['ChannelSettings']['security']>;
 
-export interface Rule {
-  /** Event types; empty for every type. */
-  types: string[];
-  minSeverity: Severity;
-}
+export type Rule = components['schemas']['ChannelRule'];
 
-export interface EmailSettings {
-  host: string;
-  port?: number;
-  security: EmailSecurity;
-  username?: string | null;
-  from: string;
-  to: string[];
-  trustedCertificate?: string | null;
-}
+export type EmailSettings = components['schemas']['ChannelSettings'];
 
-export interface Attempt {
-  id: string;
-  deliveryId: string | null;
-  at: string;
-  durationMillis: number;
-  ok: boolean;
-  statusCode: number | null;
-  answer: string | null;
-  events: number;
-}
+export type Attempt = components['schemas']['AttemptResponse'];
 
-export interface Channel {
-  id: string;
-  name: string;
-  type: ChannelType;
-  enabled: boolean;
-  email?: EmailSettings;
-  webhook?: { url: string };
-  secretSet: boolean;
-  rules: Rule[];
-  createdAt: string;
-  updatedAt: string;
-  lastAttempt?: Attempt;
-  /** A webhook's signing secret: only in the answer that created or rotated it. */
-  secret?: string;
-}
+export type Channel = components['schemas']['ChannelResponse'];
 
-export interface ChannelRequest {
-  name: string;
-  type: ChannelType;
-  enabled: boolean;
-  email?: EmailSettings & { password?: string };
-  webhook?: { url: string };
-  rules: Rule[];
-}
+export type ChannelRequest = components['schemas']['ChannelSpec'];
 
-export interface AlertEvent {
-  id: string;
-  type: string;
-  severity: Severity;
-  at: string;
-  summary: string;
-  link: string;
-  scope: string;
-}
+export type AlertEvent = components['schemas']['AlertEventResponse'];
 
-export interface EventType {
-  id: string;
-  severity: Severity;
-  description: string;
-}
+export type EventType = components['schemas']['EventTypeResponse'];
 
 const base = '/api/notifications';
 export const listChannels = () => get<Channel[]>(`${base}/channels`);

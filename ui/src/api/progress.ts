@@ -1,9 +1,2 @@
-export interface Progress {
-  bytesDone: number;
-  bytesTotal: number;
-  filesDone: number;
-  filesTotal: number;
-  currentFile: string | null;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
+import type { components } from './schema';
+export type Progress = components['schemas']['ProgressResponse'];

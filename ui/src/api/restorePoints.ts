@@ -1,105 +1,28 @@
 import { del, get, getPage, post, put } from './client';
 import type { Restore } from './restores';
-import type { ChangeTracking } from './runs';
+import type { components } from './schema';
 
-export interface RestorePoint {
-  id: string;
-  vmId: string;
-  vmName: string | null;
-  runId: string | null;
-  createdAt: string;
-  mode: string;
-  consistency: string;
-  writer: string;
-  repositoryId: string;
-  relativePath: string;
-  sizeBytes: number;
-  fileCount: number;
-  manifestSha256: string;
-  isProtected: boolean;
-  verifiedAt: string | null;
-  verifyStatus: string | null;
-  verifyProblems: string | null;
-  changeTracking: ChangeTracking | null;
-  /** New data this point added to the repository; null for points made before incremental copies (full copies). */
-  bytesWritten: number | null;
-  /** What this point shares with other points through the file system. */
-  bytesShared: number | null;
-  /** The point's newest boot test; null if it has had none. */
-  bootTest: BootTest | null;
-}
+export type RestorePoint = components['schemas']['RestorePointResponse'];
 
-export type BootTestStatus = 'RUNNING' | 'PASSED' | 'FAILED' | 'CANCELLED';
+export type BootTestStatus = components['schemas']['BootTestResponse']['status'];
 
-export interface BootTest {
-  id: string;
-  restorePointId: string;
-  status: BootTestStatus;
-  /** 'qemu' (a sandbox QEMU) or 'simulated'. */
-  kind: string;
-  startedAt: string;
-  /** When it finished, or started while it runs. */
-  at: string;
-  /** From the sandbox's start to the proof that the guest was up; null unless passed. */
-  bootMillis: number | null;
-  evidence: string | null;
-  screenshotUrl: string | null;
-  serialLogUrl: string | null;
-  checkCommand: string[] | null;
-  serialPattern: string | null;
-  timeoutSeconds: number;
-  requestedBy: string | null;
-}
+export type BootTest = components['schemas']['BootTestResponse'];
 
-export interface BootTestOptions {
-  checkCommand?: string[];
-  serialPattern?: string;
-  timeoutSeconds?: number;
-}
+export type BootTestOptions = components['schemas']['BootTestRequest'];
 
-export interface UnprovenVm {
-  vmId: string;
-  vmName: string;
-  restorePointId: string;
-  pointCreatedAt: string;
-  bootTestStatus: BootTestStatus | null;
-}
+export type UnprovenVm = components['schemas']['UnprovenVm'];
 
-export interface RestoreFile {
-  path: string;
-  type: string;
-  size: number;
-  /** A file's content digest in digestAlgorithm (null for folders and links). */
-  digest: string | null;
-  /** e.g. sha256-chunked-1MiB: SHA-256 over the SHA-256 of each 1 MiB chunk, not what sha256sum prints. */
-  digestAlgorithm: string | null;
-  mode: string | null;
-  owner: string | null;
-  group: string | null;
-  modified: string | null;
-  linkTarget: string | null;
-}
+export type RestoreFile = components['schemas']['FileResponse'];
 
-export type RestoreTarget = 'original' | 'path' | 'new-vm';
+export type RestoreTarget = NonNullable<components['schemas']['RestoreRequestBody']['target']>;
 
-export interface RestoreRequest {
-  target: RestoreTarget;
-  path?: string;
-  hostId?: string;
-  name?: string;
-  startAfter: boolean;
-  stopVm: boolean;
-  keepPrevious: boolean;
-  force: boolean;
-}
+export type RestoreRequest = components['schemas']['RestoreRequestBody'];
 
 /**
  * A restore point as lists show it; its path, manifest digest, verify problems and boot test evidence are
  * on the point itself.
  */
-export type RestorePointSummary = Omit<RestorePoint, 'relativePath' | 'manifestSha256' | 'verifyProblems' | 'bootTest'> & {
-  bootTestStatus: BootTestStatus | null;
-};
+export type RestorePointSummary = components['schemas']['RestorePointSummary'];
 
 /** The newest page of a VM's restore points (newest first); its next link leads to older ones. */
 export const listRestorePoints = (vmId?: string) => getPage<RestorePointSummary>('/api/restore-points', { vmId });

@@ -1,24 +1,7 @@
 import { get, getPage } from './client';
-import type { Progress } from './progress';
+import type { components } from './schema';
 
-export interface Restore {
-  id: string;
-  restorePointId: string;
-  vmId: string;
-  target: string;
-  targetPath: string | null;
-  newVmName: string | null;
-  newVmId: string | null;
-  status: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  bytesTotal: number;
-  bytesCopied: number;
-  filesCopied: number;
-  error: string | null;
-  progress: Progress | null;
-}
+export type Restore = components['schemas']['RestoreResponse'];
 
 /** The newest page of restores (newest first); its next link leads to older ones. */
 export const listRestores = (vmId?: string) => getPage<Restore>('/api/restores', { vmId });

@@ -1,11 +1,9 @@
 import { get, post, postForm } from './client';
+import type { components, operations } from './schema';
 
-export type Role = 'admin' | 'operator' | 'viewer';
+export type Role = components['schemas']['UserResponse']['role'];
 
-export interface Me {
-  username: string;
-  role: Role;
-}
+export type Me = operations['getCurrentUser']['responses'][200]['content']['application/json'];
 
 export const me = () => get<Me>('/api/me');
 

@@ -1,27 +1,13 @@
 import { del, get, post } from './client';
-import type { Role } from './session';
+import type { components } from './schema';
 
 /** An API token as listed: never its secret. */
-export interface Token {
-  id: string;
-  username: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
+export type Token = components['schemas']['TokenResponse'];
 
-export interface TokenRequest {
-  name: string;
-  role: Role;
-  expiresAt?: string;
-}
+export type TokenRequest = components['schemas']['TokenRequest'];
 
 /** The answer that makes a token, the only one with its secret. */
-export interface CreatedToken extends Omit<Token, 'lastUsedAt'> {
-  secret: string;
-}
+export type CreatedToken = components['schemas']['CreatedTokenResponse'];
 
 /** The caller's tokens, or everyone's (admins). */
 export const listTokens = (all: boolean) => get<Token[]>('/api/tokens', { all: all || undefined });

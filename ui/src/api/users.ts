@@ -1,17 +1,9 @@
 import { del, get, post, put } from './client';
-import type { Role } from './session';
+import type { components } from './schema';
 
-export interface User {
-  username: string;
-  role: Role;
-  createdAt: string;
-}
+export type User = components['schemas']['UserResponse'];
 
-export interface UserRequest {
-  username: string;
-  password?: string;
-  role: Role;
-}
+export type UserRequest = components['schemas']['UserRequest'];
 
 export const listUsers = () => get<User[]>('/api/users');
 export const createUser = (user: UserRequest) => post<User>('/api/users', user);

@@ -23,6 +23,7 @@ const vm: Vm = {
   id: 'v1', name: 'web01', hostId: 'h1', ref: 'ref', state: 'RUNNING', stateError: null, canQuiesce: true,
   memoryBytes: 1, guestOs: 'Linux', directory: '/demo/web01', disks: [], lastRestorePointAt: '2026-11-26T10:00:00Z',
   present: true, vanishedAt: null,
+  backupBlockedReason: null, quiesceNote: null, maxPointAge: null, unprotected: false, stateObservedAt: null, stateStale: false,
 };
 
 function row(role: 'viewer' | 'operator') {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { createJob, updateJob, type Job, type JobRequest } from '../../api/jobs';
 import type { Repository } from '../../api/repositories';
-import { BACKUP_MODES, type Vm } from '../../api/vms';
+import { BACKUP_MODES, type BackupMode, type Vm } from '../../api/vms';
 import { ErrorNote } from '../../components/Status';
 import { CronPreview } from './CronPreview';
 
@@ -115,7 +115,7 @@ export function JobForm({ job, vms, repositories, onSaved, onCancel }: Props) {
       <div className="row">
         <div className="field">
           <label htmlFor="job-mode">Mode</label>
-          <select id="job-mode" value={form.mode} onChange={(e) => set('mode', e.target.value)}>
+          <select id="job-mode" value={form.mode} onChange={(e) => set('mode', e.target.value as BackupMode)}>
             {BACKUP_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
           </select>
         </div>

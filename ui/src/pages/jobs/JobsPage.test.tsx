@@ -7,7 +7,7 @@ const legacy: Job = {
   id: 'j2', name: 'old-regex', schedule: '0 0 2 * * ?', timeZone: 'UTC', vmIds: [], vmNamePattern: null,
   legacyVmNameRegex: '(web|db)[0-9]+', mode: 'auto', writer: null, repositoryId: 'r', retention: { keepLast: 3 },
   enabled: false, verifyAfter: false, maxParallel: 2, minimumConsistency: null, compareEvery: null, createdAt: '', updatedAt: '',
-  nextFireTimes: [], lastRuns: [],
+  nextFireTimes: [], lastRuns: [], bootTestAfter: false,
 };
 vi.mock('../../api/jobs', async (original) => ({
   ...(await original<typeof import('../../api/jobs')>()),

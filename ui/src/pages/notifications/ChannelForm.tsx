@@ -37,7 +37,7 @@ function formOf(channel?: Channel): Form {
     name: channel?.name ?? '', type: channel?.type ?? 'email', enabled: channel?.enabled ?? true,
     url: channel?.webhook?.url ?? '', host: email?.host ?? '', port: email?.port ? String(email.port) : '',
     security: email?.security ?? 'starttls', username: email?.username ?? '', password: '', from: email?.from ?? '',
-    to: email?.to.join(', ') ?? '', trustedCertificate: email?.trustedCertificate ?? '', types: rule?.types ?? [],
+    to: email?.to?.join(', ') ?? '', trustedCertificate: email?.trustedCertificate ?? '', types: rule?.types ?? [],
     minSeverity: rule?.minSeverity ?? 'warning',
   };
 }

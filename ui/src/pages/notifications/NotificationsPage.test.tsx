@@ -52,7 +52,7 @@ describe('NotificationsPage', () => {
   it('shows a new webhook secret once, and the field the server refused', async () => {
     api.createChannel.mockImplementation((request: ChannelRequest) => {
       created.push(request);
-      if (request.webhook?.url.startsWith('ftp')) {
+      if (request.webhook?.url?.startsWith('ftp')) {
         return Promise.reject(new ApiError(400, { detail: 'webhook.url: must start with http:// or https://',
           errors: [{ field: 'webhook.url', message: 'must start with http:// or https://' }] }));
       }

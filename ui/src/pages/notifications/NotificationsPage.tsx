@@ -9,10 +9,10 @@ import { ChannelForm } from './ChannelForm';
 
 function target(channel: Channel): string {
   if (channel.webhook) {
-    return channel.webhook.url;
+    return channel.webhook.url ?? '';
   }
   const email = channel.email!;
-  return `${email.to.join(', ')} via ${email.host}:${email.port} (${email.security})`;
+  return `${(email.to ?? []).join(', ')} via ${email.host}:${email.port} (${email.security})`;
 }
 
 function rules(channel: Channel): string {

@@ -33,6 +33,7 @@ vi.mock('../../api/guestFiles', async (original) => ({
     return Promise.resolve({
       id: 'r1', restorePointId: 'p1', fs: '/dev/sda1', paths: ['/home/ana', '/home/notes & plans.txt'],
       targetPath: '/srv/restores/t1', status: 'SUCCEEDED', bytesCopied: 4096, bytesTotal: 8192, itemsDone: 2, error: null,
+      requestedBy: 'ana', requestedAt: '2026-11-26T10:00:00Z', finishedAt: '2026-11-26T10:00:05Z',
     } satisfies GuestRestore);
   },
 }));

@@ -20,6 +20,7 @@ const vm: Vm = {
   id: 'v1', name: 'db01', hostId: 'h1', ref: 'ref', state: 'RUNNING', stateError: null, canQuiesce: false,
   memoryBytes: 1, guestOs: 'Linux', directory: '/demo/db01', disks: [], lastRestorePointAt: null,
   present: true, vanishedAt: null,
+  backupBlockedReason: null, quiesceNote: null, maxPointAge: null, unprotected: false, stateObservedAt: null, stateStale: false,
 };
 const base = { startAfter: false, stopVm: false, keepPrevious: false, force: false };
 
@@ -51,7 +52,7 @@ describe('restoreSummary', () => {
 describe('RestoreWizard', () => {
   it('shows what will happen before it starts the restore', async () => {
     startRestore.mockResolvedValue({ id: 'rs1', status: 'RUNNING', finishedAt: null, bytesCopied: 0, bytesTotal: 0, progress: null });
-    render(<RestoreWizard point={point} vm={vm} hosts={[{ id: 'h1', name: 'demo', type: 'simulated', lastRefreshAt: null, lastRefreshError: null }]} onClose={() => {}} />);
+    render(<RestoreWizard point={point} vm={vm} hosts={[{ id: 'h1', name: 'demo', type: 'simulated', settings: {}, createdAt: '2026-11-01T10:00:00Z', lastRefreshAt: null, lastRefreshError: null }]} onClose={() => {}} />);
     fireEvent.click(screen.getByLabelText(/A new VM/));
     fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     fireEvent.change(screen.getByLabelText('New VM name'), { target: { value: 'db01-copy' } });

@@ -22,8 +22,12 @@ const vm: Vm = {
   id: 'v1', name: 'web 01', hostId: 'h1', ref: 'r1', state: 'UNKNOWN', stateError: 'no longer on its host',
   canQuiesce: false, memoryBytes: 1, guestOs: 'unknown', directory: null, disks: [],
   lastRestorePointAt: '2026-11-20T10:00:00Z', present: false, vanishedAt: '2026-11-26T10:00:00Z',
+  backupBlockedReason: null, quiesceNote: null, maxPointAge: null, unprotected: false, stateObservedAt: null, stateStale: false,
 };
-const host: Host = { id: 'h1', name: 'hv01', type: 'hyperv', lastRefreshAt: '2026-11-26T10:00:00Z', lastRefreshError: null };
+const host: Host = {
+  id: 'h1', name: 'hv01', type: 'hyperv', settings: {}, createdAt: '2026-11-01T10:00:00Z', lastRefreshAt: '2026-11-26T10:00:00Z',
+  lastRefreshError: null,
+};
 
 const rowOf = (role: 'viewer' | 'operator', ui: ReactElement) => renderAs(role, <table><tbody>{ui}</tbody></table>);
 

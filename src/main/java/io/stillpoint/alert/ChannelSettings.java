@@ -2,6 +2,7 @@ package io.stillpoint.alert;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What a channel sends to, except its secret. A webhook has only {@code url}; an e-mail channel the rest.
@@ -12,8 +13,16 @@ import java.util.List;
  *     system's authorities (a relay with a certificate of its own); null for the system's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ChannelSettings(String url, String host, Integer port, String security, String username, String from,
-        List<String> to, String trustedCertificate) {
+@Schema(requiredProperties = {})
+public record ChannelSettings(
+        String url,
+        String host,
+        Integer port,
+        @Schema(enumeration = {EmailSender.STARTTLS, EmailSender.TLS, EmailSender.NONE}) String security,
+        String username,
+        String from,
+        List<String> to,
+        String trustedCertificate) {
 
     public static ChannelSettings webhook(String url) {
         return new ChannelSettings(url, null, null, null, null, null, null, null);

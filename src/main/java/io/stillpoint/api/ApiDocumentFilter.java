@@ -2,12 +2,16 @@ package io.stillpoint.api;
 
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
@@ -27,6 +31,76 @@ public class ApiDocumentFilter implements OASFilter {
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
         openAPI.getComponents().addSchema(PROBLEM, problemSchema());
+        requireAnswerFields(openAPI);
+        openAPI.getComponents().getSchemas().values().stream().filter(schema -> schema.getProperties() != null)
+                .flatMap(schema -> schema.getProperties().values().stream()).forEach(ApiDocumentFilter::untypeNullableRef);
+    }
+
+    /**
+     * A nullable Instant comes out as {@code type: [string, null]} beside {@code anyOf: [Instant, null]}; the
+     * type says nothing the reference does not, and generators render it as a union of both.
+     */
+    private static void untypeNullableRef(Schema property) {
+        if (property.getAnyOf() != null && property.getType() != null
+                && property.getAnyOf().stream().anyMatch(alternative -> alternative.getRef() != null)) {
+            property.setType(null);
+        }
+    }
+
+    /**
+     * Jackson writes every field of an answer, null or not, so each property of a schema only answers use is
+     * required (the nullable ones say so with {@code @Schema(nullable = true)}): generated clients and the
+     * console's types then tell "always there" from "may be null". Request schemas keep their optional fields,
+     * and an answer written without its nulls lists its required properties itself.
+     */
+    private static void requireAnswerFields(OpenAPI openAPI) {
+        Map<String, Schema> schemas = openAPI.getComponents().getSchemas();
+        Set<String> inRequests = new HashSet<>();
+        Set<String> inAnswers = new HashSet<>();
+        for (PathItem path : openAPI.getPaths().getPathItems().values()) {
+            for (Operation operation : path.getOperations().values()) {
+                if (operation.getRequestBody() != null && operation.getRequestBody().getContent() != null) {
+                    operation.getRequestBody().getContent().getMediaTypes().values()
+                            .forEach(media -> reachable(media.getSchema(), schemas, inRequests));
+                }
+                operation.getResponses().getAPIResponses().values().stream().filter(answer -> answer.getContent() != null)
+                        .flatMap(answer -> answer.getContent().getMediaTypes().values().stream())
+                        .forEach(media -> reachable(media.getSchema(), schemas, inAnswers));
+            }
+        }
+        inAnswers.removeAll(inRequests);
+        for (String name : inAnswers) {
+            Schema schema = schemas.get(name);
+            if (schema.getProperties() != null && !schema.getProperties().isEmpty() && schema.getRequired() == null) {
+                schema.setRequired(List.copyOf(schema.getProperties().keySet()));
+            }
+        }
+    }
+
+    /** Adds the names of the component schemas {@code schema} refers to, directly or through others. */
+    private static void reachable(Schema schema, Map<String, Schema> components, Set<String> names) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.getRef() != null) {
+            String name = schema.getRef().substring(schema.getRef().lastIndexOf('/') + 1);
+            if (names.add(name)) {
+                reachable(components.get(name), components, names);
+            }
+            return;
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().values().forEach(property -> reachable(property, components, names));
+        }
+        reachable(schema.getItems(), components, names);
+        if (schema.getAdditionalPropertiesSchema() != null) {
+            reachable(schema.getAdditionalPropertiesSchema(), components, names);
+        }
+        for (List<Schema> alternatives : Arrays.asList(schema.getAnyOf(), schema.getOneOf(), schema.getAllOf())) {
+            if (alternatives != null) {
+                alternatives.forEach(alternative -> reachable(alternative, components, names));
+            }
+        }
     }
 
     @Override
@@ -98,7 +172,7 @@ public class ApiDocumentFilter implements OASFilter {
                 .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
                         .description("for validation problems, one entry per offending field")
                         .items(OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
-                                .addProperty("field", text).addProperty("message", text)))
+                                .addProperty("field", text).addProperty("message", text).required(List.of("field", "message"))))
                 .required(List.of("title", "status"));
     }
 }

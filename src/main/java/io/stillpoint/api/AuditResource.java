@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -25,8 +26,14 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class AuditResource {
 
     /** @param address the client's address, given for sign-in events */
-    public record AuditEntry(UUID id, Instant at, String username, String action, String target, int status,
-            String address) {}
+    public record AuditEntry(
+            UUID id,
+            Instant at,
+            String username,
+            String action,
+            String target,
+            int status,
+            @Schema(nullable = true) String address) {}
 
     /** One page ({@link Paging}); {@code username} and {@code since}/{@code until} narrow it. */
     @Operation(operationId = "listAuditEvents", summary = "List the audit log, newest first")

@@ -75,6 +75,11 @@ public class GuestFileResource {
         return Map.of("status", guestFiles.applianceStatus(Ids.path("restore point", id)));
     }
 
+    @APIResponse(responseCode = "200", description = "The file systems, with why one cannot be opened",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = GuestFileSystem.class)))
+    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "listGuestFileSystems", summary = "List the file systems on a restore point's disks")
     @GET
     @Path("filesystems")
@@ -84,6 +89,10 @@ public class GuestFileResource {
     }
 
     /** One folder's entries in name order, {@code limit} at most from {@code offset}. */
+    @APIResponse(responseCode = "200", description = "The folder's entries",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = GuestListing.class)))
+    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "listGuestFiles", summary = "List one folder of a guest file system")
     @GET
     @Path("files")
@@ -108,6 +117,8 @@ public class GuestFileResource {
     @APIResponse(responseCode = "206", description = "The range asked for (Range: bytes=...)",
             content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "downloadGuestFile", summary = "Download one file from a guest file system (ranges supported)")
     @GET
     @Path("file")
@@ -145,6 +156,8 @@ public class GuestFileResource {
     @APIResponse(responseCode = "200", description = "The folder as a tar stream",
             content = @Content(mediaType = "application/x-tar",
                     schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "downloadGuestFolder", summary = "Download a guest folder as a tar stream")
     @GET
     @Path("archive")
@@ -197,11 +210,14 @@ public class GuestFileResource {
         }
     }
 
+    /** The answer while a point's appliance starts; {@code status} tells it from the answer asked for. */
+    public record ApplianceStarting(
+            @Schema(enumeration = "starting") String status, String detail, long retryAfterSeconds) {}
+
     /** Not an error: the appliance is on its way; the body says so and {@code Retry-After} says when to ask again. */
     @ServerExceptionMapper
     public Response starting(ApplianceStartingException e) {
-        return Response.accepted(Map.of("status", "starting", "detail", e.getMessage(),
-                        "retryAfterSeconds", e.retryAfterSeconds()))
+        return Response.accepted(new ApplianceStarting("starting", e.getMessage(), e.retryAfterSeconds()))
                 .header("Retry-After", e.retryAfterSeconds())
                 .build();
     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A VM whose newest restore point has not passed a boot test: never tested, failed, cancelled, or still
@@ -13,7 +14,12 @@ import java.util.UUID;
  *
  * @param bootTestStatus the newest point's newest test's status, null if it has none
  */
-public record UnprovenVm(UUID vmId, String vmName, UUID restorePointId, Instant pointCreatedAt, String bootTestStatus) {
+public record UnprovenVm(
+        UUID vmId,
+        String vmName,
+        UUID restorePointId,
+        Instant pointCreatedAt,
+        @Schema(nullable = true, enumeration = {BootTest.RUNNING, BootTest.PASSED, BootTest.FAILED, BootTest.CANCELLED}) String bootTestStatus) {
 
     /**
      * Every such VM, by name; call inside a transaction. Two queries whatever the number of VMs: each VM's

@@ -11,12 +11,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A VM running straight from a restore point's files, until its disks are moved to the host or it is discarded. */
 @Entity
 @Table(name = "instant_recovery")
 public class InstantRecovery extends PanacheEntityBase {
 
+    @Schema(name = "InstantRecoveryState")
     public enum State {
         STARTING, RUNNING, FINALIZING, FINALIZED, FAILED, DISCARDED
     }

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,7 +39,11 @@ public class HostRefresh {
     private static final Logger LOG = Logger.getLogger(HostRefresh.class);
 
     /** One guest that changed, as the refresh saw it; {@code previousName} only for a rename. */
-    public record Change(UUID vmId, String ref, String name, String previousName) {}
+    public record Change(
+            UUID vmId,
+            String ref,
+            String name,
+            @Schema(nullable = true) String previousName) {}
 
     /** What a refresh of one host changed, or why it changed nothing ({@code error}). */
     public record Outcome(UUID hostId, String hostName, Instant refreshedAt, List<Change> added,

@@ -3,6 +3,7 @@ package io.stillpoint.repository;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What a repository check found, each entry named relative to the repository's folder.
@@ -39,5 +40,10 @@ public record RepositoryReport(
     }
 
     /** A complete restore point the catalog does not list, as its manifest describes it. */
-    public record FoundPoint(String path, UUID restorePointId, UUID vmId, String vmName, Instant snapshotAt) {}
+    public record FoundPoint(
+            String path,
+            @Schema(nullable = true) UUID restorePointId,
+            @Schema(nullable = true) UUID vmId,
+            @Schema(nullable = true) String vmName,
+            @Schema(nullable = true) Instant snapshotAt) {}
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Counts failed sign-ins per user name and per client address in the catalog, so that every node of
@@ -132,7 +133,11 @@ public class SignInThrottle {
     }
 
     /** A user name or address with failed sign-ins in the window, and until when it is refused, if it is. */
-    public record Hold(String kind, String name, int failures, Instant until) {}
+    public record Hold(
+            String kind,
+            String name,
+            int failures,
+            @Schema(nullable = true) Instant until) {}
 
     /** Every user name and address with failed sign-ins in the window, the locked and delayed first. */
     public List<Hold> holds() {

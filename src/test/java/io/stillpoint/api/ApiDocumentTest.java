@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.stillpoint.alert.Severity;
+import io.stillpoint.backup.BackupMode;
+import io.stillpoint.restore.RestoreTarget;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,5 +51,43 @@ class ApiDocumentTest {
             });
         }));
         assertThat(untyped).isEmpty();
+    }
+
+    /**
+     * The enumerations written out in {@code @Schema} are the ids the server parses: generated clients offer
+     * exactly these values, and the console's selects are typed by them.
+     */
+    @Test
+    void enumeratedFieldsListTheValuesTheServerAccepts() {
+        JsonPath schemas = new JsonPath(given().auth().none().accept(ContentType.JSON).get("/q/openapi?format=json").then()
+                .statusCode(200).extract().asString()).setRootPath("components.schemas");
+        List<String> modes = Arrays.stream(BackupMode.values()).map(BackupMode::id).toList();
+        assertThat(schemas.getList("BackupRequestBody.properties.mode.enum", String.class)).containsExactlyInAnyOrderElementsOf(modes);
+        assertThat(schemas.getList("JobRequest.properties.mode.enum", String.class)).containsExactlyInAnyOrderElementsOf(modes);
+        assertThat(schemas.getList("JobResponse.properties.mode.enum", String.class)).containsExactlyInAnyOrderElementsOf(modes);
+        assertThat(schemas.getList("RestoreRequestBody.properties.target.enum", String.class))
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(RestoreTarget.values()).map(RestoreTarget::id).toList());
+        List<String> severities = Arrays.stream(Severity.values()).map(Severity::id).toList();
+        for (String field : List.of("ChannelRule.properties.minSeverity", "Rule.properties.minSeverity",
+                "AlertEventResponse.properties.severity", "EventTypeResponse.properties.severity")) {
+            assertThat(schemas.getList(field + ".enum", String.class)).as(field).containsExactlyInAnyOrderElementsOf(severities);
+        }
+    }
+
+    /**
+     * Jackson writes every field of an answer, so an answer's schema requires them all and says which may be
+     * null; a request's schema requires none beyond what the server checks, since a field left out is null.
+     */
+    @Test
+    void answersRequireTheirFieldsAndSayWhichMayBeNull() {
+        JsonPath schemas = new JsonPath(given().auth().none().accept(ContentType.JSON).get("/q/openapi?format=json").then()
+                .statusCode(200).extract().asString()).setRootPath("components.schemas");
+        assertThat(schemas.getList("RunResponse.required", String.class))
+                .containsExactlyInAnyOrderElementsOf(schemas.getMap("RunResponse.properties").keySet().stream().map(String::valueOf).toList());
+        assertThat(schemas.getString("RunResponse.properties.error.type")).contains("null");
+        assertThat(schemas.getString("RunResponse.properties.bytesTotal.type")).doesNotContain("null");
+        assertThat(schemas.getList("RunResponse.properties.progress.anyOf.type", String.class)).contains("null");
+        assertThat(schemas.getList("JobRequest.required")).isNull();
+        assertThat(schemas.getList("ChannelResponse.required", String.class)).contains("id", "rules").doesNotContain("secret", "email");
     }
 }

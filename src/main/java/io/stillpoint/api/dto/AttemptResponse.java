@@ -3,6 +3,7 @@ package io.stillpoint.api.dto;
 import io.stillpoint.alert.NotificationAttempt;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One attempt to send to a channel.
@@ -12,8 +13,15 @@ import java.util.UUID;
  * @param answer what the receiver answered (its first 1000 characters), or why nothing was sent
  * @param events how many alerts the message carried
  */
-public record AttemptResponse(UUID id, UUID deliveryId, Instant at, long durationMillis, boolean ok, Integer statusCode,
-        String answer, int events) {
+public record AttemptResponse(
+        UUID id,
+        @Schema(nullable = true) UUID deliveryId,
+        Instant at,
+        long durationMillis,
+        boolean ok,
+        @Schema(nullable = true) Integer statusCode,
+        @Schema(nullable = true) String answer,
+        int events) {
 
     public static AttemptResponse of(NotificationAttempt attempt) {
         return new AttemptResponse(attempt.id, attempt.deliveryId, attempt.at, attempt.durationMillis, attempt.ok,

@@ -9,4 +9,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * first, the bandwidth limit (bytes per second) to {@code stillpoint.copy.bandwidth-limit}.
  */
 @Schema(example = "{\"mode\": \"save-state\", \"repositoryId\": \"3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f\", \"bandwidthLimit\": 104857600}")
-public record BackupRequestBody(String mode, String writer, UUID repositoryId, @Positive Long bandwidthLimit) {}
+public record BackupRequestBody(
+        @Schema(enumeration = {"online", "pause", "save-state", "stop", "auto"}) String mode,
+        String writer,
+        UUID repositoryId,
+        @Positive Long bandwidthLimit) {}

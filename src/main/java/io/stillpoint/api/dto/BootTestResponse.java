@@ -4,6 +4,7 @@ import io.stillpoint.boottest.BootTest;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A restore point's boot test.
@@ -18,18 +19,18 @@ import java.util.UUID;
 public record BootTestResponse(
         UUID id,
         UUID restorePointId,
-        String status,
+        @Schema(enumeration = {BootTest.RUNNING, BootTest.PASSED, BootTest.FAILED, BootTest.CANCELLED}) String status,
         String kind,
         Instant startedAt,
         Instant at,
-        Long bootMillis,
-        String evidence,
-        String screenshotUrl,
-        String serialLogUrl,
-        List<String> checkCommand,
-        String serialPattern,
+        @Schema(nullable = true) Long bootMillis,
+        @Schema(nullable = true) String evidence,
+        @Schema(nullable = true) String screenshotUrl,
+        @Schema(nullable = true) String serialLogUrl,
+        @Schema(nullable = true) List<String> checkCommand,
+        @Schema(nullable = true) String serialPattern,
         int timeoutSeconds,
-        String requestedBy) {
+        @Schema(nullable = true) String requestedBy) {
 
     public static BootTestResponse of(BootTest t) {
         if (t == null) {

@@ -7,6 +7,7 @@ import io.stillpoint.alert.NotificationChannel;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A channel as admins see it: everything but its secret, of which only whether it is set.
@@ -15,9 +16,20 @@ import java.util.UUID;
  * @param lastAttempt the newest attempt to send to it, or null before the first
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ChannelResponse(UUID id, String name, String type, boolean enabled, ChannelSettings email,
-        ChannelSettings webhook, boolean secretSet, List<ChannelRule> rules, Instant createdAt, Instant updatedAt,
-        AttemptResponse lastAttempt, String secret) {
+@Schema(requiredProperties = {"id", "name", "type", "enabled", "secretSet", "rules", "createdAt", "updatedAt"})
+public record ChannelResponse(
+        UUID id,
+        String name,
+        @Schema(enumeration = {NotificationChannel.EMAIL, NotificationChannel.WEBHOOK}) String type,
+        boolean enabled,
+        ChannelSettings email,
+        ChannelSettings webhook,
+        boolean secretSet,
+        List<ChannelRule> rules,
+        Instant createdAt,
+        Instant updatedAt,
+        AttemptResponse lastAttempt,
+        String secret) {
 
     public static ChannelResponse of(NotificationChannel channel, AttemptResponse lastAttempt, String newSecret) {
         boolean email = NotificationChannel.EMAIL.equals(channel.type);

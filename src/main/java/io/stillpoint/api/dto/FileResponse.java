@@ -3,6 +3,7 @@ package io.stillpoint.api.dto;
 import io.stillpoint.copy.EntryType;
 import io.stillpoint.repository.ManifestEntry;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One entry of a restore point, with its path relative to the VM's folder.
@@ -11,8 +12,17 @@ import java.time.Instant;
  * @param digestAlgorithm how {@code digest} was computed, e.g. {@code sha256-chunked-1MiB} (SHA-256 over the
  *     SHA-256 of each 1 MiB chunk, which is not what {@code sha256sum} prints for the file)
  */
-public record FileResponse(String path, String type, long size, String digest, String digestAlgorithm, String mode,
-        String owner, String group, Instant modified, String linkTarget) {
+public record FileResponse(
+        String path,
+        String type,
+        long size,
+        @Schema(nullable = true) String digest,
+        @Schema(nullable = true) String digestAlgorithm,
+        @Schema(nullable = true) String mode,
+        @Schema(nullable = true) String owner,
+        @Schema(nullable = true) String group,
+        @Schema(nullable = true) Instant modified,
+        @Schema(nullable = true) String linkTarget) {
 
     public static FileResponse of(String path, ManifestEntry e, String digestAlgorithm) {
         boolean file = e.type() == EntryType.FILE;

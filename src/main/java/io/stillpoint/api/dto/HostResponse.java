@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A host as the catalog has it.
@@ -14,8 +15,14 @@ import java.util.regex.Pattern;
  *     looks like a credential reads {@value #REDACTED}
  * @param lastRefreshError why the last listing of the host's guests failed; {@code null} when it worked
  */
-public record HostResponse(UUID id, String name, String type, Map<String, String> settings, Instant createdAt,
-        Instant lastRefreshAt, String lastRefreshError) {
+public record HostResponse(
+        UUID id,
+        String name,
+        String type,
+        Map<String, String> settings,
+        Instant createdAt,
+        @Schema(nullable = true) Instant lastRefreshAt,
+        @Schema(nullable = true) String lastRefreshError) {
 
     public static final String REDACTED = "(hidden)";
 

@@ -4,6 +4,7 @@ import io.stillpoint.catalog.InstantRecovery;
 import io.stillpoint.copy.CopyProgress;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * An instant recovery: {@code state} is STARTING, RUNNING (from the restore point), FINALIZING (its disks
@@ -14,18 +15,18 @@ public record InstantRecoveryResponse(
         UUID restorePointId,
         UUID hostId,
         String name,
-        UUID vmId,
-        String state,
-        String error,
-        String finalizePath,
-        String requestedBy,
+        @Schema(nullable = true) UUID vmId,
+        @Schema(implementation = InstantRecovery.State.class) String state,
+        @Schema(nullable = true) String error,
+        @Schema(nullable = true) String finalizePath,
+        @Schema(nullable = true) String requestedBy,
         Instant createdAt,
-        Instant startedAt,
-        Instant finalizeStartedAt,
-        Instant finishedAt,
-        Long bytesTotal,
-        Long bytesMoved,
-        ProgressResponse progress) {
+        @Schema(nullable = true) Instant startedAt,
+        @Schema(nullable = true) Instant finalizeStartedAt,
+        @Schema(nullable = true) Instant finishedAt,
+        @Schema(nullable = true) Long bytesTotal,
+        @Schema(nullable = true) Long bytesMoved,
+        @Schema(nullable = true) ProgressResponse progress) {
 
     public static InstantRecoveryResponse of(InstantRecovery r, CopyProgress live) {
         return new InstantRecoveryResponse(r.id, r.restorePointId, r.hostId, r.name, r.vmId, r.state.name(), r.error,

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param vmNamePattern a glob matched against whole VM names
@@ -20,24 +21,30 @@ public record JobResponse(
         String schedule,
         String timeZone,
         List<UUID> vmIds,
-        String vmNamePattern,
-        String legacyVmNameRegex,
-        String mode,
-        String writer,
-        UUID repositoryId,
+        @Schema(nullable = true) String vmNamePattern,
+        @Schema(nullable = true) String legacyVmNameRegex,
+        @Schema(enumeration = {"online", "pause", "save-state", "stop", "auto"}) String mode,
+        @Schema(nullable = true) String writer,
+        @Schema(nullable = true) UUID repositoryId,
         Map<String, Integer> retention,
         boolean enabled,
         boolean verifyAfter,
         int maxParallel,
-        String minimumConsistency,
-        Integer compareEvery,
+        @Schema(nullable = true) String minimumConsistency,
+        @Schema(nullable = true) Integer compareEvery,
         Instant createdAt,
         Instant updatedAt,
         List<Instant> nextFireTimes,
         List<LastRun> lastRuns,
         boolean bootTestAfter) {
 
-    public record LastRun(UUID vmId, String vmName, UUID runId, String status, Instant createdAt, String error) {}
+    public record LastRun(
+            UUID vmId,
+            String vmName,
+            @Schema(nullable = true) UUID runId,
+            @Schema(nullable = true) String status,
+            @Schema(nullable = true) Instant createdAt,
+            @Schema(nullable = true) String error) {}
 
     public static JobResponse of(BackupJob j, List<Instant> nextFireTimes, List<LastRun> lastRuns) {
         return new JobResponse(j.id, j.name, j.schedule, j.timeZone, j.vmIds, j.vmNamePattern,

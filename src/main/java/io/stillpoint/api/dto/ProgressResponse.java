@@ -1,15 +1,16 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.copy.CopyProgress;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 public record ProgressResponse(
         long bytesDone,
         long bytesTotal,
         long filesDone,
         long filesTotal,
-        String currentFile,
+        @Schema(nullable = true) String currentFile,
         double bytesPerSecond,
-        Long etaSeconds) {
+        @Schema(nullable = true) Long etaSeconds) {
 
     public static ProgressResponse of(CopyProgress p) {
         if (p == null) {

@@ -3,6 +3,7 @@ package io.stillpoint.api.dto;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** What a job's retention keeps and removes for one VM, and the rules that keep each point. */
 public record PruneResponse(UUID vmId, String vmName, boolean dryRun, List<Point> points) {
@@ -11,6 +12,10 @@ public record PruneResponse(UUID vmId, String vmName, boolean dryRun, List<Point
      * @param freesAtMostBytes in a dry run, for a point that would be removed: the most space its removal can
      *     give back (points share unchanged data, so removing one frees only what no other point holds)
      */
-    public record Point(UUID restorePointId, Instant createdAt, boolean keep, List<String> keptBy,
-            Long freesAtMostBytes) {}
+    public record Point(
+            UUID restorePointId,
+            Instant createdAt,
+            boolean keep,
+            List<String> keptBy,
+            @Schema(nullable = true) Long freesAtMostBytes) {}
 }

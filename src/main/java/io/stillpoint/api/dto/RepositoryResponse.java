@@ -6,6 +6,7 @@ import io.stillpoint.repository.RepositorySpace;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param totalBytes the size of the repository's file system, or -1 if unknown
@@ -16,9 +17,18 @@ import java.util.UUID;
  * @param blockClone whether points in it share unchanged blocks by reflink (XFS with reflink, btrfs); false:
  *     unchanged files are hard links and changed files are written whole; null until probed
  */
-public record RepositoryResponse(UUID id, String name, String path, Instant createdAt, long totalBytes,
-        long usableBytes, long usedBytes, long logicalBytes, long restorePoints, Boolean blockClone,
-        Instant blockCloneCheckedAt) {
+public record RepositoryResponse(
+        UUID id,
+        String name,
+        String path,
+        Instant createdAt,
+        long totalBytes,
+        long usableBytes,
+        long usedBytes,
+        long logicalBytes,
+        long restorePoints,
+        @Schema(nullable = true) Boolean blockClone,
+        @Schema(nullable = true) Instant blockCloneCheckedAt) {
 
     public static RepositoryResponse of(BackupRepository r) {
         Optional<RepositorySpace> space = RepositorySpace.of(r.root());

@@ -4,6 +4,7 @@ import io.stillpoint.boottest.BootTest;
 import io.stillpoint.catalog.RestorePoint;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param createdAt the snapshot instant this restore point brings the VM back to
@@ -16,8 +17,8 @@ import java.util.UUID;
 public record RestorePointResponse(
         UUID id,
         UUID vmId,
-        String vmName,
-        UUID runId,
+        @Schema(nullable = true) String vmName,
+        @Schema(nullable = true) UUID runId,
         Instant createdAt,
         String mode,
         String consistency,
@@ -28,13 +29,13 @@ public record RestorePointResponse(
         long fileCount,
         String manifestSha256,
         boolean isProtected,
-        Instant verifiedAt,
-        String verifyStatus,
-        String verifyProblems,
-        String changeTracking,
-        Long bytesWritten,
-        Long bytesShared,
-        BootTestResponse bootTest) {
+        @Schema(nullable = true) Instant verifiedAt,
+        @Schema(nullable = true) String verifyStatus,
+        @Schema(nullable = true) String verifyProblems,
+        @Schema(nullable = true) String changeTracking,
+        @Schema(nullable = true) Long bytesWritten,
+        @Schema(nullable = true) Long bytesShared,
+        @Schema(nullable = true) BootTestResponse bootTest) {
 
     public static RestorePointResponse of(RestorePoint p, String vmName) {
         return of(p, vmName, null);

@@ -1,8 +1,10 @@
 package io.stillpoint.api.dto;
 
+import io.stillpoint.boottest.BootTest;
 import io.stillpoint.catalog.RestorePoint;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A restore point as a list shows it; its details (path, manifest digest, verify problems, boot test
@@ -13,8 +15,8 @@ import java.util.UUID;
 public record RestorePointSummary(
         UUID id,
         UUID vmId,
-        String vmName,
-        UUID runId,
+        @Schema(nullable = true) String vmName,
+        @Schema(nullable = true) UUID runId,
         Instant createdAt,
         String mode,
         String consistency,
@@ -23,12 +25,12 @@ public record RestorePointSummary(
         long sizeBytes,
         long fileCount,
         boolean isProtected,
-        Instant verifiedAt,
-        String verifyStatus,
-        String changeTracking,
-        Long bytesWritten,
-        Long bytesShared,
-        String bootTestStatus) {
+        @Schema(nullable = true) Instant verifiedAt,
+        @Schema(nullable = true) String verifyStatus,
+        @Schema(nullable = true) String changeTracking,
+        @Schema(nullable = true) Long bytesWritten,
+        @Schema(nullable = true) Long bytesShared,
+        @Schema(nullable = true, enumeration = {BootTest.RUNNING, BootTest.PASSED, BootTest.FAILED, BootTest.CANCELLED}) String bootTestStatus) {
 
     public static RestorePointSummary of(RestorePoint p, String vmName, String bootTestStatus) {
         return new RestorePointSummary(p.id, p.vmId, vmName, p.runId, p.createdAt, p.mode, p.consistency, p.writer,

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @Schema(example = "{\"target\": \"original\", \"stopVm\": true, \"keepPrevious\": true, \"startAfter\": true}")
 public record RestoreRequestBody(
-        String target,
+        @Schema(enumeration = {"original", "path", "new-vm"}) String target,
         String path,
         UUID hostId,
         String name,

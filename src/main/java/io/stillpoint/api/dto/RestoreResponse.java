@@ -1,33 +1,35 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.Restore;
+import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.copy.CopyProgress;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 public record RestoreResponse(
         UUID id,
         UUID restorePointId,
         UUID vmId,
         String target,
-        String targetPath,
+        @Schema(nullable = true) String targetPath,
         boolean startAfter,
         boolean stopVm,
         boolean keepPrevious,
         boolean forced,
-        UUID hostId,
-        String newVmName,
-        UUID newVmId,
-        String status,
-        String requestedBy,
+        @Schema(nullable = true) UUID hostId,
+        @Schema(nullable = true) String newVmName,
+        @Schema(nullable = true) UUID newVmId,
+        @Schema(implementation = RunStatus.class) String status,
+        @Schema(nullable = true) String requestedBy,
         Instant createdAt,
-        Instant startedAt,
-        Instant finishedAt,
+        @Schema(nullable = true) Instant startedAt,
+        @Schema(nullable = true) Instant finishedAt,
         long bytesTotal,
         long bytesCopied,
         long filesCopied,
-        String error,
-        ProgressResponse progress) {
+        @Schema(nullable = true) String error,
+        @Schema(nullable = true) ProgressResponse progress) {
 
     public static RestoreResponse of(Restore r, CopyProgress live) {
         return new RestoreResponse(r.id, r.restorePointId, r.vmId, r.target, r.targetPath, r.startAfter, r.stopVm,

@@ -1,10 +1,12 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.copy.CopyProgress;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A backup run; while it copies, {@code progress} holds the live figures.
@@ -19,33 +21,33 @@ import java.util.UUID;
 public record RunResponse(
         UUID id,
         UUID vmId,
-        UUID jobId,
-        UUID repositoryId,
-        Instant scheduledFor,
-        String status,
-        String phase,
-        String requestedMode,
-        String mode,
-        String writer,
-        String consistency,
-        String node,
+        @Schema(nullable = true) UUID jobId,
+        @Schema(nullable = true) UUID repositoryId,
+        @Schema(nullable = true) Instant scheduledFor,
+        @Schema(implementation = RunStatus.class) String status,
+        @Schema(nullable = true) String phase,
+        @Schema(nullable = true) String requestedMode,
+        @Schema(nullable = true) String mode,
+        @Schema(nullable = true) String writer,
+        @Schema(nullable = true) String consistency,
+        @Schema(nullable = true) String node,
         Instant createdAt,
-        Instant startedAt,
-        Instant finishedAt,
-        Long downtimeMillis,
-        Map<String, Long> phaseMillis,
+        @Schema(nullable = true) Instant startedAt,
+        @Schema(nullable = true) Instant finishedAt,
+        @Schema(nullable = true) Long downtimeMillis,
+        @Schema(nullable = true) Map<String, Long> phaseMillis,
         long bytesTotal,
         long bytesCopied,
         long filesTotal,
         long filesCopied,
-        UUID restorePointId,
-        String error,
-        String changeTracking,
-        String changeTrackingReason,
-        Long bytesRead,
-        Long bytesWritten,
-        Long bytesShared,
-        ProgressResponse progress) {
+        @Schema(nullable = true) UUID restorePointId,
+        @Schema(nullable = true) String error,
+        @Schema(nullable = true) String changeTracking,
+        @Schema(nullable = true) String changeTrackingReason,
+        @Schema(nullable = true) Long bytesRead,
+        @Schema(nullable = true) Long bytesWritten,
+        @Schema(nullable = true) Long bytesShared,
+        @Schema(nullable = true) ProgressResponse progress) {
 
     public static RunResponse of(BackupRun r, CopyProgress live) {
         long bytesTotal = live != null ? live.bytesTotal() : r.bytesTotal;

@@ -1,9 +1,11 @@
 package io.stillpoint.api.dto;
 
 import io.stillpoint.catalog.BackupRun;
+import io.stillpoint.catalog.RunStatus;
 import io.stillpoint.copy.CopyProgress;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A backup run as a list shows it, with the live copy figures while it copies, and the node that ran it (in
@@ -13,30 +15,30 @@ import java.util.UUID;
 public record RunSummary(
         UUID id,
         UUID vmId,
-        UUID jobId,
-        UUID repositoryId,
-        Instant scheduledFor,
-        String status,
-        String phase,
-        String requestedMode,
-        String mode,
-        String consistency,
-        String node,
+        @Schema(nullable = true) UUID jobId,
+        @Schema(nullable = true) UUID repositoryId,
+        @Schema(nullable = true) Instant scheduledFor,
+        @Schema(implementation = RunStatus.class) String status,
+        @Schema(nullable = true) String phase,
+        @Schema(nullable = true) String requestedMode,
+        @Schema(nullable = true) String mode,
+        @Schema(nullable = true) String consistency,
+        @Schema(nullable = true) String node,
         Instant createdAt,
-        Instant startedAt,
-        Instant finishedAt,
-        Long downtimeMillis,
+        @Schema(nullable = true) Instant startedAt,
+        @Schema(nullable = true) Instant finishedAt,
+        @Schema(nullable = true) Long downtimeMillis,
         long bytesTotal,
         long bytesCopied,
         long filesTotal,
         long filesCopied,
-        UUID restorePointId,
-        String error,
-        String changeTracking,
-        String changeTrackingReason,
-        Long bytesRead,
-        Long bytesWritten,
-        Long bytesShared) {
+        @Schema(nullable = true) UUID restorePointId,
+        @Schema(nullable = true) String error,
+        @Schema(nullable = true) String changeTracking,
+        @Schema(nullable = true) String changeTrackingReason,
+        @Schema(nullable = true) Long bytesRead,
+        @Schema(nullable = true) Long bytesWritten,
+        @Schema(nullable = true) Long bytesShared) {
 
     public static RunSummary of(BackupRun r, CopyProgress live) {
         return new RunSummary(r.id, r.vmId, r.jobId, r.repositoryId, r.scheduledFor, r.status.name(), r.phase,

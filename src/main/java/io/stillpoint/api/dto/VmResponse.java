@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * @param state the live state from the host, or {@code UNKNOWN} with {@code stateError} when the host
@@ -32,20 +33,20 @@ public record VmResponse(
         UUID hostId,
         String ref,
         String state,
-        String stateError,
+        @Schema(nullable = true) String stateError,
         boolean canQuiesce,
         long memoryBytes,
-        String guestOs,
-        String directory,
+        @Schema(nullable = true) String guestOs,
+        @Schema(nullable = true) String directory,
         List<String> disks,
-        Instant lastRestorePointAt,
+        @Schema(nullable = true) Instant lastRestorePointAt,
         boolean present,
-        Instant vanishedAt,
-        String backupBlockedReason,
-        String quiesceNote,
-        String maxPointAge,
+        @Schema(nullable = true) Instant vanishedAt,
+        @Schema(nullable = true) String backupBlockedReason,
+        @Schema(nullable = true) String quiesceNote,
+        @Schema(nullable = true) String maxPointAge,
         boolean unprotected,
-        Instant stateObservedAt,
+        @Schema(nullable = true) Instant stateObservedAt,
         boolean stateStale) {
 
     /** What the catalog knows of a VM besides its host's live view. */

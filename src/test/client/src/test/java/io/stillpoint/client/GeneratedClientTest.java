@@ -18,6 +18,7 @@ import io.stillpoint.client.model.RepositoryRequest;
 import io.stillpoint.client.model.RepositoryResponse;
 import io.stillpoint.client.model.RestorePointSummary;
 import io.stillpoint.client.model.RunResponse;
+import io.stillpoint.client.model.RunStatus;
 import io.stillpoint.client.model.VmResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,10 +56,10 @@ class GeneratedClientTest {
                 new RepositoryRequest().name("client-" + tag).path(work + "/repository-" + tag));
 
         RunResponse run = new VmsApi(client).backupVm(vm.getId().toString(),
-                new BackupRequestBody().mode("pause").repositoryId(repository.getId()));
+                new BackupRequestBody().mode(BackupRequestBody.ModeEnum.PAUSE).repositoryId(repository.getId()));
         RunResponse finished = awaitFinished(run.getId());
 
-        assertEquals("SUCCEEDED", finished.getStatus(), finished.getError());
+        assertEquals(RunStatus.SUCCEEDED, finished.getStatus(), finished.getError());
         List<RestorePointSummary> points = new RestorePointsApi(client).listRestorePoints(null, null, null, null, null,
                 null, null, vm.getId());
         assertEquals(List.of(finished.getRestorePointId()), points.stream().map(RestorePointSummary::getId).toList());
@@ -67,7 +68,7 @@ class GeneratedClientTest {
     @Test
     void badInputComesBackAsAnApiExceptionNamingTheField() {
         ApiException refused = assertThrows(ApiException.class, () -> new VmsApi(client)
-                .backupVm(UUID.randomUUID().toString(), new BackupRequestBody().mode("pause")));
+                .backupVm(UUID.randomUUID().toString(), new BackupRequestBody().mode(BackupRequestBody.ModeEnum.PAUSE)));
         assertEquals(404, refused.getCode());
         ApiException badLimit = assertThrows(ApiException.class, () -> new RunsApi(client)
                 .listRuns(null, null, 0, null, null, null, null));
