@@ -1516,7 +1516,7 @@ export interface components {
         AuditEntry: {
             id: components["schemas"]["UUID"];
             at: components["schemas"]["Instant"];
-            username: string;
+            username: string | null;
             action: string;
             target: string;
             /** Format: int32 */
@@ -2086,7 +2086,7 @@ export interface components {
         };
         RestoreResponse: {
             id: components["schemas"]["UUID"];
-            restorePointId: components["schemas"]["UUID"];
+            restorePointId: components["schemas"]["UUID"] | null;
             vmId: components["schemas"]["UUID"];
             target: string;
             targetPath: string | null;

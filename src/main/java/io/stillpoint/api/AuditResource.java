@@ -29,7 +29,7 @@ public class AuditResource {
     public record AuditEntry(
             UUID id,
             Instant at,
-            String username,
+            @Schema(nullable = true) String username,
             String action,
             String target,
             int status,

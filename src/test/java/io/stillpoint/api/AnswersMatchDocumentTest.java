@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.stillpoint.testing.Api.awaitFinished;
 import static io.stillpoint.testing.Api.backup;
 import static io.stillpoint.testing.Api.json;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -11,6 +12,7 @@ import io.restassured.http.ContentType;
 import io.stillpoint.testing.Api;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +44,7 @@ class AnswersMatchDocumentTest {
     static String runId;
     static String pointId;
     static String restoreId;
+    static String hostId;
     static String repositoryId;
     static String jobId;
 
@@ -53,7 +56,7 @@ class AnswersMatchDocumentTest {
         Map<String, Object> fetched = given().auth().none().accept(ContentType.JSON).get("/q/openapi?format=json").then().statusCode(200)
                 .extract().jsonPath().getMap("$");
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        String hostId = Api.createSimulatedHost("answers-" + tag, Files.createDirectories(home.resolve("hosts-" + tag)));
+        hostId = Api.createSimulatedHost("answers-" + tag, Files.createDirectories(home.resolve("hosts-" + tag)));
         repositoryId = Api.createRepository("answers-" + tag, home.resolve("repo-" + tag));
         vmId = Api.createVm(hostId, "answers-" + tag, 8 * MIB, 8 * MIB, false);
         runId = backup(vmId, Map.of("mode", "pause", "repositoryId", repositoryId));
@@ -85,10 +88,48 @@ class AnswersMatchDocumentTest {
         check("/api/jobs", "/api/jobs", strays);
         check("/api/jobs/{id}", "/api/jobs/" + jobId, strays);
         check("/api/dashboard", "/api/dashboard", strays);
-        check("/api/audit", "/api/audit", strays);
+        check("/api/writers", "/api/writers", strays);
+        assertThat(strays).isEmpty();
+    }
+
+    @Test
+    void theAnswersOfActionsHaveTheDocumentedShape() {
+        List<String> strays = new ArrayList<>();
+        conform(schemaOf("post", "/api/hosts/{id}/refresh", "200"),
+                json().post("/api/hosts/{id}/refresh", hostId).then().statusCode(200).extract().jsonPath().get("$"), "refresh", strays);
+        conform(schemaOf("post", "/api/jobs/{id}/prune", "200"), json().queryParam("dryRun", true)
+                .post("/api/jobs/{id}/prune", jobId).then().statusCode(200).extract().jsonPath().get("$"), "prune", strays);
+        conform(schemaOf("post", "/api/repositories/{id}/check", "200"), json().queryParam("dryRun", true)
+                .post("/api/repositories/{id}/check", repositoryId).then().statusCode(200).extract().jsonPath().get("$"), "check", strays);
+        conform(schemaOf("post", "/api/restore-points/{id}/boot-test", "202"), json().body(Map.of())
+                .post("/api/restore-points/{id}/boot-test", pointId).then().statusCode(202).extract().jsonPath().get("$"),
+                "boot test", strays);
+        await().atMost(Duration.ofSeconds(60)).until(() -> !"RUNNING".equals(
+                json().get("/api/restore-points/{id}/boot-test", pointId).then().statusCode(200).extract().path("status")));
+        check("/api/restore-points/{id}/boot-test", "/api/restore-points/" + pointId + "/boot-test", strays);
+        check("/api/restore-points/{id}", "/api/restore-points/" + pointId, strays);
+        check("/api/boot-tests/unproven", "/api/boot-tests/unproven", strays);
+
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        conform(schemaOf("post", "/api/tokens", "201"), json().body(Map.of("name", "answers-" + tag, "role", "viewer"))
+                .post("/api/tokens").then().statusCode(201).extract().jsonPath().get("$"), "token", strays);
+        check("/api/tokens", "/api/tokens", strays);
+        check("/api/users", "/api/users", strays);
+        check("/api/me", "/api/me", strays);
+        check("/api/sign-in/locks", "/api/sign-in/locks", strays);
+
+        // A webhook nobody listens on: the test message fails, and its attempt says why.
+        String channelId = json().body(Map.of("name", "answers-" + tag, "type", "webhook",
+                        "webhook", Map.of("url", "http://127.0.0.1:9/hook")))
+                .post("/api/notifications/channels").then().statusCode(201).extract().path("id");
+        conform(schemaOf("post", "/api/notifications/channels/{id}/test", "200"), json()
+                .post("/api/notifications/channels/{id}/test", channelId).then().statusCode(200).extract().jsonPath().get("$"),
+                "test message", strays);
+        check("/api/notifications/channels", "/api/notifications/channels", strays);
+        check("/api/notifications/channels/{id}/attempts", "/api/notifications/channels/" + channelId + "/attempts", strays);
         check("/api/notifications/event-types", "/api/notifications/event-types", strays);
         check("/api/notifications/events", "/api/notifications/events", strays);
-        check("/api/writers", "/api/writers", strays);
+        check("/api/audit", "/api/audit", strays);
         assertThat(strays).isEmpty();
     }
 
@@ -101,7 +142,7 @@ class AnswersMatchDocumentTest {
         strayed.remove("vmId");
         strayed.put("status", "SLEEPING");
         strayed.put("colour", "blue");
-        conform(schemaOf("/api/runs/{id}"), strayed, "run", strays);
+        conform(schemaOf("get", "/api/runs/{id}", "200"), strayed, "run", strays);
         assertThat(strays).containsExactlyInAnyOrder("run.id: null, but not nullable", "run.vmId: missing",
                 "run.status: 'SLEEPING' is not one of [QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED]",
                 "run.colour: not in the document");
@@ -109,14 +150,15 @@ class AnswersMatchDocumentTest {
 
     private void check(String template, String path, List<String> strays) {
         Object answer = json().get(path).then().statusCode(200).extract().jsonPath().get("$");
-        conform(schemaOf(template), answer, "GET " + path, strays);
+        conform(schemaOf("get", template, "200"), answer, "GET " + path, strays);
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> schemaOf(String template) {
-        Map<String, Object> operation = (Map<String, Object>) at(document, "paths", template, "get");
-        assertThat(operation).as("GET %s in the document", template).isNotNull();
-        return (Map<String, Object>) at(operation, "responses", "200", "content", "application/json", "schema");
+    private Map<String, Object> schemaOf(String method, String template, String status) {
+        Map<String, Object> schema = (Map<String, Object>) at(document, "paths", template, method, "responses", status, "content",
+                "application/json", "schema");
+        assertThat(schema).as("the schema of %s %s's %s in the document", method, template, status).isNotNull();
+        return schema;
     }
 
     @SuppressWarnings("unchecked")

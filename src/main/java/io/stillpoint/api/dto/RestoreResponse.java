@@ -9,7 +9,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 public record RestoreResponse(
         UUID id,
-        UUID restorePointId,
+        @Schema(nullable = true) UUID restorePointId,
         UUID vmId,
         String target,
         @Schema(nullable = true) String targetPath,
