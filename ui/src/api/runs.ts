@@ -1,5 +1,5 @@
 import { get, getPage, post } from './client';
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 export type RunStatus = components['schemas']['RunStatus'];
 
@@ -8,12 +8,8 @@ export type Run = components['schemas']['RunResponse'];
 /** A run as lists show it: without phase timings and live progress details, which are on the run itself. */
 export type RunSummary = components['schemas']['RunSummary'];
 
-export interface RunFilter {
-  vmId?: string;
-  jobId?: string;
-  status?: RunStatus;
-  limit?: number;
-}
+/** What the list of runs can be narrowed by: the query parameters of listRuns in the API document. */
+export type RunFilter = NonNullable<operations['listRuns']['parameters']['query']>;
 
 /** The newest page of runs (newest first), narrowed by the filter; its next link leads to older ones. */
 export const listRuns = (filter: RunFilter = {}) => getPage<RunSummary>('/api/runs', { ...filter });
