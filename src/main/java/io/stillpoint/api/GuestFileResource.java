@@ -54,6 +54,7 @@ public class GuestFileResource {
 
     private static final Logger LOG = Logger.getLogger(GuestFileResource.class);
     private static final int MAX_PAGE = 10_000;
+    private static final String APPLIANCE_STARTING = "The point's appliance is starting: ask again after Retry-After seconds";
 
     private final GuestFiles guestFiles;
     private final GuestRestores restores;
@@ -78,7 +79,7 @@ public class GuestFileResource {
     @APIResponse(responseCode = "200", description = "The file systems, with why one cannot be opened",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = GuestFileSystem.class)))
-    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+    @APIResponse(responseCode = "202", description = APPLIANCE_STARTING,
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "listGuestFileSystems", summary = "List the file systems on a restore point's disks")
     @GET
@@ -91,7 +92,7 @@ public class GuestFileResource {
     /** One folder's entries in name order, {@code limit} at most from {@code offset}. */
     @APIResponse(responseCode = "200", description = "The folder's entries",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = GuestListing.class)))
-    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+    @APIResponse(responseCode = "202", description = APPLIANCE_STARTING,
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "listGuestFiles", summary = "List one folder of a guest file system")
     @GET
@@ -117,7 +118,7 @@ public class GuestFileResource {
     @APIResponse(responseCode = "206", description = "The range asked for (Range: bytes=...)",
             content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = SchemaType.STRING, format = "binary")))
-    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+    @APIResponse(responseCode = "202", description = APPLIANCE_STARTING,
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "downloadGuestFile", summary = "Download one file from a guest file system (ranges supported)")
     @GET
@@ -156,7 +157,7 @@ public class GuestFileResource {
     @APIResponse(responseCode = "200", description = "The folder as a tar stream",
             content = @Content(mediaType = "application/x-tar",
                     schema = @Schema(type = SchemaType.STRING, format = "binary")))
-    @APIResponse(responseCode = "202", description = "The point's appliance is starting: ask again after Retry-After seconds",
+    @APIResponse(responseCode = "202", description = APPLIANCE_STARTING,
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApplianceStarting.class)))
     @Operation(operationId = "downloadGuestFolder", summary = "Download a guest folder as a tar stream")
     @GET
