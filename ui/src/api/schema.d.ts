@@ -1953,6 +1953,10 @@ export interface components {
             vmId: components["schemas"]["UUID"];
             vmName: string;
             dryRun: boolean;
+            /** Format: int32 */
+            kept: number;
+            /** Format: int32 */
+            removed: number;
             points: components["schemas"]["Point"][];
         };
         RegisterVmRequest: {
@@ -3475,6 +3479,8 @@ export interface operations {
         parameters: {
             query?: {
                 dryRun?: boolean;
+                /** @description Which points to list per VM: all of them, or only those removed */
+                points?: "all" | "removed";
             };
             header?: never;
             path: {

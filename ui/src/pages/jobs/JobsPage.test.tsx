@@ -33,7 +33,7 @@ describe('JobsPage', () => {
 describe('PruneTable', () => {
   it('shows what each removal frees at most, and nothing for the points kept', () => {
     renderAs('operator', <PruneTable results={[{
-      vmId: 'v1', vmName: 'db01', dryRun: true, points: [
+      vmId: 'v1', vmName: 'db01', dryRun: true, kept: 1, removed: 1, points: [
         { restorePointId: 'p2', createdAt: '2026-12-04T10:00:00Z', keep: true, keptBy: ['keepLast'], freesAtMostBytes: null },
         { restorePointId: 'p1', createdAt: '2026-12-03T10:00:00Z', keep: false, keptBy: [], freesAtMostBytes: 12 * 1024 * 1024 },
       ],
@@ -41,5 +41,6 @@ describe('PruneTable', () => {
     const [, kept, removed] = screen.getAllByRole('row').map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
     expect(kept.slice(1)).toEqual(['keep', 'keepLast', '—']);
     expect(removed.slice(1)).toEqual(['remove', '—', '12.0 MiB']);
+    expect(screen.getByRole('table').querySelector('caption')?.textContent).toBe('db01: keeps 1, removes 1');
   });
 });

@@ -22,7 +22,7 @@ export function PruneTable({ results }: { results: PruneResult[] }) {
       {results.length === 0 && <p className="muted">The job covers no VM.</p>}
       {results.map((vm) => (
         <table key={vm.vmId}>
-          <caption>{vm.vmName}</caption>
+          <caption>{vm.vmName}: keeps {vm.kept}, removes {vm.removed}</caption>
           <thead>
             <tr>
               <th scope="col">Restore point</th><th scope="col">Outcome</th><th scope="col">Kept by</th>

@@ -42,6 +42,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -150,18 +151,35 @@ public class JobResource {
         return Response.accepted(runs.stream().map(r -> RunResponse.of(r, null)).toList()).build();
     }
 
-    /** What the job's retention keeps and removes per VM, with the rule that keeps each point. */
+    /**
+     * What the job's retention keeps and removes per VM, with the rule that keeps each point; with {@code
+     * points=removed} only the points removed are listed (a VM with years of points keeps thousands), beside
+     * the counts of both.
+     */
     @Operation(operationId = "pruneJob", summary = "Apply a job's retention now, or show what it would remove")
     @RolesAllowed({Role.OPERATOR, Role.ADMIN})
     @POST
     @Path("{id}/prune")
-    public List<PruneResponse> prune(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("true") boolean dryRun) {
-        Map<Vm, List<Retention.Decision>> decisions = jobs.prune(Ids.path("job", id), dryRun);
+    public List<PruneResponse> prune(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("true") boolean dryRun,
+            @Parameter(description = "Which points to list per VM: all of them, or only those removed",
+                    schema = @Schema(enumeration = {"all", "removed"}, defaultValue = "all"))
+            @QueryParam("points") @DefaultValue("all") String points) {
+        UUID jobId = Ids.path("job", id);
+        boolean removedOnly = switch (points) {
+            case "all" -> false;
+            case "removed" -> true;
+            default -> throw new InvalidRequestException("points", "must be 'all' or 'removed', not '" + points + "'");
+        };
+        Map<Vm, List<Retention.Decision>> decisions = jobs.prune(jobId, dryRun);
         List<PruneResponse> answer = new ArrayList<>();
-        decisions.forEach((vm, points) -> answer.add(new PruneResponse(vm.id, vm.name, dryRun, points.stream()
-                .map(d -> new PruneResponse.Point(d.id(), d.createdAt(), d.keep(), d.reasons(),
-                        dryRun && !d.keep() ? RestorePoint.byId(d.id()).map(SharedStorage::freesAtMost).orElse(null) : null))
-                .toList())));
+        decisions.forEach((vm, decided) -> {
+            int kept = (int) decided.stream().filter(Retention.Decision::keep).count();
+            answer.add(new PruneResponse(vm.id, vm.name, dryRun, kept, decided.size() - kept, decided.stream()
+                    .filter(d -> !removedOnly || !d.keep())
+                    .map(d -> new PruneResponse.Point(d.id(), d.createdAt(), d.keep(), d.reasons(),
+                            dryRun && !d.keep() ? RestorePoint.byId(d.id()).map(SharedStorage::freesAtMost).orElse(null) : null))
+                    .toList()));
+        });
         return answer;
     }
 

@@ -173,6 +173,21 @@ class JobsTest {
                     .isLessThanOrEqualTo(point.getLong("sizeBytes"));
         });
         assertThat(points).filteredOn(p -> (Boolean) p.get("keep")).allSatisfy(p -> assertThat(p.get("freesAtMostBytes")).isNull());
+        assertThat(prune.getInt("[0].kept")).isEqualTo(1);
+        assertThat(prune.getInt("[0].removed")).isEqualTo(3);
+
+        // A VM with years of points keeps thousands: the removed ones alone, beside the counts of both.
+        JsonPath removed = json().post("/api/jobs/{id}/prune?dryRun=true&points=removed", jobId).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(removed.getList("[0].points.restorePointId")).containsExactlyInAnyOrderElementsOf(
+                points.stream().filter(p -> !(Boolean) p.get("keep")).map(p -> p.get("restorePointId")).toList());
+        assertThat(removed.getInt("[0].kept")).isEqualTo(1);
+
+        // A wrong value is refused before anything is pruned, even without a dry run.
+        json().post("/api/jobs/{id}/prune?dryRun=false&points=some", jobId).then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("points"));
+        assertThat(json().post("/api/jobs/{id}/prune?dryRun=true", jobId).then().statusCode(200).extract().jsonPath()
+                .getInt("[0].removed")).isEqualTo(3);
     }
 
     @Test

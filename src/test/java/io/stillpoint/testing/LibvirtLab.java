@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * may open {@code /dev/kvm} ({@code -cpu host} aborts on this kind of machine), under TCG otherwise, qcow2 disks in a world-readable folder under {@code
  * /var/tmp} (libvirt's QEMU runs as {@code libvirt-qemu}, which cannot enter a 0700 temporary folder).
  * Names carry a random tag, since other work may use the same libvirtd. {@link #close()} destroys and
- * undefines every domain it defined, and removes its folder.
+ * undefines every domain it defined, and removes its folder; a JVM killed before it could close its labs
+ * leaves that to the {@link JvmReaper}.
  */
 public final class LibvirtLab implements AutoCloseable {
 
@@ -46,6 +47,11 @@ public final class LibvirtLab implements AutoCloseable {
     public LibvirtLab() throws IOException {
         root = Files.createDirectories(Path.of("/var/tmp", "stillpoint-libvirt-" + tag));
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String virsh = "virsh -q -c " + URI + " ";
+        JvmReaper.atDeath(virsh + "list --all --name | grep -- '^" + named("") + "' | while read -r domain; do "
+                + virsh + "destroy \"$domain\"; "
+                + virsh + "undefine \"$domain\" --managed-save --checkpoints-metadata --snapshots-metadata; "
+                + "done >/dev/null 2>&1; rm -rf -- " + JvmReaper.quoted(root.toString()));
     }
 
     private static boolean kvmUsable() {

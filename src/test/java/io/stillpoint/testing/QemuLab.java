@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.stream.Stream;
  * has two QMP sockets: one for Stillpoint, one for the test, which writes to the guest's disks through
  * QEMU's block layer ({@code qemu-io} on the disk's device, so writes follow the active layer as a guest's
  * would). {@link #close()} kills every QEMU it or Stillpoint started, by pid; a JVM killed before it could
- * close its labs leaves them to its {@linkplain #reaper reaper}.
+ * close its labs leaves them to the {@link JvmReaper}.
  */
 public final class QemuLab implements AutoCloseable {
 
@@ -36,20 +35,6 @@ public final class QemuLab implements AutoCloseable {
     private final Map<String, QmpClient> testMonitors = new ConcurrentHashMap<>();
     private final List<Path> unmanaged = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /**
-     * Run by a shell the JVM starts with its first lab: it waits for the JVM to end, however it ends, then kills
-     * every process whose command line names one of the JVM's lab folders (a killed test JVM left its guests
-     * running, using the CPU of the runs after it). The folders are fresh temporary ones, so nothing else names
-     * them; the script gets them from a file, so that its own command line names none.
-     */
-    private static final String REAP = """
-            while kill -0 "$1" 2>/dev/null; do sleep 1; done
-            while IFS= read -r folder; do pkill -KILL -f -- "$folder/"; done < "$2"
-            rm -f -- "$2"
-            """;
-
-    private static Path reaperFolders;
-
     public QemuLab(Path root) throws IOException {
         this.root = root;
         this.run = Files.createDirectories(root.resolve("run"));
@@ -59,19 +44,9 @@ public final class QemuLab implements AutoCloseable {
         reapWithThisJvm(root.toRealPath());
     }
 
-    private static synchronized void reapWithThisJvm(Path folder) throws IOException {
-        if (reaperFolders == null) {
-            reaperFolders = Files.createTempFile("stillpoint-qemulab-", ".folders");
-            new ProcessBuilder("sh", "-c", REAP, "qemulab-reaper", Long.toString(ProcessHandle.current().pid()),
-                    reaperFolders.toString())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
-        }
-        Files.writeString(reaperFolders, extendedRegex(folder.toString()) + "\n", StandardOpenOption.APPEND);
-    }
-
-    /** {@code text} as a POSIX extended regular expression that matches only itself, for {@code pkill -f}. */
-    static String extendedRegex(String text) {
-        return text.replaceAll("[\\\\.\\[\\]()*+?{}|^$]", "\\\\$0");
+    /** Kills, once the JVM has ended, whatever still names {@code folder}: only this lab's guests do. */
+    private static void reapWithThisJvm(Path folder) throws IOException {
+        JvmReaper.atDeath("pkill -KILL -f -- " + JvmReaper.quoted(JvmReaper.extendedRegex(folder.toString()) + "/"));
     }
 
     public Path root() {
