@@ -1500,6 +1500,10 @@ export interface components {
             /** Format: int64 */
             retryAfterSeconds: number;
         };
+        ApplianceStatus: {
+            /** @enum {string} */
+            status: "stopped" | "starting" | "ready";
+        };
         AttemptResponse: {
             id: components["schemas"]["UUID"];
             deliveryId: components["schemas"]["UUID"] | null;
@@ -5205,9 +5209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["ApplianceStatus"];
                 };
             };
             /** @description Not Authorized */

@@ -29,7 +29,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -66,14 +65,14 @@ public class GuestFileResource {
         this.identity = identity;
     }
 
-    /**
-     * {@code {"status": "stopped" | "starting" | "ready"}}: whether the point's appliance runs; starts nothing.
-     */
+    /** Whether the point's appliance runs; starts nothing. */
+    public record ApplianceStatus(@Schema(enumeration = {"stopped", "starting", "ready"}) String status) {}
+
     @Operation(operationId = "getGuestFilesStatus", summary = "Get the state of the appliance reading a restore point's disks")
     @GET
     @Path("status")
-    public Map<String, String> status(@PathParam("id") String id) {
-        return Map.of("status", guestFiles.applianceStatus(Ids.path("restore point", id)));
+    public ApplianceStatus status(@PathParam("id") String id) {
+        return new ApplianceStatus(guestFiles.applianceStatus(Ids.path("restore point", id)));
     }
 
     @APIResponse(responseCode = "200", description = "The file systems, with why one cannot be opened",

@@ -81,6 +81,7 @@ class AnswersMatchDocumentTest {
         check("/api/restore-points", "/api/restore-points?vmId=" + vmId, strays);
         check("/api/restore-points/{id}", "/api/restore-points/" + pointId, strays);
         check("/api/restore-points/{id}/files", "/api/restore-points/" + pointId + "/files", strays);
+        check("/api/restore-points/{id}/guest/status", "/api/restore-points/" + pointId + "/guest/status", strays);
         check("/api/restores", "/api/restores?vmId=" + vmId, strays);
         check("/api/restores/{id}", "/api/restores/" + restoreId, strays);
         check("/api/repositories", "/api/repositories", strays);
