@@ -90,7 +90,7 @@ public final class ServerProcess implements AutoCloseable {
         env.put("STILLPOINT_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(settings);
         ServerProcess server = new ServerProcess(builder.start(), port, httpsPort);
-        server.awaitReady(Duration.ofSeconds(120));
+        server.awaitReady(Duration.ofSeconds(120), log);
         return server;
     }
 
@@ -110,11 +110,13 @@ public final class ServerProcess implements AutoCloseable {
         return httpsPort;
     }
 
-    private void awaitReady(Duration within) throws Exception {
+    private void awaitReady(Duration within, Path log) throws Exception {
         Instant deadline = Instant.now().plus(within);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the server exited with " + process.exitValue() + " while starting");
+                List<String> lines = Files.readAllLines(log);
+                throw new IllegalStateException("the server exited with " + process.exitValue() + " while starting; the end of "
+                        + log + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
             }
             try {
                 if (HTTP.send(request("/q/health/ready").build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
