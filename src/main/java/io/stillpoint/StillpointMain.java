@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.jboss.logging.Logger;
 
 /**
  * Starts the server. It first makes the self-signed HTTPS certificate if there is none, and with no
@@ -41,10 +40,6 @@ public final class StillpointMain {
             System.setProperty("stillpoint.demo.enabled", "true");
         }
         Quarkus.run(null, (status, failure) -> {
-            // This handler takes the place of Quarkus's own, which would have said why the start failed.
-            if (failure != null) {
-                Logger.getLogger(StillpointMain.class).error("Stillpoint stops: it could not start", failure);
-            }
             catalog.close();
             System.exit(status);
         }, args);
