@@ -13,6 +13,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *     system's authorities (a relay with a certificate of its own); null for the system's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// Written without its nulls, and a webhook and an e-mail channel share no field: none is always there. The
+// empty list also keeps the API document's filter from requiring every field of an answer.
 @Schema(requiredProperties = {})
 public record ChannelSettings(
         String url,

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import io.stillpoint.testing.Api;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,15 +97,10 @@ class AnswersMatchDocumentTest {
     @Test
     void theAnswersOfActionsHaveTheDocumentedShape() {
         List<String> strays = new ArrayList<>();
-        conform(schemaOf("post", "/api/hosts/{id}/refresh", "200"),
-                json().post("/api/hosts/{id}/refresh", hostId).then().statusCode(200).extract().jsonPath().get("$"), "refresh", strays);
-        conform(schemaOf("post", "/api/jobs/{id}/prune", "200"), json().queryParam("dryRun", true)
-                .post("/api/jobs/{id}/prune", jobId).then().statusCode(200).extract().jsonPath().get("$"), "prune", strays);
-        conform(schemaOf("post", "/api/repositories/{id}/check", "200"), json().queryParam("dryRun", true)
-                .post("/api/repositories/{id}/check", repositoryId).then().statusCode(200).extract().jsonPath().get("$"), "check", strays);
-        conform(schemaOf("post", "/api/restore-points/{id}/boot-test", "202"), json().body(Map.of())
-                .post("/api/restore-points/{id}/boot-test", pointId).then().statusCode(202).extract().jsonPath().get("$"),
-                "boot test", strays);
+        checkPost(json(), "/api/hosts/{id}/refresh", hostId, 200, strays);
+        checkPost(json().queryParam("dryRun", true), "/api/jobs/{id}/prune", jobId, 200, strays);
+        checkPost(json().queryParam("dryRun", true), "/api/repositories/{id}/check", repositoryId, 200, strays);
+        checkPost(json().body(Map.of()), "/api/restore-points/{id}/boot-test", pointId, 202, strays);
         await().atMost(Duration.ofSeconds(60)).until(() -> !"RUNNING".equals(
                 json().get("/api/restore-points/{id}/boot-test", pointId).then().statusCode(200).extract().path("status")));
         check("/api/restore-points/{id}/boot-test", "/api/restore-points/" + pointId + "/boot-test", strays);
@@ -112,8 +108,7 @@ class AnswersMatchDocumentTest {
         check("/api/boot-tests/unproven", "/api/boot-tests/unproven", strays);
 
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        conform(schemaOf("post", "/api/tokens", "201"), json().body(Map.of("name", "answers-" + tag, "role", "viewer"))
-                .post("/api/tokens").then().statusCode(201).extract().jsonPath().get("$"), "token", strays);
+        checkPost(json().body(Map.of("name", "answers-" + tag, "role", "viewer")), "/api/tokens", null, 201, strays);
         check("/api/tokens", "/api/tokens", strays);
         check("/api/users", "/api/users", strays);
         check("/api/me", "/api/me", strays);
@@ -123,9 +118,7 @@ class AnswersMatchDocumentTest {
         String channelId = json().body(Map.of("name", "answers-" + tag, "type", "webhook",
                         "webhook", Map.of("url", "http://127.0.0.1:9/hook")))
                 .post("/api/notifications/channels").then().statusCode(201).extract().path("id");
-        conform(schemaOf("post", "/api/notifications/channels/{id}/test", "200"), json()
-                .post("/api/notifications/channels/{id}/test", channelId).then().statusCode(200).extract().jsonPath().get("$"),
-                "test message", strays);
+        checkPost(json(), "/api/notifications/channels/{id}/test", channelId, 200, strays);
         check("/api/notifications/channels", "/api/notifications/channels", strays);
         check("/api/notifications/channels/{id}/attempts", "/api/notifications/channels/" + channelId + "/attempts", strays);
         check("/api/notifications/event-types", "/api/notifications/event-types", strays);
@@ -152,6 +145,13 @@ class AnswersMatchDocumentTest {
     private void check(String template, String path, List<String> strays) {
         Object answer = json().get(path).then().statusCode(200).extract().jsonPath().get("$");
         conform(schemaOf("get", template, "200"), answer, "GET " + path, strays);
+    }
+
+    /** Posts {@code request} to {@code template} (its {@code {id}}, if any, filled in) and checks the answer. */
+    private void checkPost(RequestSpecification request, String template, String id, int status, List<String> strays) {
+        Object answer = (id == null ? request.post(template) : request.post(template, id)).then().statusCode(status)
+                .extract().jsonPath().get("$");
+        conform(schemaOf("post", template, Integer.toString(status)), answer, "POST " + template, strays);
     }
 
     @SuppressWarnings("unchecked")
